@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * The whole environment of Caller Engine in one schema. Every process (the Lambda
+ * handlers, the media service, the local stack) reads its settings through `config()`,
+ * so a bad or missing variable is reported once, by name, at start-up.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567');
+
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const wsUrl = z.url({ protocol: /^wss?$/ }).transform((u) => u.replace(/\/+$/, ''));
+
+export const REALTIME_PROVIDERS = ['openai', 'gemini', 'elevenlabs', 'amazon_nova_sonic'] as const;
+export const realtimeProviderSchema = z.enum(REALTIME_PROVIDERS);
+export type RealtimeProvider = z.infer<typeof realtimeProviderSchema>;
+
+export const configSchema = z
+  .object({
+    /** `local` runs the embedded stack; any other stage is a deployment with stricter rules. */
+    STAGE: z.string().min(1).default('local'),
+    /** Public HTTPS base URL of the call API; Twilio webhooks and their signatures use it. */
+    BASE_URL: httpUrl.default('http://127.0.0.1:3000'),
+    /** Public wss:// base URL of the media service, written into the TwiML <Stream>. */
+    MEDIA_URL: wsUrl.default('ws://127.0.0.1:5050'),
+
+    API_KEY: optionalString,
+
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits').optional(),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_PHONE_NUMBER: e164.optional(),
+    /** Where the Twilio REST client sends requests; set to the simulator in the embedded stack. */
+    TWILIO_API_URL: httpUrl.optional(),
+    TWILIO_TIMEOUT_MS: int(10_000, 100, 60_000),
+
+    /** Comma list of E.164 prefixes callers may dial, e.g. `+1,+44`. Required outside `local`. */
+    ALLOWED_DESTINATION_PREFIXES: optionalString.transform((v) =>
+      v === undefined
+        ? undefined
+        : v
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+    ),
+
+    TABLE_NAME: z.string().min(3).default('caller-engine-calls'),
+    DYNAMODB_ENDPOINT: httpUrl.optional(),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    CALL_RETENTION_DAYS: int(30, 1, 3650),
+    STREAM_TOKEN_TTL_SECONDS: int(120, 10, 3600),
+
+    EVENT_BUS_NAME: z.string().min(1).default('caller-engine'),
+    EVENTBRIDGE_ENDPOINT: httpUrl.optional(),
+
+    MAX_CALL_DURATION_SECONDS: int(900, 30, 14_400),
+    /** A call not completed this long after its last activity is completed by the sweeper. */
+    SWEEP_AFTER_SECONDS: int(300, 30, 86_400),
+
+    REALTIME_PROVIDER: realtimeProviderSchema.default('openai'),
+    REALTIME_MODEL: optionalString,
+    REALTIME_VOICE: optionalString,
+    OPENAI_API_KEY: optionalString,
+    /** OpenAI API base (`…/v1`); the realtime WebSocket URL is derived from it. */
+    OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
+    GEMINI_API_KEY: optionalString,
+    ELEVENLABS_API_KEY: optionalString,
+    ELEVENLABS_AGENT_ID: optionalString,
+
+    SYSTEM_PROMPT: optionalString,
+    SUMMARY_ENABLED: bool(true),
+    SUMMARY_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+
+    ENABLE_CALENDAR_TOOLS: bool(false),
+    ENABLE_EMAIL_TOOLS: bool(false),
+    GOOGLE_CLIENT_EMAIL: optionalString,
+    GOOGLE_PRIVATE_KEY: optionalString.transform((v) => v?.replace(/\\n/g, '\n')),
+    GOOGLE_CALENDAR_ID: z.string().min(1).default('primary'),
+    GOOGLE_IMPERSONATED_USER: optionalString,
+    GOOGLE_API_ROOT_URL: httpUrl.optional(),
+    BUSINESS_TIMEZONE: z.string().min(1).default('America/New_York'),
+    WORKDAY_START_HOUR: int(9, 0, 23),
+    WORKDAY_END_HOUR: int(17, 1, 24),
+    TRANSFER_NUMBER: e164.optional(),
+
+    PORT: int(3000, 0, 65_535),
+    MEDIA_PORT: int(5050, 0, 65_535),
+    /** How long a draining media service waits for live calls before it exits. */
+    DRAIN_TIMEOUT_SECONDS: int(110, 0, 3600),
+    EVENTS_FILE: z.string().min(1).default('.local/events.jsonl'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.STAGE !== 'local' && !c.ALLOWED_DESTINATION_PREFIXES?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALLOWED_DESTINATION_PREFIXES'],
+        message: 'is required outside the local stage (toll-fraud guard)',
+      });
+    }
+    for (const prefix of c.ALLOWED_DESTINATION_PREFIXES ?? []) {
+      if (!/^\+\d{0,15}$/.test(prefix)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ALLOWED_DESTINATION_PREFIXES'],
+          message: `"${prefix}" is not an E.164 prefix such as +1 or +44`,
+        });
+      }
+    }
+    if (c.WORKDAY_END_HOUR <= c.WORKDAY_START_HOUR) {
+      ctx.addIssue({ code: 'custom', path: ['WORKDAY_END_HOUR'], message: 'must be after WORKDAY_START_HOUR' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses an environment; throws one ConfigError naming every bad or missing variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}
+
+let cached: Config | undefined;
+
+/** The process configuration, parsed from `process.env` on first use. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Forgets the parsed configuration so the next `config()` re-reads the environment. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+/** Names the variables a feature needs but does not have; empty when all are set. */
+export function missing(c: Config, names: readonly (keyof Config)[]): string[] {
+  return names.filter((name) => c[name] === undefined || c[name] === '');
+}
