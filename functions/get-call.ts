@@ -1,0 +1,21 @@
+import { NotFoundError, BadRequestError } from '../shared/http-error';
+import { lambdaEntry, type Deps } from './lib/deps';
+import { httpHandler, json, type HttpHandler } from './lib/http';
+import { requireApiKey } from './lib/request';
+
+const CALLBACK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** `GET /calls/{callbackId}`: the whole call — state, status history, transcript, tool calls. */
+export function createGetCallHandler(deps: Deps): HttpHandler {
+  return httpHandler(async (event) => {
+    requireApiKey(event, deps.config.API_KEY ?? '');
+    const callbackId = event.pathParameters?.callbackId ?? '';
+    if (!CALLBACK_ID.test(callbackId)) throw new BadRequestError('Not a valid callbackId');
+    const details = await deps.store.details(callbackId);
+    if (!details) throw new NotFoundError(`No call with callbackId ${callbackId}`);
+    const { streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
+    return json(200, { ...details, call });
+  });
+}
+
+export const handler = lambdaEntry(createGetCallHandler, ['API_KEY']);

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { realtimeProviderSchema } from './config';
+import { e164Schema } from './phone';
+
+export const METADATA_MAX_BYTES = 8 * 1024;
+export const INITIATE_BODY_MAX_BYTES = 64 * 1024;
+
+const jsonObject = z.record(z.string(), z.json());
+
+/** The body of `POST /call/initiate`. Unknown keys are refused. */
+export const initiateRequestSchema = z.strictObject({
+  callbackId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"'),
+  to: e164Schema,
+  from: e164Schema.optional(),
+  record: z.boolean().default(false),
+  machineDetection: z.boolean().default(false),
+  instructions: z.string().trim().min(1).max(20_000).optional(),
+  variables: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'variable names are identifiers'), z.string().max(2_000))
+    .refine((v) => Object.keys(v).length <= 50, 'at most 50 variables')
+    .optional(),
+  metadata: jsonObject
+    .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, `must serialize to at most ${METADATA_MAX_BYTES} bytes`)
+    .optional(),
+  maxDurationSeconds: z.number().int().min(30).max(3600).optional(),
+  provider: realtimeProviderSchema.optional(),
+  model: z.string().min(1).max(100).optional(),
+  voice: z.string().min(1).max(100).optional(),
+});
+export type InitiateRequest = z.infer<typeof initiateRequestSchema>;
+
+export const TERMINAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+/** Call states in the only order they may move through; terminal states share the last rank. */
+export const CALL_STATUSES = ['initiating', 'queued', 'initiated', 'ringing', 'in-progress', ...TERMINAL_STATUSES] as const;
+export const callStatusSchema = z.enum(CALL_STATUSES);
+export type CallStatus = z.infer<typeof callStatusSchema>;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: CallStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export function statusRank(status: CallStatus): number {
+  return isTerminal(status) ? CALL_STATUSES.indexOf('completed') : CALL_STATUSES.indexOf(status);
+}
+
+export const statusChangeSchema = z.object({
+  status: callStatusSchema,
+  at: z.string(),
+  source: z.enum(['api', 'twilio']),
+  sequenceNumber: z.number().int().optional(),
+  sipResponseCode: z.string().optional(),
+  answeredBy: z.string().optional(),
+  callDuration: z.number().optional(),
+  errorCode: z.string().optional(),
+  errorMessage: z.string().optional(),
+  /** False when the callback arrived after a later one and did not change the state. */
+  applied: z.boolean(),
+});
+export type StatusChange = z.infer<typeof statusChangeSchema>;
+
+export const callErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type CallError = z.infer<typeof callErrorSchema>;
+
+/** The call item (`sk = "call"`). Transcript turns and tool calls are items of their own. */
+export const callRecordSchema = z.object({
+  callbackId: z.string(),
+  request: initiateRequestSchema.extend({ from: e164Schema }),
+  requestHash: z.string(),
+  provider: realtimeProviderSchema,
+  model: z.string(),
+  status: callStatusSchema,
+  /** Highest Twilio SequenceNumber applied; -1 before the first callback. */
+  statusSequence: z.number().int(),
+  statusHistory: z.array(statusChangeSchema),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  callSid: z.string().optional(),
+  answeredAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationSeconds: z.number().optional(),
+  answeredBy: z.string().optional(),
+  recordingUrl: z.string().optional(),
+  error: callErrorSchema.optional(),
+  streamTokenHash: z.string().optional(),
+  streamTokenExpiresAt: z.number().optional(),
+  streamSid: z.string().optional(),
+  streamStartedAt: z.string().optional(),
+  streamEndedAt: z.string().optional(),
+  transcriptComplete: z.boolean().optional(),
+  summary: z.string().optional(),
+  /** Set by call control (voicemail left, transfer made); wins over the Twilio status. */
+  outcomeOverride: z.enum(['voicemail', 'transferred']).optional(),
+  completion: z.object({ eventId: z.string(), claimedAt: z.string(), by: z.string(), publishedAt: z.string().optional() }).optional(),
+});
+export type CallRecord = z.infer<typeof callRecordSchema>;
+
+/** A change to a call: the fields to set, or undefined for no change. */
+export type Mutation = Partial<CallRecord> | undefined;
+
+export const transcriptTurnSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  at: z.string(),
+});
+export type TranscriptTurn = z.infer<typeof transcriptTurnSchema>;
+
+export const toolCallRecordSchema = z.object({
+  name: z.string(),
+  arguments: z.record(z.string(), z.unknown()),
+  result: z.unknown().optional(),
+  error: z.string().optional(),
+  at: z.string(),
+});
+export type ToolCallRecord = z.infer<typeof toolCallRecordSchema>;
+
+/** A call with everything recorded under it, as `GET /calls/{callbackId}` returns it. */
+export const callDetailsSchema = z.object({
+  call: callRecordSchema,
+  transcript: z.array(transcriptTurnSchema),
+  toolCalls: z.array(toolCallRecordSchema),
+});
+export type CallDetails = z.infer<typeof callDetailsSchema>;

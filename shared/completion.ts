@@ -1,0 +1,57 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CallStore } from './call-store';
+import { isReadyToComplete } from './call-lifecycle';
+import type { CallRecord } from './call-record';
+import { buildCallCompletedDetail, completionEventId, type EventPublisher } from './events';
+
+export type CompletionResult = 'published' | 'not-ready' | 'already-completed' | 'unknown-call';
+
+/**
+ * The join of a call's two halves: Twilio's terminal status and the media side's
+ * finalized stream. Whichever side finishes last claims the completion with a
+ * conditional write and publishes the one `Call Completed` event.
+ */
+export class CallCompleter {
+  constructor(
+    private readonly store: CallStore,
+    private readonly publisher: EventPublisher,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Completes the call if both halves are done (or `force`, for the sweeper). */
+  async complete(callbackId: string, by: string, options: { force?: Partial<CallRecord> } = {}): Promise<CompletionResult> {
+    const claim = await this.store.mutate(callbackId, (call) => {
+      if (call.completion) return undefined;
+      if (!options.force && !isReadyToComplete(call)) return undefined;
+      return {
+        ...options.force,
+        completion: { eventId: completionEventId(callbackId), claimedAt: this.now().toISOString(), by },
+      };
+    });
+    if (!claim) return 'unknown-call';
+    if (!claim.changed) return claim.call.completion ? 'already-completed' : 'not-ready';
+    await this.publish(callbackId);
+    return 'published';
+  }
+
+  /** Publishes the event of a claimed call and marks it published; safe to repeat. */
+  async publish(callbackId: string): Promise<void> {
+    const details = await this.store.details(callbackId);
+    if (!details?.call.completion) return;
+    const detail = buildCallCompletedDetail(details);
+    await this.publisher.publishCallCompleted(detail);
+    await this.store.mutate(callbackId, (call) =>
+      call.completion && !call.completion.publishedAt
+        ? { completion: { ...call.completion, publishedAt: this.now().toISOString() } }
+        : undefined,
+    );
+    this.log.info('Call Completed event published', {
+      callbackId,
+      eventId: detail.eventId,
+      outcome: detail.outcome,
+      transcriptTurns: detail.transcript.length,
+      transcriptComplete: detail.transcriptComplete,
+    });
+  }
+}

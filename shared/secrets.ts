@@ -1,0 +1,35 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+
+/** Variables that hold secrets. In AWS each arrives as `<NAME>_SECRET_ARN` (Lambda) or as NAME itself (ECS secret). */
+export const SECRET_VARIABLES = [
+  'API_KEY',
+  'TWILIO_AUTH_TOKEN',
+  'OPENAI_API_KEY',
+  'GEMINI_API_KEY',
+  'ELEVENLABS_API_KEY',
+  'GOOGLE_PRIVATE_KEY',
+] as const;
+export type SecretVariable = (typeof SECRET_VARIABLES)[number];
+
+/**
+ * Resolves `<NAME>_SECRET_ARN` for each named secret into NAME (once, at cold start),
+ * so the configuration schema sees plain values and never the ARN's secret in a template.
+ */
+export async function loadSecretsIntoEnv(
+  names: readonly SecretVariable[] = SECRET_VARIABLES,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      const arn = env[`${name}_SECRET_ARN`];
+      if (!arn || env[name]) return;
+      const value = await getSecret<string>(arn, { maxAge: 300 });
+      if (typeof value === 'string') env[name] = value;
+    }),
+  );
+}
+
+/** True when NAME or its secret reference is present, without reading the secret. */
+export function isSecretConfigured(name: SecretVariable, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env[name] || env[`${name}_SECRET_ARN`]);
+}
