@@ -35,7 +35,7 @@ export function createInitiateHandler(deps: Deps): HttpHandler {
     const from = request.from ?? c.TWILIO_PHONE_NUMBER;
     if (!from) throw new BadRequestError('"from" is required when TWILIO_PHONE_NUMBER is not set', undefined, 'from_required');
     const provider = request.provider ?? c.REALTIME_PROVIDER;
-    const unset = missingProviderSettings(provider);
+    const unset = missingProviderSettings(provider, deps.env);
     if (unset.length) {
       throw new BadRequestError(`Provider "${provider}" is not configured: set ${unset.join(', ')}`, { provider, missing: unset }, 'provider_not_configured');
     }

@@ -9,18 +9,21 @@ import { createTwilioClient, type TwilioClient } from '../../shared/twilio';
 /** What the handlers work with; built once per Lambda container (or per local stack). */
 export interface Deps {
   config: Config;
+  /** The raw environment the configuration came from (to see which secrets are referenced). */
+  env: NodeJS.ProcessEnv;
   store: CallStore;
   completer: CallCompleter;
   twilio: () => TwilioClient;
   now: () => Date;
 }
 
-export function buildDeps(c: Config, overrides: Partial<Deps> = {}): Deps {
+export function buildDeps(c: Config, env: NodeJS.ProcessEnv, overrides: Partial<Deps> = {}): Deps {
   const now = overrides.now ?? (() => new Date());
   const store = overrides.store ?? new CallStore(createDynamoClient(c), callStoreSettings(c), now);
   let twilio: TwilioClient | undefined;
   return {
     config: c,
+    env,
     store,
     completer: overrides.completer ?? new CallCompleter(store, createEventPublisher(c), logger, now),
     twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
@@ -41,7 +44,7 @@ export function lambdaEntry<E, R>(
   let handle: ((event: E) => Promise<R>) | undefined;
   return async (event) => {
     if (!handle) {
-      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => buildDeps(config()));
+      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => buildDeps(config(), process.env));
       handle = create(await depsFromEnv);
     }
     return handle(event);

@@ -1,0 +1,307 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { WebSocket } from 'ws';
+import type { CallError, CallRecord } from '../shared/call-record';
+import type { CallStore } from '../shared/call-store';
+import type { CallCompleter } from '../shared/completion';
+import type { Config } from '../shared/config';
+import { callLogger } from '../shared/logger';
+import { defaultVoice } from '../shared/providers';
+import { consumeStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
+import type { TwilioClient } from '../shared/twilio';
+import { DEFAULT_INSTRUCTIONS, renderInstructions, TIME_UP_INSTRUCTIONS } from './prompt';
+import { providerFactory } from './providers';
+import type { ProviderSession } from './providers/types';
+import { createToolRunner } from './tools/runner';
+import { toolsForCall } from './tools';
+import { TranscriptCollector } from './transcript/collector';
+import { summarizeCall } from './transcript/summary';
+import { parseTwilioMessage, type StartMessage, type TwilioOutbound } from './twilio-stream';
+
+export const START_TIMEOUT_MS = 10_000;
+const GOODBYE_PLAYBACK_TIMEOUT_MS = 15_000;
+const MAX_LOGGED_BAD_FRAMES = 5;
+/** WebSocket close code for a policy violation: unauthenticated or malformed streams. */
+export const POLICY_VIOLATION = 1008;
+
+export interface BridgeDeps {
+  config: Config;
+  store: CallStore;
+  completer: CallCompleter;
+  twilio: () => TwilioClient;
+  now: () => Date;
+  /** Observes the conversation as it happens (the demo prints it; the console streams it). */
+  onTurn?: (callbackId: string, turn: { role: 'user' | 'assistant'; text: string; at: string }) => void;
+}
+
+export interface BridgeOutcome {
+  callbackId: string;
+  authenticated: boolean;
+  transcriptComplete: boolean;
+}
+
+/**
+ * One Twilio Media Stream, from the upgrade to the completion event: authenticates the
+ * stream with its single-use token, opens the model session, forces the greeting, relays
+ * audio both ways, persists the transcript as it happens, and finalizes on the way out.
+ */
+export class CallBridge {
+  private log: Logger;
+  private provider: ProviderSession | undefined;
+  private collector: TranscriptCollector;
+  private streamSid: string | undefined;
+  private callSid: string | undefined;
+  private call: CallRecord | undefined;
+  private error: CallError | undefined;
+  private badFrames = 0;
+  private readonly pendingMarks = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private finalized: Promise<BridgeOutcome> | undefined;
+  private ended = false;
+  private hangingUp = false;
+  private startedAt = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly callbackId: string,
+    private readonly deps: BridgeDeps,
+  ) {
+    this.log = callLogger({ callbackId });
+    this.collector = new TranscriptCollector(deps.store, callbackId, this.log);
+  }
+
+  /** Runs the stream to its end; resolves once the call is finalized. */
+  run(): Promise<BridgeOutcome> {
+    return new Promise((resolve) => {
+      const startTimer = setTimeout(() => this.reject('no start message within 10 s'), START_TIMEOUT_MS);
+      this.timers.push(startTimer);
+      this.ws.on('message', (data: Buffer) => this.onMessage(data));
+      this.ws.on('close', (code, reason) => {
+        const level = code === 1000 || code === 1005 ? 'info' : 'warn';
+        this.log[level]('Media stream closed', { code, reason: reason.toString() || undefined });
+        void this.finalize().then(resolve);
+      });
+      this.ws.on('error', (error) => this.log.warn('Media stream socket error', { error: error.message }));
+    });
+  }
+
+  /** Ends the stream from this side (drain timeout, hang-up). */
+  close(code = 1000, reason = 'call ended'): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  private onMessage(data: Buffer): void {
+    const parsed = parseTwilioMessage(data);
+    if (!parsed.ok) {
+      this.badFrames++;
+      if (this.badFrames <= MAX_LOGGED_BAD_FRAMES) this.log.warn('Ignored a malformed Media Stream message', { reason: parsed.reason });
+      return;
+    }
+    const message = parsed.message;
+    switch (message.event) {
+      case 'connected':
+        return;
+      case 'start':
+        if (!this.streamSid) void this.onStart(message);
+        return;
+      case 'media':
+        this.provider?.sendAudio(message.media.payload, message.media.timestamp);
+        return;
+      case 'mark':
+        this.pendingMarks.delete(message.mark.name);
+        this.provider?.markPlayed(message.mark.name);
+        return;
+      case 'dtmf':
+        this.log.info('Caller pressed a key', { digit: message.dtmf.digit });
+        this.provider?.sendText(`The caller pressed ${message.dtmf.digit} on their keypad.`);
+        return;
+      case 'stop':
+        this.log.info('Twilio stopped the media stream');
+        this.close(1000, 'stream stopped');
+        return;
+    }
+  }
+
+  private async onStart(message: StartMessage): Promise<void> {
+    this.streamSid = message.start.streamSid;
+    this.callSid = message.start.callSid;
+    const params = message.start.customParameters;
+    if (params[STREAM_PARAMETERS.callbackId] !== this.callbackId) return this.reject('start parameters name another call');
+
+    const now = this.deps.now();
+    let refusal = 'unknown call';
+    const claimed = await this.deps.store
+      .mutate(this.callbackId, (call) => {
+        const check = consumeStreamToken(call, params[STREAM_PARAMETERS.token], now);
+        if (!check.ok) {
+          refusal = check.reason;
+          return undefined;
+        }
+        return { ...check.mutation, streamSid: this.streamSid, streamStartedAt: now.toISOString(), callSid: call.callSid ?? this.callSid };
+      })
+      .catch((error: unknown) => {
+        refusal = `call store unavailable: ${error instanceof Error ? error.message : String(error)}`;
+        return undefined;
+      });
+    if (!claimed?.changed) return this.reject(refusal);
+
+    clearTimeout(this.timers[0]);
+    this.call = claimed.call;
+    this.startedAt = Date.now();
+    this.log.appendPersistentKeys({ callSid: this.callSid, streamSid: this.streamSid });
+    this.log.info('Media stream started', { provider: this.call.provider, model: this.call.model });
+    await this.openModel(this.call);
+  }
+
+  private async openModel(call: CallRecord): Promise<void> {
+    const c = this.deps.config;
+    const tools = createToolRunner({
+      definitions: toolsForCall(call, c),
+      context: { callbackId: call.callbackId, callSid: this.callSid, to: call.request.to, from: call.request.from },
+      log: this.log,
+      record: (toolCall) => {
+        void this.deps.store.appendToolCall(this.callbackId, Date.now(), toolCall).catch((error: unknown) =>
+          this.log.error('Tool call could not be persisted', { error }),
+        );
+      },
+    });
+    try {
+      this.provider = providerFactory(call.provider)({
+        config: c,
+        provider: call.provider,
+        model: call.model,
+        voice: call.request.voice ?? c.REALTIME_VOICE ?? defaultVoice(call.provider),
+        instructions: renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables),
+        tools,
+        log: this.log,
+      });
+    } catch (error) {
+      return this.fail('provider_unavailable', error);
+    }
+    const provider = this.provider;
+    provider.on('twilio', (message) => this.sendToTwilio(message));
+    provider.on('turn', (turn) => {
+      const saved = this.collector.add(turn.role, turn.text);
+      this.deps.onTurn?.(this.callbackId, saved);
+    });
+    provider.on('interrupted', () => this.log.info('Caller interrupted the agent'));
+    provider.on('error', (error) => this.log.warn('Realtime model error', error));
+    provider.on('closed', ({ expected }) => {
+      if (!expected && !this.ended) this.fail('model_disconnected', new Error('The realtime model connection closed unexpectedly'));
+    });
+
+    const connectStarted = Date.now();
+    try {
+      await provider.connect();
+    } catch (error) {
+      return this.fail('model_connect_failed', error);
+    }
+    if (this.ended) return void provider.close();
+    this.log.info('Realtime session connected', { connectMs: Date.now() - connectStarted });
+    provider.streamStarted(this.streamSid!);
+    provider.requestResponse();
+    this.log.info('Initial greeting triggered');
+
+    const maxSeconds = call.request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS;
+    this.timers.push(setTimeout(() => void this.sayGoodbyeAndHangUp(), maxSeconds * 1000));
+  }
+
+  private sendToTwilio(message: TwilioOutbound): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (message.event === 'mark') this.pendingMarks.add(message.mark.name);
+    if (message.event === 'clear') this.pendingMarks.clear();
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** The time limit: the agent says goodbye, its audio finishes playing, then Twilio hangs up. */
+  private async sayGoodbyeAndHangUp(): Promise<void> {
+    if (this.ended || !this.provider) return;
+    this.log.info('Call reached its time limit; saying goodbye');
+    const done = new Promise<void>((resolve) => this.provider!.once('response_done', () => resolve()));
+    this.provider.requestResponse(TIME_UP_INSTRUCTIONS);
+    await withTimeout(done.then(() => this.playbackFinished()), GOODBYE_PLAYBACK_TIMEOUT_MS);
+    await this.hangUp('time limit reached');
+  }
+
+  /** Resolves when Twilio has echoed every mark sent so far (all queued agent audio has played). */
+  playbackFinished(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.pendingMarks.size === 0 || this.ended) return resolve();
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  }
+
+  /** Ends the phone call itself through Twilio's REST API, then the stream. */
+  async hangUp(reason: string): Promise<void> {
+    if (this.hangingUp) return;
+    this.hangingUp = true;
+    const callSid = this.callSid;
+    this.log.info('Hanging up', { reason });
+    if (callSid) {
+      try {
+        await this.deps.twilio().calls(callSid).update({ status: 'completed' });
+      } catch (error) {
+        this.log.error('Twilio hang-up failed; closing the stream instead', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    this.close(1000, reason);
+  }
+
+  private fail(code: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.error ??= { code, message };
+    this.log.error('Call bridge failed; ending the stream', { code, error: message });
+    this.close(1011, code);
+  }
+
+  private reject(reason: string): void {
+    this.log.warn('Media stream refused', { reason });
+    this.close(POLICY_VIOLATION, reason.slice(0, 120));
+  }
+
+  /** Finalizes once: model closed, transcript flushed, summary, stream end recorded, completion attempted. */
+  private finalize(): Promise<BridgeOutcome> {
+    this.finalized ??= (async () => {
+      this.ended = true;
+      this.timers.forEach(clearTimeout);
+      await this.provider?.close().catch(() => undefined);
+      if (!this.call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
+
+      const persisted = await this.collector.flush();
+      const transcriptComplete = persisted && !this.error;
+      const summary = await summarizeCall(this.deps.config, this.collector.turns, this.log);
+      try {
+        await this.deps.store.mutate(this.callbackId, () => ({
+          streamEndedAt: this.deps.now().toISOString(),
+          transcriptComplete,
+          ...(summary ? { summary } : {}),
+          ...(this.error ? { error: this.error } : {}),
+        }));
+        const completion = await this.deps.completer.complete(this.callbackId, 'media-service');
+        this.log.info('Media stream finalized', {
+          turns: this.collector.turns.length,
+          transcriptComplete,
+          durationMs: Date.now() - this.startedAt,
+          completion,
+        });
+      } catch (error) {
+        // The sweeper completes the call from what was persisted.
+        this.log.error('Finalizing the call failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+      return { callbackId: this.callbackId, authenticated: true, transcriptComplete };
+    })();
+    return this.finalized;
+  }
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,15 @@
+/** The agent's instructions when neither SYSTEM_PROMPT nor the call gives any. */
+export const DEFAULT_INSTRUCTIONS = [
+  'You are a friendly, concise voice assistant on an outbound phone call.',
+  'Greet the person as soon as the call connects, say who you are and why you are calling, and keep every reply short.',
+  'Speak naturally; never read out lists, markup or URLs.',
+  'When the conversation is over, say a short goodbye.',
+].join(' ');
+
+/** Fills `{{name}}` placeholders from the call's variables; unknown names are left as written. */
+export function renderInstructions(template: string, variables: Record<string, string> = {}): string {
+  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (match, name: string) => variables[name] ?? match);
+}
+
+/** Instructions the agent gets when the call reaches its time limit. */
+export const TIME_UP_INSTRUCTIONS = 'The call has reached its time limit. Politely tell the caller you have to go now and say goodbye in one short sentence.';

@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events';
+import { RealtimeAgent, RealtimeSession, tool, type TransportEvent } from '@openai/agents/realtime';
+import { TwilioRealtimeTransportLayer } from '@openai/agents-extensions';
+import { z } from 'zod';
+import { twilioOutboundSchema } from '../twilio-stream';
+import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
+
+type Listener = (event: { data: string }) => void;
+
+/**
+ * Stands in for the Twilio WebSocket that TwilioRealtimeTransportLayer expects. The bridge
+ * owns the real socket (it validates every frame); it hands the transport the frames it
+ * needs and forwards what the transport sends to Twilio as `twilio` events.
+ */
+class TwilioSocketFacade {
+  private readonly listeners = new Map<string, Listener[]>();
+
+  constructor(private readonly toTwilio: (data: string) => void) {}
+
+  addEventListener(type: string, listener: Listener): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+
+  send(data: string): void {
+    this.toTwilio(data);
+  }
+
+  deliver(message: object): void {
+    const data = JSON.stringify(message);
+    for (const listener of this.listeners.get('message') ?? []) listener({ data });
+  }
+
+  end(): void {
+    for (const listener of this.listeners.get('close') ?? []) listener({ data: '' });
+  }
+}
+
+/** The realtime URL of an OpenAI-compatible API base (`https://…/v1` → `wss://…/v1/realtime`). */
+export function realtimeUrl(baseUrl: string, model: string): string {
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/realtime`);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  url.searchParams.set('model', model);
+  return url.toString();
+}
+
+/** OpenAI Realtime through the Agents SDK: RealtimeSession over TwilioRealtimeTransportLayer. */
+export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
+  private readonly socket: TwilioSocketFacade;
+  private readonly session: RealtimeSession;
+  private readonly transport: TwilioRealtimeTransportLayer;
+  private closing = false;
+
+  constructor(private readonly options: ProviderSessionOptions) {
+    super();
+    this.socket = new TwilioSocketFacade((data) => this.forwardToTwilio(data));
+    this.transport = new TwilioRealtimeTransportLayer({
+      twilioWebSocket: this.socket as unknown as WebSocket,
+      url: realtimeUrl(options.config.OPENAI_BASE_URL, options.model),
+      useInsecureApiKey: true,
+    });
+    const agent = new RealtimeAgent({
+      name: 'Caller Engine agent',
+      instructions: options.instructions,
+      voice: options.voice,
+      tools: options.tools.definitions.map((definition) =>
+        tool({
+          name: definition.name,
+          description: definition.description,
+          parameters: z.toJSONSchema(definition.parameters) as never,
+          strict: false,
+          execute: async (args: unknown) => (await options.tools.run(definition.name, args)).output,
+        }),
+      ),
+    });
+    this.session = new RealtimeSession(agent, {
+      transport: this.transport,
+      model: options.model,
+      config: {
+        audio: {
+          input: { transcription: { model: 'gpt-4o-mini-transcribe' }, turnDetection: { type: 'semantic_vad' } },
+        },
+      },
+    });
+    this.session.on('transport_event', (event) => this.onTransportEvent(event));
+    this.session.on('audio_interrupted', () => this.emit('interrupted'));
+    this.session.on('error', (event) => this.emit('error', { code: 'model_error', message: describe(event.error) }));
+    this.transport.on('connection_change', (status) => {
+      if (status === 'disconnected') this.emit('closed', { expected: this.closing });
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.session.connect({ apiKey: this.options.config.OPENAI_API_KEY ?? '', model: this.options.model });
+  }
+
+  streamStarted(streamSid: string): void {
+    this.socket.deliver({
+      event: 'start',
+      start: { streamSid, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
+    });
+  }
+
+  sendAudio(payloadBase64: string, timestampMs: number | undefined): void {
+    this.socket.deliver({
+      event: 'media',
+      media: { payload: payloadBase64, ...(timestampMs === undefined ? {} : { timestamp: String(timestampMs) }) },
+    });
+  }
+
+  markPlayed(name: string): void {
+    this.socket.deliver({ event: 'mark', mark: { name } });
+  }
+
+  requestResponse(instructions?: string): void {
+    this.transport.sendEvent({ type: 'response.create', ...(instructions ? { response: { instructions } } : {}) });
+  }
+
+  sendText(text: string): void {
+    this.session.sendMessage(text);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.socket.end();
+    this.session.close();
+  }
+
+  private forwardToTwilio(data: string): void {
+    const parsed = twilioOutboundSchema.safeParse(JSON.parse(data));
+    if (parsed.success) this.emit('twilio', parsed.data);
+    else this.options.log.warn('Transport produced a message Twilio would refuse; dropped', { data: data.slice(0, 200) });
+  }
+
+  private onTransportEvent(event: TransportEvent): void {
+    const raw = event as { type: string; transcript?: unknown };
+    switch (raw.type) {
+      case 'conversation.item.input_audio_transcription.completed':
+        if (typeof raw.transcript === 'string' && raw.transcript.trim()) this.emit('turn', { role: 'user', text: raw.transcript.trim() });
+        break;
+      case 'response.output_audio_transcript.done':
+        if (typeof raw.transcript === 'string' && raw.transcript.trim()) this.emit('turn', { role: 'assistant', text: raw.transcript.trim() });
+        break;
+      case 'response.done':
+        this.emit('response_done');
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}

@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { CallStore, callStoreSettings, createDynamoClient } from '../shared/call-store';
+import { CallCompleter } from '../shared/completion';
+import type { Config } from '../shared/config';
+import { createEventPublisher } from '../shared/events';
+import { logger } from '../shared/logger';
+import { createTwilioClient, isValidStreamSignature, type TwilioClient } from '../shared/twilio';
+import { VERSION } from '../shared/version';
+import { CallBridge, type BridgeDeps } from './call-bridge';
+
+const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
+const CALLBACK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export interface MediaService {
+  url: string;
+  /** Starts accepting streams with this configuration (the URL is known before the configuration is). */
+  attach(c: Config, overrides?: Partial<BridgeDeps>): void;
+  activeCalls(): number;
+  /** Refuses new streams, waits for live calls up to `timeoutMs`, then ends the rest. */
+  drain(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The media service: `GET /health` and the Twilio Media Stream WebSocket. An upgrade is
+ * refused (no model cost) unless it is signed by Twilio for this URL and names a known call.
+ */
+export async function startMediaService(options: { port: number; host?: string }): Promise<MediaService> {
+  let deps: BridgeDeps | undefined;
+  let draining = false;
+  const active = new Set<{ bridge: CallBridge; done: Promise<unknown> }>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
+      res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', draining, activeCalls: active.size, version: VERSION }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'not_found', message: 'Not found' } }));
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    void (async () => {
+      const refuse = (status: number, text: string, why: string) => {
+        logger.warn('Media stream upgrade refused', { status, why });
+        socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      };
+      try {
+        if (!deps) return refuse(503, 'Service Unavailable', 'not ready');
+        if (draining) return refuse(503, 'Service Unavailable', 'draining');
+        const path = new URL(req.url ?? '/', 'http://media').pathname;
+        const match = STREAM_PATH.exec(path);
+        const callbackId = match ? safeDecode(match[1]!) : undefined;
+        if (!callbackId || !CALLBACK_ID.test(callbackId)) return refuse(404, 'Not Found', 'not a media stream path');
+        const signature = req.headers['x-twilio-signature'];
+        const streamUrl = `${deps.config.MEDIA_URL}/media-stream/${encodeURIComponent(callbackId)}`;
+        if (!isValidStreamSignature(deps.config.TWILIO_AUTH_TOKEN ?? '', typeof signature === 'string' ? signature : undefined, streamUrl)) {
+          return refuse(403, 'Forbidden', signature ? 'signature does not match' : 'no X-Twilio-Signature');
+        }
+        if (!(await deps.store.get(callbackId))) return refuse(404, 'Not Found', 'unknown callbackId');
+        const bridgeDeps = deps;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const bridge = new CallBridge(ws, callbackId, bridgeDeps);
+          const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
+          entry.done = bridge.run().finally(() => active.delete(entry));
+          active.add(entry);
+        });
+      } catch (error) {
+        logger.error('Media stream upgrade failed', { error });
+        refuse(500, 'Internal Server Error', 'upgrade failed');
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    attach(c, overrides = {}) {
+      const store = overrides.store ?? new CallStore(createDynamoClient(c), callStoreSettings(c));
+      let twilio: TwilioClient | undefined;
+      deps = {
+        config: c,
+        store,
+        completer: overrides.completer ?? new CallCompleter(store, createEventPublisher(c), logger),
+        twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
+        now: overrides.now ?? (() => new Date()),
+        onTurn: overrides.onTurn,
+      };
+    },
+    activeCalls: () => active.size,
+    async drain(timeoutMs) {
+      draining = true;
+      logger.info('Draining media service', { activeCalls: active.size, timeoutMs });
+      const all = () => Promise.all([...active].map((entry) => entry.done));
+      const finished = await Promise.race([all().then(() => true), sleep(timeoutMs).then(() => false)]);
+      if (!finished) {
+        logger.warn('Drain timeout reached; ending remaining calls', { activeCalls: active.size });
+        for (const entry of active) entry.bridge.close(1001, 'media service shutting down');
+        await all();
+      }
+    },
+    async close() {
+      draining = true;
+      for (const entry of active) entry.bridge.close(1001, 'media service shutting down');
+      await Promise.all([...active].map((entry) => entry.done));
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

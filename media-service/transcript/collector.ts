@@ -1,0 +1,37 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TranscriptTurn } from '../../shared/call-record';
+import type { CallStore } from '../../shared/call-store';
+
+/**
+ * The call's transcript, persisted one finished turn at a time (in order), so a crash
+ * loses at most the turn in progress.
+ */
+export class TranscriptCollector {
+  readonly turns: TranscriptTurn[] = [];
+  private writes: Promise<void> = Promise.resolve();
+  private failedWrites = 0;
+
+  constructor(
+    private readonly store: CallStore,
+    private readonly callbackId: string,
+    private readonly log: Logger,
+  ) {}
+
+  add(role: TranscriptTurn['role'], text: string, at = new Date()): TranscriptTurn {
+    const turn: TranscriptTurn = { role, text, at: at.toISOString() };
+    const sequence = this.turns.push(turn);
+    this.writes = this.writes.then(() =>
+      this.store.appendTurn(this.callbackId, sequence, turn).catch((error: unknown) => {
+        this.failedWrites++;
+        this.log.error('Transcript turn could not be persisted', { error, sequence });
+      }),
+    );
+    return turn;
+  }
+
+  /** Resolves when every turn so far is written; true when none was lost. */
+  async flush(): Promise<boolean> {
+    await this.writes;
+    return this.failedWrites === 0;
+  }
+}

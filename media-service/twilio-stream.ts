@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * Everything the media service knows about Twilio's Media Stream wire format: the messages
+ * Twilio sends (parsed into values, never thrown) and the only three it accepts back.
+ */
+
+const numeric = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(Number);
+
+export const connectedMessageSchema = z.object({ event: z.literal('connected'), protocol: z.string().optional(), version: z.string().optional() });
+
+export const startMessageSchema = z.object({
+  event: z.literal('start'),
+  sequenceNumber: numeric.optional(),
+  streamSid: z.string().min(1),
+  start: z.object({
+    streamSid: z.string().min(1),
+    accountSid: z.string(),
+    callSid: z.string(),
+    tracks: z.array(z.string()).optional(),
+    customParameters: z.record(z.string(), z.string()).default({}),
+    mediaFormat: z
+      .object({ encoding: z.string(), sampleRate: z.number(), channels: z.number() })
+      .optional(),
+  }),
+});
+
+export const mediaMessageSchema = z.object({
+  event: z.literal('media'),
+  sequenceNumber: numeric.optional(),
+  streamSid: z.string().optional(),
+  media: z.object({
+    track: z.string().optional(),
+    chunk: numeric.optional(),
+    timestamp: numeric.optional(),
+    payload: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'payload must be base64'),
+  }),
+});
+
+export const markMessageSchema = z.object({ event: z.literal('mark'), streamSid: z.string().optional(), mark: z.object({ name: z.string() }) });
+export const dtmfMessageSchema = z.object({
+  event: z.literal('dtmf'),
+  streamSid: z.string().optional(),
+  dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(/^[0-9*#A-D]$/) }),
+});
+export const stopMessageSchema = z.object({ event: z.literal('stop'), streamSid: z.string().optional() });
+
+export const twilioInboundSchema = z.discriminatedUnion('event', [
+  connectedMessageSchema,
+  startMessageSchema,
+  mediaMessageSchema,
+  markMessageSchema,
+  dtmfMessageSchema,
+  stopMessageSchema,
+]);
+export type TwilioInbound = z.infer<typeof twilioInboundSchema>;
+export type StartMessage = z.infer<typeof startMessageSchema>;
+export type MediaMessage = z.infer<typeof mediaMessageSchema>;
+
+/** Twilio's frames are 160 bytes; anything near this size is garbage, not audio. */
+export const MAX_INBOUND_MESSAGE_BYTES = 64 * 1024;
+
+export type ParsedInbound = { ok: true; message: TwilioInbound } | { ok: false; reason: string };
+
+/** Parses one WebSocket message from Twilio. Never throws. */
+export function parseTwilioMessage(data: Buffer | string): ParsedInbound {
+  const text = typeof data === 'string' ? data : data.toString('utf8');
+  if (text.length > MAX_INBOUND_MESSAGE_BYTES) return { ok: false, reason: `message of ${text.length} bytes is too large` };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const result = twilioInboundSchema.safeParse(value);
+  if (!result.success) {
+    const event = typeof value === 'object' && value !== null && 'event' in value ? String((value as { event: unknown }).event) : '?';
+    return { ok: false, reason: `invalid "${event}" message: ${result.error.issues[0]?.message ?? 'unknown shape'}` };
+  }
+  return { ok: true, message: result.data };
+}
+
+/** The three messages Twilio accepts on a bidirectional stream (anything else is error 31924). */
+export const twilioOutboundSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('media'), streamSid: z.string(), media: z.object({ payload: z.string() }) }),
+  z.object({ event: z.literal('mark'), streamSid: z.string(), mark: z.object({ name: z.string() }) }),
+  z.object({ event: z.literal('clear'), streamSid: z.string() }),
+]);
+export type TwilioOutbound = z.infer<typeof twilioOutboundSchema>;
+
+export const outbound = {
+  media: (streamSid: string, payloadBase64: string): TwilioOutbound => ({ event: 'media', streamSid, media: { payload: payloadBase64 } }),
+  mark: (streamSid: string, name: string): TwilioOutbound => ({ event: 'mark', streamSid, mark: { name } }),
+  clear: (streamSid: string): TwilioOutbound => ({ event: 'clear', streamSid }),
+};
