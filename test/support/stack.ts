@@ -1,0 +1,62 @@
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+
+/** A whole embedded stack on free ports, writing its events to a throwaway file. */
+export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({
+    port: 0,
+    mediaPort: 0,
+    env: {},
+    ...options,
+    overrides: { EVENTS_FILE: `.local/test-events-${process.pid}-${Date.now()}.jsonl`, ...options.overrides },
+  });
+}
+
+let counter = 0;
+/** A callbackId no other test uses. */
+export function uniqueId(prefix = 'test'): string {
+  return `${prefix}-${process.pid}-${Date.now()}-${++counter}`;
+}
+
+export async function postJson(stack: LocalStack, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
+}
+
+export function initiate(stack: LocalStack, body: Record<string, unknown>, headers?: Record<string, string>) {
+  return postJson(stack, '/call/initiate', body, headers);
+}
+
+export async function getCall(stack: LocalStack, callbackId: string, apiKey = stack.apiKey) {
+  const response = await fetch(`${stack.apiUrl}/calls/${encodeURIComponent(callbackId)}`, { headers: { 'x-api-key': apiKey } });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/** POSTs a form to the API signed as Twilio would sign it (or with the given signature). */
+export async function postSignedForm(stack: LocalStack, pathAndQuery: string, params: Record<string, string>, signature?: string) {
+  const url = `${stack.config.BASE_URL}${pathAndQuery}`;
+  const sig = signature ?? getExpectedTwilioSignature(stack.config.TWILIO_AUTH_TOKEN!, url, params);
+  const response = await fetch(`${stack.apiUrl}${pathAndQuery}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') };
+}
+
+/** Events on the bus for one call. */
+export function eventsFor(stack: LocalStack, callbackId: string) {
+  return stack.events.events.filter((event) => (event.detail as { callbackId?: string }).callbackId === callbackId);
+}
+
+export function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs = 60_000) {
+  return stack.events.waitFor((event) => (event.detail as { callbackId?: string }).callbackId === callbackId, timeoutMs) as Promise<{
+    detail: any;
+  }>;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
