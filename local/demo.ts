@@ -23,7 +23,7 @@ const print = (line: string) => console.log(`${elapsed()}  ${line}`);
 const stack = await startLocalStack({
   port: 0,
   mediaPort: 0,
-  onTurn: (_id, turn) => print(`${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`),
+  media: { onTurn: (_id, turn) => print(`${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`) },
 });
 let exitCode = 1;
 try {
@@ -41,7 +41,7 @@ try {
       metadata: { source: 'demo' },
     }),
   });
-  const body = await response.json();
+  const body = (await response.json()) as { callSid?: string };
   print(`POST /call/initiate → ${response.status} ${JSON.stringify(body)}`);
   if (!response.ok) throw new Error('initiate failed');
 

@@ -32,7 +32,8 @@ export interface LocalStackOptions {
   /** Serves requests outside the API routes on the API port (the dev console). */
   extraRoute?: (stack: LocalStack) => ExtraRoute;
   onEvent?: Parameters<typeof startEventSink>[0]['log'];
-  onTurn?: BridgeDeps['onTurn'];
+  /** Media service settings for tests (e.g. a shorter start timeout). */
+  media?: Pick<BridgeDeps, 'onTurn' | 'startTimeoutMs'>;
 }
 
 export interface LocalStack {
@@ -98,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   env.MEDIA_URL = realTwilio ? base.MEDIA_URL : media.url;
   const config = parseConfig(env);
   const deps = buildDeps(config, env);
-  media.attach(config, { onTurn: options.onTurn });
+  media.attach(config, options.media);
 
   const handlers: Record<HandlerName, HttpHandler> = {
     initiate: createInitiateHandler(deps),

@@ -31,6 +31,8 @@ export interface BridgeDeps {
   now: () => Date;
   /** Observes the conversation as it happens (the demo prints it; the console streams it). */
   onTurn?: (callbackId: string, turn: { role: 'user' | 'assistant'; text: string; at: string }) => void;
+  /** How long a stream may stay silent before its `start` message. @default 10000 */
+  startTimeoutMs?: number;
 }
 
 export interface BridgeOutcome {
@@ -72,7 +74,7 @@ export class CallBridge {
   /** Runs the stream to its end; resolves once the call is finalized. */
   run(): Promise<BridgeOutcome> {
     return new Promise((resolve) => {
-      const startTimer = setTimeout(() => this.reject('no start message within 10 s'), START_TIMEOUT_MS);
+      const startTimer = setTimeout(() => this.reject('no start message in time'), this.deps.startTimeoutMs ?? START_TIMEOUT_MS);
       this.timers.push(startTimer);
       this.ws.on('message', (data: Buffer) => this.onMessage(data));
       this.ws.on('close', (code, reason) => {

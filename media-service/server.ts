@@ -93,6 +93,7 @@ export async function startMediaService(options: { port: number; host?: string }
         twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
         now: overrides.now ?? (() => new Date()),
         onTurn: overrides.onTurn,
+        startTimeoutMs: overrides.startTimeoutMs,
       };
     },
     activeCalls: () => active.size,

@@ -75,9 +75,16 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
     this.session = new RealtimeSession(agent, {
       transport: this.transport,
       model: options.model,
+      // Twilio speaks μ-law 8 kHz both ways. The session's own default (24 kHz PCM) would
+      // otherwise win over the transport's μ-law fallback, so both formats are set here.
       config: {
         audio: {
-          input: { transcription: { model: 'gpt-4o-mini-transcribe' }, turnDetection: { type: 'semantic_vad' } },
+          input: {
+            format: { type: 'audio/pcmu' },
+            transcription: { model: 'gpt-4o-mini-transcribe' },
+            turnDetection: { type: 'semantic_vad' },
+          },
+          output: { format: { type: 'audio/pcmu' }, voice: options.voice },
         },
       },
     });

@@ -1,0 +1,52 @@
+/** What the fake model does next. `end: true` marks its last words: later turns stay silent. */
+export type AgentTurn =
+  | { say: string; end?: true }
+  | { call: { name: string; arguments: Record<string, unknown> } };
+
+export interface ScriptHistoryEntry {
+  role: 'user' | 'assistant' | 'tool';
+  text: string;
+  /** For `tool` entries: the function whose output `text` is. */
+  toolName?: string;
+}
+
+export interface AgentScriptContext {
+  instructions: string;
+  tools: string[];
+  history: ScriptHistoryEntry[];
+  trigger: 'greeting' | 'user' | 'tool_output';
+}
+
+export interface AgentScript {
+  /** Returns undefined to stay silent (the response completes with no output). */
+  next(ctx: AgentScriptContext): AgentTurn | undefined;
+}
+
+export const GENERIC_GREETING = 'Hello! This is your assistant calling. Do you have a minute?';
+export const CLOSING_LINE = 'Thanks for your time. Goodbye!';
+const MAX_QUOTE_CHARS = 120;
+
+/** "Your name is Ava Stone" → "Ava Stone" (capitalised words only). */
+export function agentNameFrom(instructions: string): string | undefined {
+  return /[Yy]our name is ([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)/.exec(instructions)?.[1];
+}
+
+export function greetingFor(instructions: string): string {
+  const name = agentNameFrom(instructions);
+  return name ? `Hi, this is ${name}. Do you have a minute?` : GENERIC_GREETING;
+}
+
+/**
+ * The main demo: a greeting from the instructions, a reply quoting what the callee said,
+ * then the closing line after the callee's second utterance.
+ */
+export const conversationScript: AgentScript = {
+  next({ instructions, history, trigger }) {
+    if (trigger === 'greeting') return { say: greetingFor(instructions) };
+    if (trigger === 'tool_output') return { say: 'Done.' };
+    const userTurns = history.filter((entry) => entry.role === 'user');
+    if (userTurns.length >= 2) return { say: CLOSING_LINE, end: true };
+    const heard = userTurns.at(-1)?.text ?? '';
+    return { say: `You said "${heard.slice(0, MAX_QUOTE_CHARS)}". Could you tell me more?` };
+  },
+};

@@ -1,0 +1,84 @@
+import type { AudioFormat } from './audio-format';
+
+export type SessionCloseCause = 'client' | 'fault' | 'server';
+
+/** Everything one realtime connection (one OpenAI session) did. */
+export interface RealtimeSessionStats {
+  readonly sessionId: string;
+  readonly model: string;
+  readonly connectedAt: number;
+  closedAt?: number;
+  closedBy?: SessionCloseCause;
+  instructions: string;
+  toolNames: string[];
+  inputFormat: AudioFormat;
+  outputFormat: AudioFormat;
+  sessionUpdates: number;
+  /** `input_audio_buffer.append` events. */
+  audioFramesReceived: number;
+  /** Decoded (base64 → wire format) bytes received. */
+  audioBytesReceived: number;
+  audioFramesSent: number;
+  audioBytesSent: number;
+  responsesCreated: number;
+  responsesCancelled: number;
+  truncationsReceived: number;
+  toolCallsIssued: number;
+  toolOutputsReceived: number;
+  errorsSent: number;
+  userTranscripts: string[];
+  assistantTranscripts: string[];
+  /** The script spoke a turn with `end: true`. */
+  ended: boolean;
+}
+
+export interface FakeOpenAIStats {
+  readonly connectionsOpened: number;
+  /** Upgrades refused for a wrong or missing API key. */
+  readonly connectionsRefused: number;
+  /** `POST /v1/chat/completions` and `POST /v1/responses` answered. */
+  readonly summaryRequests: number;
+  readonly bySessionId: ReadonlyMap<string, RealtimeSessionStats>;
+  /** Sessions in connection order. */
+  readonly sessions: readonly RealtimeSessionStats[];
+}
+
+export class StatsRecorder implements FakeOpenAIStats {
+  connectionsOpened = 0;
+  connectionsRefused = 0;
+  summaryRequests = 0;
+  readonly bySessionId = new Map<string, RealtimeSessionStats>();
+
+  get sessions(): RealtimeSessionStats[] {
+    return [...this.bySessionId.values()];
+  }
+
+  openSession(sessionId: string, model: string, defaultFormat: AudioFormat): RealtimeSessionStats {
+    this.connectionsOpened += 1;
+    const session: RealtimeSessionStats = {
+      sessionId,
+      model,
+      connectedAt: Date.now(),
+      instructions: '',
+      toolNames: [],
+      inputFormat: defaultFormat,
+      outputFormat: defaultFormat,
+      sessionUpdates: 0,
+      audioFramesReceived: 0,
+      audioBytesReceived: 0,
+      audioFramesSent: 0,
+      audioBytesSent: 0,
+      responsesCreated: 0,
+      responsesCancelled: 0,
+      truncationsReceived: 0,
+      toolCallsIssued: 0,
+      toolOutputsReceived: 0,
+      errorsSent: 0,
+      userTranscripts: [],
+      assistantTranscripts: [],
+      ended: false,
+    };
+    this.bySessionId.set(sessionId, session);
+    return session;
+  }
+}

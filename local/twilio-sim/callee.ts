@@ -1,0 +1,323 @@
+import WebSocket from 'ws';
+import { Ear, type HeardUtterance } from './ear';
+import { PlaybackQueue } from './playback';
+import { beepAudio, FRAME_BYTES, FRAME_MS, isAudible, SILENCE_BYTE, speechAudio, VOICEMAIL_GREETING } from './speech';
+import { parseAppMessage, PROTOCOL_ERROR, TwilioStreamMessages, type StreamIdentity } from './stream-messages';
+import type { CalleeScript, StreamEndReason, StreamStats } from './types';
+
+const DEFAULT_MAX_CALL_MS = 60_000;
+/** The callee answers once the agent has been quiet this long. */
+const REPLY_AFTER_QUIET_MS = 600;
+const BARGE_IN_AFTER_MS = 400;
+const DTMF_SPACING_MS = 100;
+/** Frames sent at once to catch up after the event loop stalled; beyond that the clock skips. */
+const MAX_CATCH_UP_FRAMES = 10;
+const CLOSE_GRACE_MS = 2_000;
+
+export interface CalleeOptions {
+  identity: StreamIdentity;
+  persona: 'human' | 'machine';
+  script: CalleeScript;
+  /** Filled in as the stream runs; `url`, `signature` and `customParameters` are read from it. */
+  stats: StreamStats;
+  log(event: string, detail?: unknown): void;
+  onStarted?(): void;
+}
+
+interface Speech {
+  text: string;
+  audio: Uint8Array;
+  offset: number;
+  utteranceIndex?: number;
+}
+
+/**
+ * The far end of the call, reached through a Media Stream: a WebSocket client that behaves like Twilio
+ * (paced 20 ms μ-law frames, mark echoes, clear) with a person or a voicemail box behind it.
+ */
+export class SimulatedCallee {
+  private readonly stats: StreamStats;
+  private readonly script: CalleeScript;
+  private readonly messages: TwilioStreamMessages;
+  private readonly playback = new PlaybackQueue();
+  private readonly ear: Ear;
+  private socket?: WebSocket;
+  private clock?: NodeJS.Timeout;
+  private clockStart = 0;
+  private ticks = 0;
+  private mouth?: Speech;
+  private readonly toSay: Speech[] = [];
+  private readonly dtmfQueue: Array<{ digit: string; dueAt: number }> = [];
+  private nextUtterance = 0;
+  private lastSpeechStartedAt = 0;
+  private lastAudibleReceivedAt = 0;
+  private readonly agentTurnStarts: number[] = [];
+  private ending?: StreamEndReason;
+  private finished = false;
+  private resolveRun!: (reason: StreamEndReason) => void;
+  private readonly ended = new Promise<StreamEndReason>((resolve) => (this.resolveRun = resolve));
+
+  constructor(private readonly options: CalleeOptions) {
+    this.stats = options.stats;
+    this.script = options.script;
+    this.messages = new TwilioStreamMessages(options.identity);
+    this.ear = new Ear((utterance) => this.onAgentUtterance(utterance));
+  }
+
+  /** Connects and plays the callee's part; resolves when the stream is over. Never rejects. */
+  run(): Promise<StreamEndReason> {
+    const { url, signature } = this.stats;
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, {
+        headers: { 'X-Twilio-Signature': signature, 'User-Agent': 'Twilio.TmeWs/1.0' },
+        handshakeTimeout: 10_000,
+      });
+    } catch (error) {
+      this.stats.connectError = error instanceof Error ? error.message : String(error);
+      this.finish('connect-failed');
+      return this.ended;
+    }
+    this.socket = socket;
+    socket.on('unexpected-response', (request, response) => {
+      this.stats.connectError = `HTTP ${response.statusCode}`;
+      request.destroy();
+      this.finish('connect-failed');
+    });
+    socket.on('open', () => this.onOpen());
+    socket.on('message', (data, isBinary) => this.onMessage(toBuffer(data), isBinary));
+    socket.on('error', (error) => {
+      if (this.finished) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (this.stats.connectedAt === undefined) {
+        this.stats.connectError ??= code ?? error.message;
+        this.finish('connect-failed');
+      } else {
+        this.options.log('stream-socket-error', code ?? error.message);
+      }
+    });
+    socket.on('close', (code, reason) => {
+      this.stats.closeCode = code;
+      this.stats.closeReason = reason.toString();
+      this.finish(this.ending ?? (this.stats.connectedAt === undefined ? 'connect-failed' : 'server-closed'));
+    });
+    return this.ended;
+  }
+
+  /** Twilio ends the stream (REST update, hang-up, time limit): `stop`, then close. */
+  stop(): void {
+    this.hangUp('twilio-stopped');
+  }
+
+  private onOpen(): void {
+    const now = Date.now();
+    this.stats.connectedAt = now;
+    this.send(this.messages.connected());
+    this.send(this.messages.start(this.stats.customParameters));
+    this.stats.startedAt = now;
+    this.options.log('stream-started', { streamSid: this.stats.streamSid });
+    this.options.onStarted?.();
+    if (this.options.persona === 'machine') {
+      this.queueSpeech(VOICEMAIL_GREETING, speechAudio(VOICEMAIL_GREETING));
+      this.queueSpeech('[beep]', beepAudio());
+    }
+    this.clockStart = now;
+    this.onClock();
+  }
+
+  private readonly onClock = (): void => {
+    this.clock = undefined;
+    const due = () => this.clockStart + this.ticks * FRAME_MS;
+    for (let sent = 0; Date.now() >= due() && this.isLive(); sent++) {
+      if (sent >= MAX_CATCH_UP_FRAMES) {
+        this.clockStart = Date.now() - this.ticks * FRAME_MS;
+        break;
+      }
+      this.step(due());
+      this.ticks += 1;
+    }
+    if (this.isLive()) this.clock = setTimeout(this.onClock, Math.max(0, due() - Date.now()));
+  };
+
+  private step(now: number): void {
+    const played = this.playback.playFrame();
+    for (const name of played.marks) this.echoMark(name);
+    this.ear.hear(played.audio, now);
+    this.decide(now);
+    if (!this.isLive()) return;
+    while (this.dtmfQueue[0] && this.dtmfQueue[0].dueAt <= now) {
+      const { digit } = this.dtmfQueue.shift() as { digit: string };
+      this.send(this.messages.dtmf(digit));
+      this.stats.dtmfSent.push(digit);
+    }
+    const frame = this.speakFrame(now);
+    this.send(this.messages.media(frame, this.ticks * FRAME_MS));
+    this.stats.framesSent += 1;
+    this.stats.bytesSent += frame.length;
+  }
+
+  private decide(now: number): void {
+    const startedAt = this.stats.startedAt ?? now;
+    const maxCallMs = this.script.maxCallMs ?? DEFAULT_MAX_CALL_MS;
+    if (now - startedAt >= maxCallMs) return this.hangUp('max-call-time');
+    if (this.options.persona === 'machine' || this.mouth) return;
+
+    const { utterances, hangUpAfterAgentTurns, bargeIn, answerSilenceMs } = this.script;
+    const quiet =
+      !this.playback.hasAudibleAudio &&
+      now - Math.max(this.ear.lastAudibleAt, this.lastAudibleReceivedAt) >= REPLY_AFTER_QUIET_MS &&
+      this.ear.talkingSince === undefined;
+    if (hangUpAfterAgentTurns !== undefined && this.agentTurnStarts.length >= hangUpAfterAgentTurns && quiet) {
+      return this.hangUp('callee-hangup');
+    }
+    const hasMore = this.nextUtterance < utterances.length;
+    const agentReplied = this.agentTurnStarts.some((start) => start >= this.lastSpeechStartedAt);
+    const talkingSince = this.ear.talkingSince;
+    if (bargeIn && hasMore && talkingSince !== undefined && talkingSince >= this.lastSpeechStartedAt) {
+      if (now - talkingSince >= BARGE_IN_AFTER_MS) return this.sayNext(now);
+    }
+    if (agentReplied && quiet) return hasMore ? this.sayNext(now) : this.hangUp('callee-hangup');
+    const agentSilent = this.agentTurnStarts.length === 0 && talkingSince === undefined;
+    if (answerSilenceMs !== undefined && this.nextUtterance === 0 && agentSilent && now - startedAt >= answerSilenceMs) {
+      if (hasMore) this.sayNext(now);
+    }
+  }
+
+  private sayNext(now: number): void {
+    const index = this.nextUtterance++;
+    const text = this.script.utterances[index] as string;
+    this.lastSpeechStartedAt = now;
+    this.queueSpeech(text, speechAudio(text), index);
+  }
+
+  private queueSpeech(text: string, audio: Uint8Array, utteranceIndex?: number): void {
+    this.toSay.push({ text, audio, offset: 0, utteranceIndex });
+  }
+
+  private speakFrame(now: number): Uint8Array {
+    if (!this.mouth) {
+      this.mouth = this.toSay.shift();
+      if (this.mouth) {
+        this.stats.said.push(this.mouth.text);
+        this.options.log('callee-said', this.mouth.text);
+      }
+    }
+    const frame = new Uint8Array(FRAME_BYTES).fill(SILENCE_BYTE);
+    const speech = this.mouth;
+    if (!speech) return frame;
+    const chunk = speech.audio.subarray(speech.offset, speech.offset + FRAME_BYTES);
+    frame.set(chunk);
+    speech.offset += chunk.length;
+    if (speech.offset >= speech.audio.length) {
+      this.mouth = undefined;
+      this.afterUtterance(speech, now);
+    }
+    return frame;
+  }
+
+  private afterUtterance(speech: Speech, now: number): void {
+    if (speech.utteranceIndex === undefined) return;
+    for (const { afterUtterance, digits } of this.script.dtmf ?? []) {
+      if (afterUtterance !== speech.utteranceIndex) continue;
+      for (const digit of digits) {
+        const last = this.dtmfQueue.at(-1)?.dueAt ?? now;
+        this.dtmfQueue.push({ digit, dueAt: Math.max(now, last) + DTMF_SPACING_MS });
+      }
+    }
+  }
+
+  private onAgentUtterance(utterance: HeardUtterance): void {
+    this.agentTurnStarts.push(utterance.startedAt);
+    this.stats.heard.push(utterance.text);
+    this.options.log('callee-heard', utterance);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.ending) return;
+    const now = Date.now();
+    const parsed = parseAppMessage(data, isBinary, this.stats.streamSid);
+    if (!parsed.ok) {
+      this.stats.protocolErrors.push({ at: now, code: parsed.code, message: parsed.error, raw: preview(data, isBinary) });
+      return;
+    }
+    if (parsed.warning) {
+      this.stats.protocolErrors.push({
+        at: now,
+        code: PROTOCOL_ERROR.invalid,
+        message: parsed.warning,
+        raw: preview(data, isBinary),
+      });
+    }
+    const message = parsed.message;
+    switch (message.event) {
+      case 'media': {
+        const bytes = Buffer.from(message.media.payload, 'base64');
+        this.stats.framesReceived += 1;
+        this.stats.bytesReceived += bytes.length;
+        this.stats.firstMediaReceivedAt ??= now;
+        if (isAudible(bytes)) this.lastAudibleReceivedAt = now;
+        this.playback.enqueueAudio(bytes);
+        return;
+      }
+      case 'mark':
+        this.stats.marksReceived += 1;
+        this.playback.enqueueMark(message.mark.name);
+        return;
+      case 'clear':
+        this.stats.clearsReceived += 1;
+        for (const name of this.playback.clear()) this.echoMark(name);
+        this.ear.interrupt(now);
+        return;
+    }
+  }
+
+  private echoMark(name: string): void {
+    this.send(this.messages.mark(name));
+    this.stats.marksEchoed.push(name);
+  }
+
+  private hangUp(reason: StreamEndReason): void {
+    if (this.ending || this.finished) return;
+    this.ending = reason;
+    this.options.log('stream-stopping', reason);
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      socket?.terminate();
+      this.finish(reason);
+      return;
+    }
+    this.send(this.messages.stop());
+    socket.close(1000);
+    setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  private finish(reason: StreamEndReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.clock) clearTimeout(this.clock);
+    const now = Date.now();
+    this.ear.flush(now);
+    this.stats.endedAt = now;
+    this.stats.endReason = reason;
+    this.options.log('stream-ended', { reason, closeCode: this.stats.closeCode, connectError: this.stats.connectError });
+    this.resolveRun(reason);
+  }
+
+  private isLive(): boolean {
+    return !this.ending && !this.finished && this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  private send(message: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function preview(data: Buffer, isBinary: boolean): string {
+  return isBinary ? `<${data.length} binary bytes>` : data.toString().slice(0, 200);
+}
