@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../local/stack';
+import { callCompletedEventSchema } from '../shared/events';
+import { openRawStream } from './support/raw-stream';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+
+describe('the model connection drops mid-call', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ fakeModel: { dropAfterResponses: 1 } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('ends the call cleanly, keeps the partial transcript and says so in the event', async () => {
+    const callbackId = uniqueId('drop');
+    const res = await initiate(stack, { callbackId, to: '+15557772001' });
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+    expect(detail.transcriptComplete).toBe(false);
+    expect(detail.error).toMatchObject({ code: 'model_disconnected' });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant' });
+    expect(detail.outcome).toBe('completed');
+    const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+    expect(sim.streams[0]!.endReason).toBe('server-closed');
+    const executed = sim.twiml[0]!.executed.map((step) => step.verb);
+    expect(executed, 'Twilio carried on with the fallback after </Connect>').toEqual(expect.arrayContaining(['Say', 'Hangup']));
+    const stored = await getCall(stack, callbackId);
+    expect(stored.body.transcript).toEqual(detail.transcript);
+  });
+});
+
+describe('many calls at once', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('20 concurrent calls: each event carries only its own conversation', async () => {
+    const calls = Array.from({ length: 20 }, (_, i) => {
+      const to = `+1555888${String(i).padStart(4, '0')}`;
+      const utterances = [`This is caller number ${i}.`, `My favourite number is ${i * 7}.`];
+      stack.twilio!.setBehaviour(to, { kind: 'answer', callee: { utterances, hangUpAfterAgentTurns: 3, maxCallMs: 80_000 } });
+      return { callbackId: uniqueId(`many${i}`), to, utterances };
+    });
+    await Promise.all(calls.map((call) => initiate(stack, { callbackId: call.callbackId, to: call.to })));
+    const events = await Promise.all(calls.map((call) => waitForEvent(stack, call.callbackId, 120_000)));
+    events.forEach(({ detail }, i) => {
+      const userLines = detail.transcript.filter((t: { role: string }) => t.role === 'user').map((t: { text: string }) => t.text);
+      expect(userLines).toEqual(calls[i]!.utterances);
+      expect(detail.transcriptComplete).toBe(true);
+      const agentLines = detail.transcript.filter((t: { role: string }) => t.role === 'assistant').map((t: { text: string }) => t.text);
+      expect(agentLines.join(' ')).toContain(calls[i]!.utterances[0]);
+    });
+  }, 180_000);
+});
+
+describe('draining', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('refuses new streams with 503 while live calls finish, then resolves', async () => {
+    const callbackId = uniqueId('drain');
+    const res = await initiate(stack, { callbackId, to: '+15557773001' });
+    await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
+    const drained = stack.media.drain(60_000);
+    const health = await fetch(`${stack.mediaUrl.replace('ws:', 'http:')}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ draining: true, activeCalls: 1 });
+    expect(await openRawStream(stack, callbackId).refused).toBe(503);
+    await drained;
+    const { detail } = await waitForEvent(stack, callbackId);
+    expect(detail.transcriptComplete).toBe(true);
+    expect(stack.media.activeCalls()).toBe(0);
+  });
+});
