@@ -1,14 +1,14 @@
 import { NotFoundError, BadRequestError } from '../shared/http-error';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
-import { requireApiKey } from './lib/request';
+import { authorizeCaller } from './lib/request';
 
 const CALLBACK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** `GET /calls/{callbackId}`: the whole call — state, status history, transcript, tool calls. */
 export function createGetCallHandler(deps: Deps): HttpHandler {
   return httpHandler(async (event) => {
-    requireApiKey(event, deps.config.API_KEY ?? '');
+    authorizeCaller(event, deps.config);
     const callbackId = event.pathParameters?.callbackId ?? '';
     if (!CALLBACK_ID.test(callbackId)) throw new BadRequestError('Not a valid callbackId');
     const details = await deps.store.details(callbackId);

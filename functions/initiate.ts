@@ -17,43 +17,28 @@ import { callLogger } from '../shared/logger';
 import { isAllowedDestination } from '../shared/phone';
 import { defaultModel, missingProviderSettings } from '../shared/providers';
 import { TwilioRestException } from '../shared/twilio';
+import { createTwilioClient } from '../shared/twilio-client';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
-import { parseJsonBody, requireApiKey } from './lib/request';
+import { authorizeCaller, parseJsonBody } from './lib/request';
 
 /** `POST /call/initiate`: claims the callbackId, then asks Twilio to place the call. Idempotent per callbackId. */
 export function createInitiateHandler(deps: Deps): HttpHandler {
   const { config: c, store } = deps;
   return httpHandler(async (event) => {
-    requireApiKey(event, c.API_KEY ?? '');
+    authorizeCaller(event, c);
     const request = parseJsonBody(event, initiateRequestSchema, INITIATE_BODY_MAX_BYTES);
     const log = callLogger({ callbackId: request.callbackId });
 
     if (!isAllowedDestination(request.to, c.ALLOWED_DESTINATION_PREFIXES)) {
       throw new ForbiddenError('The destination number is not in ALLOWED_DESTINATION_PREFIXES', 'destination_not_allowed');
     }
-    const from = request.from ?? c.TWILIO_PHONE_NUMBER;
-    if (!from) throw new BadRequestError('"from" is required when TWILIO_PHONE_NUMBER is not set', undefined, 'from_required');
-    const provider = request.provider ?? c.REALTIME_PROVIDER;
-    const unset = missingProviderSettings(provider, deps.env);
-    if (unset.length) {
-      throw new BadRequestError(`Provider "${provider}" is not configured: set ${unset.join(', ')}`, { provider, missing: unset }, 'provider_not_configured');
+    if (request.transferTo && !isAllowedDestination(request.transferTo, c.ALLOWED_DESTINATION_PREFIXES)) {
+      throw new ForbiddenError('The transferTo number is not in ALLOWED_DESTINATION_PREFIXES', 'transfer_destination_not_allowed');
     }
-
-    const now = deps.now().toISOString();
-    const call: CallRecord = {
-      callbackId: request.callbackId,
-      request: { ...request, from },
-      requestHash: hashRequest(request),
-      provider,
-      model: request.model ?? c.REALTIME_MODEL ?? defaultModel(provider),
-      status: 'initiating',
-      statusSequence: -1,
-      statusHistory: [{ status: 'initiating', at: now, source: 'api', applied: true }],
-      version: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const call = newCallRecord(deps, request);
+    const { from } = call.request;
+    const { provider } = call;
 
     if (!(await store.create(call))) {
       const replay = await replayOrRetry(deps, call);
@@ -86,6 +71,32 @@ export function createInitiateHandler(deps: Deps): HttpHandler {
       throw await twilioFailure(deps, request.callbackId, error);
     }
   });
+}
+
+/** A new call in state `initiating`, with the caller ID and provider settled; refuses an unconfigured provider. */
+export function newCallRecord(deps: Deps, request: InitiateRequest): CallRecord {
+  const c = deps.config;
+  const from = request.from ?? c.TWILIO_PHONE_NUMBER;
+  if (!from) throw new BadRequestError('"from" is required when TWILIO_PHONE_NUMBER is not set', undefined, 'from_required');
+  const provider = request.provider ?? c.REALTIME_PROVIDER;
+  const unset = missingProviderSettings(provider, deps.env);
+  if (unset.length) {
+    throw new BadRequestError(`Provider "${provider}" is not configured: set ${unset.join(', ')}`, { provider, missing: unset }, 'provider_not_configured');
+  }
+  const now = deps.now().toISOString();
+  return {
+    callbackId: request.callbackId,
+    request: { ...request, from },
+    requestHash: hashRequest(request),
+    provider,
+    model: request.model ?? c.REALTIME_MODEL ?? defaultModel(provider),
+    status: 'initiating',
+    statusSequence: -1,
+    statusHistory: [{ status: 'initiating', at: now, source: 'api', applied: true }],
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /**
@@ -151,4 +162,4 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export const handler = lambdaEntry(createInitiateHandler, ['API_KEY', 'TWILIO_AUTH_TOKEN']);
+export const handler = lambdaEntry(createInitiateHandler, ['API_KEY', 'TWILIO_AUTH_TOKEN'], createTwilioClient);

@@ -1,6 +1,7 @@
 import { applyStatusCallback, statusCallbackSchema } from '../shared/call-lifecycle';
 import { isTerminal, type CallRecord } from '../shared/call-record';
 import { callLogger, logger } from '../shared/logger';
+import { createTwilioClient } from '../shared/twilio-client';
 import { lambdaEntry, type Deps } from './lib/deps';
 
 export type SweepAction = 'republish' | 'complete-lost-media' | 'complete-without-status' | 'ask-twilio' | 'leave';
@@ -81,4 +82,4 @@ async function applyTwilioStatus(deps: Deps, call: CallRecord, lostMedia: (call:
   }
 }
 
-export const handler = lambdaEntry(createSweeper, ['TWILIO_AUTH_TOKEN']);
+export const handler = lambdaEntry(createSweeper, ['TWILIO_AUTH_TOKEN'], createTwilioClient);

@@ -1,7 +1,7 @@
 import { isTerminal } from '../shared/call-record';
 import { callLogger, logger } from '../shared/logger';
 import { issueStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
-import { sayAndHangUpTwiml, streamTwiml } from '../shared/twilio';
+import { sayAndHangUpTwiml, streamTwiml, voicemailTwiml } from '../shared/twilio';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, xml, type HttpHandler } from './lib/http';
 import { verifyTwilioWebhook } from './lib/request';
@@ -21,6 +21,7 @@ export function createTwimlHandler(deps: Deps): HttpHandler {
     const callbackId = event.queryStringParameters?.callbackId ?? '';
     const log = callLogger({ callbackId, callSid: params.CallSid });
     try {
+      if (isAnsweringMachine(params.AnsweredBy)) return xml(await answerMachine(deps, callbackId, params));
       const { token, mutation } = issueStreamToken(deps.now(), c.STREAM_TOKEN_TTL_SECONDS);
       const issued = callbackId
         ? await store.mutate(callbackId, (call) =>
@@ -46,6 +47,35 @@ export function createTwimlHandler(deps: Deps): HttpHandler {
       return xml(sayAndHangUpTwiml(UNAVAILABLE));
     }
   });
+}
+
+/**
+ * Synchronous AMD (`DetectMessageEnd`) fetches this TwiML only after the greeting and beep,
+ * with `AnsweredBy` set: a machine gets the call's voicemail message (or nothing) and a
+ * hang-up, and no media stream or model session is opened.
+ */
+export function isAnsweringMachine(answeredBy: string | undefined): boolean {
+  return answeredBy !== undefined && (answeredBy.startsWith('machine_') || answeredBy === 'fax');
+}
+
+async function answerMachine(deps: Deps, callbackId: string, params: Record<string, string>): Promise<string> {
+  const log = callLogger({ callbackId, callSid: params.CallSid });
+  const updated = callbackId
+    ? await deps.store.mutate(callbackId, (call) =>
+        isTerminal(call.status) || call.completion
+          ? undefined
+          : { answeredBy: params.AnsweredBy, callSid: call.callSid ?? params.CallSid, outcomeOverride: 'voicemail' },
+      )
+    : undefined;
+  if (!updated?.changed) {
+    log.warn('Answering machine on a call that cannot be connected', { known: Boolean(updated) });
+    return voicemailTwiml(undefined);
+  }
+  const message = params.AnsweredBy?.startsWith('machine_') ? updated.call.request.voicemailMessage : undefined;
+  // What the machine recorded is the call's transcript; the event carries it like any other turn.
+  if (message) await deps.store.appendTurn(callbackId, 1, { role: 'assistant', text: message, at: deps.now().toISOString() });
+  log.info('Answering machine reached', { answeredBy: params.AnsweredBy, voicemailLeft: Boolean(message) });
+  return voicemailTwiml(message);
 }
 
 export const handler = lambdaEntry(createTwimlHandler, ['TWILIO_AUTH_TOKEN']);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 // Quiet service logs so the conversation reads clearly; set POWERTOOLS_LOG_LEVEL=INFO to see them.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const { startLocalStack } = await import('./stack');
+const { SCENARIOS, isScenarioName } = await import('./scenarios');
 
 /**
  * `npm run demo`: one whole call through the embedded stack, as the orchestrator would
@@ -12,9 +13,15 @@ const { values } = parseArgs({
   options: {
     to: { type: 'string', default: process.env.DEMO_TO ?? '+15005550006' },
     provider: { type: 'string' },
+    scenario: { type: 'string', default: 'conversation' },
     json: { type: 'boolean', default: false },
   },
 });
+if (!isScenarioName(values.scenario)) {
+  console.error(`Unknown scenario "${values.scenario}". Choose one of: ${Object.keys(SCENARIOS).join(', ')}`);
+  process.exit(2);
+}
+const scenario = SCENARIOS[values.scenario];
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
@@ -23,11 +30,16 @@ const print = (line: string) => console.log(`${elapsed()}  ${line}`);
 const stack = await startLocalStack({
   port: 0,
   mediaPort: 0,
+  overrides: scenario.env,
   media: { onTurn: (_id, turn) => print(`${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`) },
 });
 let exitCode = 1;
 try {
-  print(`stack up: API ${stack.apiUrl}, media ${stack.mediaUrl}, Twilio ${stack.twilio ? 'simulator' : 'real'}, model ${stack.model ? 'fake OpenAI Realtime' : 'real OpenAI'}`);
+  const provider = values.provider ?? stack.config.REALTIME_PROVIDER;
+  const fakeModel = { openai: stack.model, gemini: stack.gemini, elevenlabs: stack.elevenlabs, amazon_nova_sonic: stack.novaSonic }[provider as 'openai'];
+  print(`stack up: API ${stack.apiUrl}, media ${stack.mediaUrl}, Twilio ${stack.twilio ? 'simulator' : 'real'}, model ${provider} (${fakeModel ? 'fake' : 'real'})`);
+  print(`scenario ${values.scenario}: ${scenario.summary}`);
+  stack.twilio?.setBehaviour(values.to, scenario.behaviour);
   const callbackId = `demo-${Date.now()}`;
   const response = await fetch(`${stack.apiUrl}/call/initiate`, {
     method: 'POST',
@@ -36,9 +48,8 @@ try {
       callbackId,
       to: values.to,
       ...(values.provider ? { provider: values.provider } : {}),
-      instructions: 'Your name is Ava from Northwind Dental. You are calling {{name}} to confirm a cleaning appointment.',
-      variables: { name: 'Sam' },
-      metadata: { source: 'demo' },
+      ...scenario.request,
+      metadata: { source: 'demo', scenario: values.scenario },
     }),
   });
   const body = (await response.json()) as { callSid?: string };
@@ -50,6 +61,13 @@ try {
   const stream = sim?.streams?.[0];
   if (stream?.startedAt && stream.firstMediaReceivedAt) {
     print(`first agent audio ${stream.firstMediaReceivedAt - stream.startedAt} ms after the stream start`);
+  }
+  if (sim?.voicemail) print(`answering machine: greeting and beep, then recorded ${JSON.stringify(sim.voicemail.recorded)}`);
+  for (const message of stack.twilio?.messages.filter((m) => m.to === values.to) ?? []) print(`SMS to ${message.to} › ${message.body}`);
+  if (sim?.dialed.length) print(`transferred: Twilio dialed ${sim.dialed.join(', ')}`);
+  const detail = event.detail as { toolCalls: Array<{ name: string; arguments: unknown; result?: unknown; error?: string }> };
+  for (const call of detail.toolCalls) {
+    print(`tool   › ${call.name}(${JSON.stringify(call.arguments)}) → ${call.error ? `error: ${call.error}` : JSON.stringify(call.result)}`);
   }
   print(`Call Completed event on the bus (also appended to ${stack.config.EVENTS_FILE}):`);
   console.log(JSON.stringify(event, null, 2));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HttpEvent, HttpHandler } from '../functions/lib/http';
 
 /** API Gateway's own payload limit; the handlers enforce their tighter ones. */
@@ -16,6 +17,8 @@ export interface LocalRoute {
 export interface ExtraRoute {
   /** Serves a request outside the API routes (e.g. the dev console); returns false to pass. */
   (req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
+  /** Takes a WebSocket upgrade (API Gateway HTTP APIs have none); returns false to refuse it with a 404. */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
 }
 
 /**
@@ -51,6 +54,10 @@ export async function serveLambdaRoutes(port: number): Promise<LambdaHttpServer>
     } catch {
       send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
     }
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (extra?.upgrade?.(req, socket, head)) return;
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createCallStatusHandler } from '../functions/call-status';
 import { createGetCallHandler } from '../functions/get-call';
 import { handler as healthHandler } from '../functions/health';
@@ -8,10 +9,17 @@ import type { HttpHandler } from '../functions/lib/http';
 import { API_ROUTES, type HandlerName } from '../functions/routes';
 import { createSweeper } from '../functions/sweeper';
 import { createTwimlHandler } from '../functions/twiml';
+import type { TranscriptTurn } from '../shared/call-record';
 import { parseConfig, type Config } from '../shared/config';
+import { createTwilioClient } from '../shared/twilio-client';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
-import { startEventSink, type EventSink } from './event-sink';
+import { startEventSink, type EventSink, type SunkEvent } from './event-sink';
 import { conversationScript, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai/server';
+import { startFakeNovaSonic, type FakeNovaSonic, type FakeNovaSonicOptions } from './fake-nova-sonic/server';
+import { startFakeGemini, type FakeGemini, type FakeGeminiSettings } from './fake-gemini/server';
+import { startFakeElevenLabs, type FakeElevenLabs, type FakeElevenLabsSettings } from './fake-elevenlabs/server';
+import { createFakeServiceAccount, startFakeGoogle, type FakeGoogle } from './fake-google/server';
+import { scenarioAgent } from './scenario-scripts';
 import { serveLambdaRoutes, type ExtraRoute, type LambdaHttpServer } from './lambda-http';
 import { DEFAULT_CALLEE } from './scenarios';
 import { startTwilioSimulator, type TwilioSimulator } from './twilio-sim';
@@ -29,26 +37,52 @@ export interface LocalStackOptions {
   overrides?: Record<string, string>;
   /** Script and faults for the fake model server. */
   fakeModel?: Partial<Omit<FakeOpenAIOptions, 'port' | 'apiKey'>>;
+  /** Script, faults and credential checks for the fake Nova Sonic (Bedrock) server; its script defaults to `fakeModel.agent`. */
+  fakeNovaSonic?: Omit<FakeNovaSonicOptions, 'port'>;
+  /** Script and faults for the fake Gemini Live server; its script defaults to `fakeModel.agent`. */
+  fakeGemini?: Omit<FakeGeminiSettings, 'apiKey'>;
+  /** Agent settings, script and faults for the fake ElevenLabs agent; its script defaults to `fakeModel.agent`. */
+  fakeElevenLabs?: Omit<FakeElevenLabsSettings, 'apiKey'>;
   /** Serves requests outside the API routes on the API port (the dev console). */
   extraRoute?: (stack: LocalStack) => ExtraRoute;
   onEvent?: Parameters<typeof startEventSink>[0]['log'];
+  /** Use a media service running elsewhere (e.g. its own process in the benchmark) instead of starting one. */
+  externalMediaUrl?: string;
   /** Media service settings for tests (e.g. a shorter start timeout). */
   media?: Pick<BridgeDeps, 'onTurn' | 'startTimeoutMs'>;
 }
 
+/** What happens on the stack, as it happens: any number of listeners (the demo, the dev console). */
+export interface StackActivity {
+  turn: [callbackId: string, turn: TranscriptTurn];
+  event: [event: SunkEvent];
+}
+
 export interface LocalStack {
   config: Config;
+  /** The environment the stack's services are configured from (to start another process with). */
+  env: NodeJS.ProcessEnv;
   deps: Deps;
   apiUrl: string;
   mediaUrl: string;
   apiKey: string;
   dynamo: LocalDynamo;
   events: EventSink;
+  activity: EventEmitter<StackActivity>;
   /** The simulator, unless real Twilio credentials and a public BASE_URL are configured. */
   twilio?: TwilioSimulator;
   /** The fake model server, unless a real OPENAI_API_KEY is configured. */
   model?: FakeOpenAI;
-  media: MediaService;
+  /** The fake Amazon Bedrock Nova Sonic endpoint, unless real AWS credentials or a BEDROCK_ENDPOINT are configured. */
+  novaSonic?: FakeNovaSonic;
+  /** The fake Gemini Live server, unless a real GEMINI_API_KEY is configured. */
+  gemini?: FakeGemini;
+  /** The fake ElevenLabs agent, unless a real ELEVENLABS_AGENT_ID is configured. */
+  elevenlabs?: FakeElevenLabs;
+  /** The fake Google APIs (Calendar, Gmail), unless a real service account is configured. */
+  google?: FakeGoogle;
+  /** The in-process media service, unless `externalMediaUrl` was given. */
+  media?: MediaService;
   sweep: ReturnType<typeof createSweeper>;
   close(): Promise<void>;
 }
@@ -57,6 +91,19 @@ export interface LocalStack {
 export function usesRealTwilio(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.BASE_URL?.startsWith('https://'));
 }
+
+/** True when the environment names AWS credentials or a Bedrock endpoint, so Nova Sonic calls go to Bedrock itself. */
+export function usesRealBedrock(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.BEDROCK_ENDPOINT || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
+}
+
+/** True when the environment names a real Google service account for the calendar and e-mail tools. */
+export function usesRealGoogle(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.GOOGLE_CLIENT_EMAIL && env.GOOGLE_PRIVATE_KEY);
+}
+
+/** The mailbox the fake Google lets the fake service account impersonate. */
+export const LOCAL_GOOGLE_USER = 'agent@northwind.example';
 
 /**
  * The whole product on loopback: dynalite, the event sink, the Twilio simulator, the fake
@@ -70,13 +117,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const realModel = Boolean(base.OPENAI_API_KEY);
 
   const dynamo = await startLocalDynamo(tableName);
-  const events = await startEventSink({ file: base.EVENTS_FILE ?? '.local/events.jsonl', log: options.onEvent });
+  const activity = new EventEmitter<StackActivity>();
+  const events = await startEventSink({
+    file: base.EVENTS_FILE ?? '.local/events.jsonl',
+    log: (event) => {
+      options.onEvent?.(event);
+      activity.emit('event', event);
+    },
+  });
   const accountSid = realTwilio ? base.TWILIO_ACCOUNT_SID! : `AC${randomBytes(16).toString('hex')}`;
   const authToken = realTwilio ? base.TWILIO_AUTH_TOKEN! : randomBytes(16).toString('hex');
   const twilio = realTwilio ? undefined : await startTwilioSimulator({ accountSid, authToken });
   twilio?.setBehaviour('*', { kind: 'answer', callee: DEFAULT_CALLEE });
   const modelKey = realModel ? base.OPENAI_API_KEY! : `sk-local-${randomBytes(8).toString('hex')}`;
-  const model = realModel ? undefined : await startFakeOpenAI({ agent: conversationScript, ...options.fakeModel, apiKey: modelKey });
+  const model = realModel ? undefined : await startFakeOpenAI({ agent: scenarioAgent, ...options.fakeModel, apiKey: modelKey });
+  const serviceAccount = usesRealGoogle(base) ? undefined : createFakeServiceAccount();
+  const google = serviceAccount ? await startFakeGoogle({ serviceAccount, delegatedUsers: [LOCAL_GOOGLE_USER] }) : undefined;
+  const novaSonic = usesRealBedrock(base)
+    ? undefined
+    : await startFakeNovaSonic({ agent: options.fakeModel?.agent ?? conversationScript, ...options.fakeNovaSonic });
+  const geminiKey = base.GEMINI_API_KEY ?? `gemini-local-${randomBytes(8).toString('hex')}`;
+  const gemini = base.GEMINI_API_KEY
+    ? undefined
+    : await startFakeGemini({ agent: options.fakeModel?.agent ?? conversationScript, ...options.fakeGemini, apiKey: geminiKey });
+  const elevenLabsKey = `xi-local-${randomBytes(8).toString('hex')}`;
+  const elevenlabs = base.ELEVENLABS_AGENT_ID
+    ? undefined
+    : await startFakeElevenLabs({ agent: options.fakeModel?.agent ?? conversationScript, ...options.fakeElevenLabs, apiKey: elevenLabsKey });
   const api = await serveLambdaRoutes(options.port ?? Number(base.PORT ?? 3000));
   const apiKey = base.API_KEY ?? randomBytes(18).toString('base64url');
 
@@ -93,13 +160,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(twilio ? { TWILIO_API_URL: twilio.apiUrl } : {}),
     OPENAI_API_KEY: modelKey,
     ...(model ? { OPENAI_BASE_URL: model.baseUrl } : {}),
+    ...(novaSonic ? { BEDROCK_ENDPOINT: novaSonic.endpoint } : {}),
+    GEMINI_API_KEY: geminiKey,
+    ...(gemini ? { GEMINI_BASE_URL: gemini.baseUrl } : {}),
+    ...(elevenlabs
+      ? { ELEVENLABS_API_KEY: elevenLabsKey, ELEVENLABS_AGENT_ID: elevenlabs.agentId, ELEVENLABS_BASE_URL: elevenlabs.baseUrl }
+      : {}),
+    ...(google && serviceAccount
+      ? {
+          GOOGLE_API_ROOT_URL: google.rootUrl,
+          GOOGLE_CLIENT_EMAIL: serviceAccount.clientEmail,
+          GOOGLE_PRIVATE_KEY: serviceAccount.privateKeyPem,
+          GOOGLE_IMPERSONATED_USER: LOCAL_GOOGLE_USER,
+          GOOGLE_CALENDAR_ID: 'primary',
+        }
+      : {}),
     BASE_URL: realTwilio ? base.BASE_URL : api.url,
   };
-  const media = await startMediaService({ port: options.mediaPort ?? Number(base.MEDIA_PORT ?? 5050) });
-  env.MEDIA_URL = realTwilio ? base.MEDIA_URL : media.url;
+  const media = options.externalMediaUrl
+    ? undefined
+    : await startMediaService({ port: options.mediaPort ?? Number(base.MEDIA_PORT ?? 5050) });
+  env.MEDIA_URL = realTwilio ? base.MEDIA_URL : (options.externalMediaUrl ?? media!.url);
   const config = parseConfig(env);
-  const deps = buildDeps(config, env);
-  media.attach(config, options.media);
+  const deps = buildDeps(config, env, { twilioFactory: createTwilioClient });
+  media?.attach(config, {
+    ...options.media,
+    onTurn: (callbackId, turn) => {
+      options.media?.onTurn?.(callbackId, turn);
+      activity.emit('turn', callbackId, turn);
+    },
+  });
 
   const handlers: Record<HandlerName, HttpHandler> = {
     initiate: createInitiateHandler(deps),
@@ -110,21 +200,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const stack: LocalStack = {
     config,
+    env,
     deps,
     apiUrl: api.url,
-    mediaUrl: media.url,
+    mediaUrl: config.MEDIA_URL,
     apiKey,
     dynamo,
     events,
+    activity,
     twilio,
     model,
+    novaSonic,
+    gemini,
+    elevenlabs,
+    google,
     media,
     sweep: createSweeper(deps),
     close: async () => {
-      await media.close();
+      await media?.close();
       await api.close();
       await twilio?.close();
       await model?.close();
+      await novaSonic?.close();
+      await gemini?.close();
+      await elevenlabs?.close();
+      await google?.close();
       await events.close();
       await dynamo.close();
     },

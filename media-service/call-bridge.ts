@@ -8,18 +8,27 @@ import { callLogger } from '../shared/logger';
 import { defaultVoice } from '../shared/providers';
 import { consumeStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
 import type { TwilioClient } from '../shared/twilio';
+import { BridgeCallControl } from './call-control';
+import { bridgeMetrics } from './metrics';
 import { DEFAULT_INSTRUCTIONS, renderInstructions, TIME_UP_INSTRUCTIONS } from './prompt';
 import { providerFactory } from './providers';
 import type { ProviderSession } from './providers/types';
+import { googleClients } from './tools/google';
 import { createToolRunner } from './tools/runner';
 import { toolsForCall } from './tools';
+import type { ToolRunner } from './tools/types';
+import { analyzeCall } from './transcript/analysis';
 import { TranscriptCollector } from './transcript/collector';
 import { summarizeCall } from './transcript/summary';
 import { parseTwilioMessage, type StartMessage, type TwilioOutbound } from './twilio-stream';
 
 export const START_TIMEOUT_MS = 10_000;
 const GOODBYE_PLAYBACK_TIMEOUT_MS = 15_000;
+/** How long finalizing waits for tool calls still in flight when the stream ends. */
+const TOOL_SETTLE_TIMEOUT_MS = 5_000;
 const MAX_LOGGED_BAD_FRAMES = 5;
+/** Caller audio held while the model connects: 5 s of 20 ms frames. */
+const MAX_HELD_FRAMES = 250;
 /** WebSocket close code for a policy violation: unauthenticated or malformed streams. */
 export const POLICY_VIOLATION = 1008;
 
@@ -61,6 +70,14 @@ export class CallBridge {
   private ended = false;
   private hangingUp = false;
   private startedAt = 0;
+  /** hrtime of the stream's start until the first agent audio frame is written, then 0. */
+  private startedAtNs = 0n;
+  private modelReady = false;
+  private readonly heldAudio: Array<{ payload: string; timestampMs: number | undefined }> = [];
+  private control: BridgeCallControl | undefined;
+  private tools: ToolRunner | undefined;
+  private toolWrites: Promise<void> = Promise.resolve();
+  private toolSequence = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -92,6 +109,7 @@ export class CallBridge {
   }
 
   private onMessage(data: Buffer): void {
+    const receivedAtNs = process.hrtime.bigint();
     const parsed = parseTwilioMessage(data);
     if (!parsed.ok) {
       this.badFrames++;
@@ -103,14 +121,14 @@ export class CallBridge {
       case 'connected':
         return;
       case 'start':
-        if (!this.streamSid) void this.onStart(message);
+        if (!this.streamSid) void this.onStart(message, receivedAtNs);
         return;
       case 'media':
-        this.provider?.sendAudio(message.media.payload, message.media.timestamp);
+        this.onCallerAudio(message.media.payload, message.media.timestamp, receivedAtNs);
         return;
       case 'mark':
         this.pendingMarks.delete(message.mark.name);
-        this.provider?.markPlayed(message.mark.name);
+        if (!this.control?.markPlayed(message.mark.name)) this.provider?.markPlayed(message.mark.name);
         return;
       case 'dtmf':
         this.log.info('Caller pressed a key', { digit: message.dtmf.digit });
@@ -123,7 +141,20 @@ export class CallBridge {
     }
   }
 
-  private async onStart(message: StartMessage): Promise<void> {
+  /**
+   * Caller audio goes to the model as it arrives; until the model connection is up it is
+   * held (a few seconds at most) so the caller's first words are not lost.
+   */
+  private onCallerAudio(payload: string, timestampMs: number | undefined, receivedAtNs: bigint): void {
+    if (this.modelReady && this.provider) {
+      this.provider.sendAudio(payload, timestampMs);
+      bridgeMetrics.recordSince(bridgeMetrics.inbound, receivedAtNs);
+    } else if (this.heldAudio.length < MAX_HELD_FRAMES) {
+      this.heldAudio.push({ payload, timestampMs });
+    }
+  }
+
+  private async onStart(message: StartMessage, receivedAtNs: bigint): Promise<void> {
     this.streamSid = message.start.streamSid;
     this.callSid = message.start.callSid;
     const params = message.start.customParameters;
@@ -149,6 +180,7 @@ export class CallBridge {
     clearTimeout(this.timers[0]);
     this.call = claimed.call;
     this.startedAt = Date.now();
+    this.startedAtNs = receivedAtNs;
     this.log.appendPersistentKeys({ callSid: this.callSid, streamSid: this.streamSid });
     this.log.info('Media stream started', { provider: this.call.provider, model: this.call.model });
     await this.openModel(this.call);
@@ -156,16 +188,44 @@ export class CallBridge {
 
   private async openModel(call: CallRecord): Promise<void> {
     const c = this.deps.config;
+    this.control = new BridgeCallControl({
+      callbackId: call.callbackId,
+      from: call.request.from,
+      line: {
+        callSid: () => this.callSid,
+        streamSid: () => this.streamSid,
+        send: (message) => this.sendToTwilio(message),
+        playbackFinished: () => this.playbackFinished(),
+        hangUp: (reason) => this.hangUp(reason),
+      },
+      twilio: this.deps.twilio,
+      store: this.deps.store,
+      allowedPrefixes: c.ALLOWED_DESTINATION_PREFIXES,
+      log: this.log,
+    });
     const tools = createToolRunner({
-      definitions: toolsForCall(call, c),
-      context: { callbackId: call.callbackId, callSid: this.callSid, to: call.request.to, from: call.request.from },
+      definitions: toolsForCall(call, c, this.log),
+      context: {
+        callbackId: call.callbackId,
+        callSid: this.callSid,
+        to: call.request.to,
+        from: call.request.from,
+        config: c,
+        now: this.deps.now,
+        callControl: this.control,
+        services: { twilio: this.deps.twilio, google: () => googleClients(c) },
+      },
       log: this.log,
       record: (toolCall) => {
-        void this.deps.store.appendToolCall(this.callbackId, Date.now(), toolCall).catch((error: unknown) =>
-          this.log.error('Tool call could not be persisted', { error }),
+        const sequence = ++this.toolSequence;
+        this.toolWrites = this.toolWrites.then(() =>
+          this.deps.store.appendToolCall(this.callbackId, sequence, toolCall).catch((error: unknown) =>
+            this.log.error('Tool call could not be persisted', { error }),
+          ),
         );
       },
     });
+    this.tools = tools;
     try {
       this.provider = providerFactory(call.provider)({
         config: c,
@@ -173,6 +233,7 @@ export class CallBridge {
         model: call.model,
         voice: call.request.voice ?? c.REALTIME_VOICE ?? defaultVoice(call.provider),
         instructions: renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables),
+        variables: call.request.variables,
         tools,
         log: this.log,
       });
@@ -180,15 +241,20 @@ export class CallBridge {
       return this.fail('provider_unavailable', error);
     }
     const provider = this.provider;
-    provider.on('twilio', (message) => this.sendToTwilio(message));
+    provider.on('twilio', (message, modelMessageAtNs) => this.sendToTwilio(message, modelMessageAtNs));
     provider.on('turn', (turn) => {
       const saved = this.collector.add(turn.role, turn.text);
       this.deps.onTurn?.(this.callbackId, saved);
     });
     provider.on('interrupted', () => this.log.info('Caller interrupted the agent'));
-    provider.on('error', (error) => this.log.warn('Realtime model error', error));
+    let lastModelError: string | undefined;
+    provider.on('error', (error) => {
+      lastModelError = error.message;
+      this.log.warn('Realtime model error', error);
+    });
     provider.on('closed', ({ expected }) => {
-      if (!expected && !this.ended) this.fail('model_disconnected', new Error('The realtime model connection closed unexpectedly'));
+      const cause = lastModelError ? `: ${lastModelError}` : '';
+      if (!expected && !this.ended) this.fail('model_disconnected', new Error(`The realtime model connection closed unexpectedly${cause}`));
     });
 
     const connectStarted = Date.now();
@@ -200,6 +266,8 @@ export class CallBridge {
     if (this.ended) return void provider.close();
     this.log.info('Realtime session connected', { connectMs: Date.now() - connectStarted });
     provider.streamStarted(this.streamSid!);
+    this.modelReady = true;
+    for (const frame of this.heldAudio.splice(0)) provider.sendAudio(frame.payload, frame.timestampMs);
     provider.requestResponse();
     this.log.info('Initial greeting triggered');
 
@@ -207,11 +275,17 @@ export class CallBridge {
     this.timers.push(setTimeout(() => void this.sayGoodbyeAndHangUp(), maxSeconds * 1000));
   }
 
-  private sendToTwilio(message: TwilioOutbound): void {
+  private sendToTwilio(message: TwilioOutbound, modelMessageAtNs?: bigint): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (message.event === 'mark') this.pendingMarks.add(message.mark.name);
     if (message.event === 'clear') this.pendingMarks.clear();
     this.ws.send(JSON.stringify(message));
+    if (message.event !== 'media') return;
+    if (modelMessageAtNs) bridgeMetrics.recordSince(bridgeMetrics.outbound, modelMessageAtNs);
+    if (this.startedAtNs) {
+      bridgeMetrics.recordSince(bridgeMetrics.firstAudio, this.startedAtNs);
+      this.startedAtNs = 0n;
+    }
   }
 
   /** The time limit: the agent says goodbye, its audio finishes playing, then Twilio hangs up. */
@@ -269,16 +343,24 @@ export class CallBridge {
       this.ended = true;
       this.timers.forEach(clearTimeout);
       await this.provider?.close().catch(() => undefined);
+      this.control?.streamEnded();
       if (!this.call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
 
+      // A tool still running (a transfer recording its outcome) finishes before the call completes.
+      await withTimeout(this.tools?.idle() ?? Promise.resolve(), TOOL_SETTLE_TIMEOUT_MS);
+      await this.toolWrites;
       const persisted = await this.collector.flush();
       const transcriptComplete = persisted && !this.error;
-      const summary = await summarizeCall(this.deps.config, this.collector.turns, this.log);
+      const [summary, analysis] = await Promise.all([
+        summarizeCall(this.deps.config, this.collector.turns, this.log),
+        analyzeCall(this.deps.config, this.call.request.analysis, this.collector.turns, this.log),
+      ]);
       try {
         await this.deps.store.mutate(this.callbackId, () => ({
           streamEndedAt: this.deps.now().toISOString(),
           transcriptComplete,
           ...(summary ? { summary } : {}),
+          ...(analysis ? { analysisResult: { data: analysis.data as never, successful: analysis.successful } } : {}),
           ...(this.error ? { error: this.error } : {}),
         }));
         const completion = await this.deps.completer.complete(this.callbackId, 'media-service');

@@ -1,12 +1,16 @@
 import { config } from '../shared/config';
 import { logger } from '../shared/logger';
+import { bridgeMetrics } from './metrics';
 import { startMediaService } from './server';
+import { publishMetricsPeriodically } from './telemetry';
 
 /** The container's entry point: serve streams until SIGTERM, then drain and exit. */
 const c = config();
 const service = await startMediaService({ port: c.MEDIA_PORT, host: '0.0.0.0' });
 service.attach(c);
 logger.info('Media service listening', { port: c.MEDIA_PORT, mediaUrl: c.MEDIA_URL });
+// CloudWatch metrics (EMF) only where they are collected: in the ECS task.
+if (process.env.ECS_CONTAINER_METADATA_URI_V4) publishMetricsPeriodically(() => service.activeCalls());
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -20,3 +24,12 @@ const stop = async (signal: string) => {
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('unhandledRejection', (error) => logger.error('Unhandled rejection', { error }));
+
+// When started by the benchmark (with an IPC channel), report in-process latency on request.
+if (process.send) {
+  process.on('message', (message) => {
+    if (message === 'stats') process.send!({ ...bridgeMetrics.snapshot(), activeCalls: service.activeCalls(), cpu: process.cpuUsage(), rss: process.memoryUsage.rss() });
+    if (message === 'reset-stats') bridgeMetrics.reset();
+  });
+  process.send('ready');
+}

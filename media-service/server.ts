@@ -6,9 +6,11 @@ import { CallCompleter } from '../shared/completion';
 import type { Config } from '../shared/config';
 import { createEventPublisher } from '../shared/events';
 import { logger } from '../shared/logger';
-import { createTwilioClient, isValidStreamSignature, type TwilioClient } from '../shared/twilio';
+import { isValidStreamSignature, type TwilioClient } from '../shared/twilio';
+import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
-import { CallBridge, type BridgeDeps } from './call-bridge';
+import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
+import { callCounts, protectWhileBusy } from './telemetry';
 
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 const CALLBACK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,8 +70,12 @@ export async function startMediaService(options: { port: number; host?: string }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const bridge = new CallBridge(ws, callbackId, bridgeDeps);
           const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
-          entry.done = bridge.run().finally(() => active.delete(entry));
+          entry.done = bridge.run().then(countCall).finally(() => {
+            active.delete(entry);
+            protectWhileBusy(active.size, active.size + 1);
+          });
           active.add(entry);
+          protectWhileBusy(active.size, active.size - 1);
         });
       } catch (error) {
         logger.error('Media stream upgrade failed', { error });
@@ -117,6 +123,13 @@ export async function startMediaService(options: { port: number; host?: string }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function countCall(outcome: BridgeOutcome): void {
+  if (!outcome.authenticated) return;
+  callCounts.started++;
+  if (outcome.transcriptComplete) callCounts.completed++;
+  else callCounts.failed++;
 }
 
 function safeDecode(value: string): string | undefined {

@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { realtimeProviderSchema } from './config';
+import { compileJsonSchema } from './json-schema';
 import { e164Schema } from './phone';
 
 export const METADATA_MAX_BYTES = 8 * 1024;
 export const INITIATE_BODY_MAX_BYTES = 64 * 1024;
 
 const jsonObject = z.record(z.string(), z.json());
+
+/** Per-call post-call analysis: what to extract (a JSON Schema) and what counts as success. */
+export const analysisRequestSchema = z.strictObject({
+  schema: jsonObject.superRefine((schema, ctx) => {
+    const compiled = compileJsonSchema(schema);
+    if (!compiled.ok) ctx.addIssue({ code: 'custom', message: compiled.problem });
+  }),
+  successCriterion: z.string().trim().min(1).max(2_000),
+});
+export type AnalysisRequest = z.infer<typeof analysisRequestSchema>;
 
 /** The body of `POST /call/initiate`. Unknown keys are refused. */
 export const initiateRequestSchema = z.strictObject({
@@ -28,6 +39,11 @@ export const initiateRequestSchema = z.strictObject({
   provider: realtimeProviderSchema.optional(),
   model: z.string().min(1).max(100).optional(),
   voice: z.string().min(1).max(100).optional(),
+  /** Said after the beep when an answering machine picks up (needs `machineDetection`); without it the call hangs up. */
+  voicemailMessage: z.string().trim().min(1).max(1_000).optional(),
+  /** Where `transfer_call` sends the caller on this call (else TRANSFER_NUMBER); must pass the destination allow-list. */
+  transferTo: e164Schema.optional(),
+  analysis: analysisRequestSchema.optional(),
 });
 export type InitiateRequest = z.infer<typeof initiateRequestSchema>;
 
@@ -94,6 +110,8 @@ export const callRecordSchema = z.object({
   summary: z.string().optional(),
   /** Set by call control (voicemail left, transfer made); wins over the Twilio status. */
   outcomeOverride: z.enum(['voicemail', 'transferred']).optional(),
+  /** The post-call analysis of `request.analysis`, once extracted and validated. */
+  analysisResult: z.object({ data: z.json(), successful: z.boolean() }).optional(),
   completion: z.object({ eventId: z.string(), claimedAt: z.string(), by: z.string(), publishedAt: z.string().optional() }).optional(),
 });
 export type CallRecord = z.infer<typeof callRecordSchema>;

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from './aws';
 import type { Config } from './config';
 import {
@@ -34,7 +35,11 @@ export class CallWriteConflictError extends Error {
 
 /** The SDK client for the call table; points at the embedded engine when DYNAMODB_ENDPOINT is set. */
 export function createDynamoClient(c: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT'>): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ ...awsClientOptions(c.AWS_REGION, c.DYNAMODB_ENDPOINT), maxAttempts: 6 });
+  const client = new DynamoDBClient({
+    ...awsClientOptions(c.AWS_REGION, c.DYNAMODB_ENDPOINT),
+    // Rides out a DynamoDB blip of several seconds: 10 attempts, exponential backoff with jitter (≈ 20 s in all).
+    retryStrategy: new ConfiguredRetryStrategy(10, (attempt) => Math.min(4_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2)),
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -171,6 +176,28 @@ export class CallStore {
       }),
     );
     return Items.map((item) => callRecordSchema.parse(item));
+  }
+
+  /**
+   * The newest calls, newest first. A Scan of the whole table: only for the local dev console
+   * (a few hundred items in dynalite); a deployed listing would need a GSI by creation time.
+   */
+  async recent(limit = 50): Promise<CallRecord[]> {
+    const calls: CallRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.settings.tableName,
+          FilterExpression: 'sk = :call',
+          ExpressionAttributeValues: { ':call': CALL_SK },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      calls.push(...(page.Items ?? []).map((item) => callRecordSchema.parse(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return calls.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
   }
 
   private async putChild(callbackId: string, sk: string, value: object): Promise<void> {

@@ -24,6 +24,8 @@ const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such
 
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const wsUrl = z.url({ protocol: /^wss?$/ }).transform((u) => u.replace(/\/+$/, ''));
+/** An http(s) URL that may be left empty (`NAME=` in .env means unset). */
+const optionalHttpUrl = optionalString.pipe(httpUrl.optional());
 
 export const REALTIME_PROVIDERS = ['openai', 'gemini', 'elevenlabs', 'amazon_nova_sonic'] as const;
 export const realtimeProviderSchema = z.enum(REALTIME_PROVIDERS);
@@ -39,6 +41,8 @@ export const configSchema = z
     MEDIA_URL: wsUrl.default('ws://127.0.0.1:5050'),
 
     API_KEY: optionalString,
+    /** `api-key`: the x-api-key header; `iam`: API Gateway has already checked the caller's SigV4 signature. */
+    API_AUTH: z.enum(['api-key', 'iam']).default('api-key'),
 
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits').optional(),
     TWILIO_AUTH_TOKEN: optionalString,
@@ -60,6 +64,8 @@ export const configSchema = z
     TABLE_NAME: z.string().min(3).default('caller-engine-calls'),
     DYNAMODB_ENDPOINT: httpUrl.optional(),
     AWS_REGION: z.string().min(1).default('us-east-1'),
+    /** Bedrock runtime endpoint override (a VPC endpoint; the embedded stack's Nova Sonic fake). */
+    BEDROCK_ENDPOINT: httpUrl.optional(),
     CALL_RETENTION_DAYS: int(30, 1, 3650),
     STREAM_TOKEN_TTL_SECONDS: int(120, 10, 3600),
 
@@ -77,8 +83,12 @@ export const configSchema = z
     /** OpenAI API base (`…/v1`); the realtime WebSocket URL is derived from it. */
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
     GEMINI_API_KEY: optionalString,
+    /** Gemini API base for `@google/genai` (`httpOptions.baseUrl`); unset = Google. The embedded stack points it at a fake. */
+    GEMINI_BASE_URL: optionalHttpUrl,
     ELEVENLABS_API_KEY: optionalString,
     ELEVENLABS_AGENT_ID: optionalString,
+    /** ElevenLabs API base; the signed-URL request and the agent WebSocket (`wss://…`) are derived from it. */
+    ELEVENLABS_BASE_URL: optionalHttpUrl.transform((v) => v ?? 'https://api.elevenlabs.io'),
 
     SYSTEM_PROMPT: optionalString,
     SUMMARY_ENABLED: bool(true),

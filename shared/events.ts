@@ -41,6 +41,8 @@ export const callCompletedDetailSchema = z.object({
   /** True when the transcript was cut to fit the event; `GET /calls/{callbackId}` has all of it. */
   transcriptTruncated: z.boolean(),
   summary: z.string().nullable(),
+  /** The post-call analysis asked for at initiate: `data` validates against the caller's schema. Null when not asked for or not obtained. */
+  analysis: z.object({ data: z.json(), successful: z.boolean() }).nullable(),
   toolCalls: z.array(toolCallRecordSchema),
   recordingUrl: z.string().nullable(),
   metadata: z.record(z.string(), z.json()).nullable(),
@@ -99,6 +101,7 @@ export function buildCallCompletedDetail({ call, transcript, toolCalls }: CallDe
     transcriptComplete: call.transcriptComplete ?? call.streamStartedAt === undefined,
     transcriptTruncated: false,
     summary: call.summary ?? null,
+    analysis: call.analysisResult ?? null,
     toolCalls,
     recordingUrl: call.recordingUrl ?? null,
     metadata: call.request.metadata ?? null,

@@ -19,8 +19,9 @@ export const PROVIDERS: Record<RealtimeProvider, ProviderFacts> = {
     defaultVoice: 'agent-default',
     requires: (env) => [...secret('ELEVENLABS_API_KEY')(env), ...(env.ELEVENLABS_AGENT_ID ? [] : ['ELEVENLABS_AGENT_ID'])],
   },
-  // Credentials come from the standard AWS chain (the task role in AWS).
-  amazon_nova_sonic: { defaultModel: 'amazon.nova-sonic-v1:0', defaultVoice: 'matthew', requires: () => [] },
+  // Credentials come from the standard AWS chain (the task role in AWS). Nova 2 Sonic: the
+  // agent speaks first from a text prompt (cross-modal input), which Nova Sonic v1 lacks.
+  amazon_nova_sonic: { defaultModel: 'amazon.nova-2-sonic-v1:0', defaultVoice: 'matthew', requires: () => [] },
 };
 
 export function defaultModel(provider: RealtimeProvider): string {

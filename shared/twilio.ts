@@ -1,43 +1,15 @@
-import RequestClient from 'twilio/lib/base/RequestClient';
 import RestException from 'twilio/lib/base/RestException';
-import Twilio from 'twilio/lib/rest/Twilio';
+import type { CallListInstance } from 'twilio/lib/rest/api/v2010/account/call';
+import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
-import type { Config } from './config';
-import { missing } from './config';
 
-export type TwilioClient = Twilio;
+/** The parts of Twilio's REST API the service uses; build one with `createTwilioClient` from ./twilio-client. */
+export interface TwilioClient {
+  calls: CallListInstance;
+  messages: MessageListInstance;
+}
 export { RestException as TwilioRestException };
-
-const TWILIO_API_ORIGIN = 'https://api.twilio.com';
-
-/** Sends the SDK's requests to another origin (the simulator), with a bounded timeout. */
-class RedirectingRequestClient extends RequestClient {
-  constructor(
-    private readonly apiUrl: string | undefined,
-    private readonly timeoutMs: number,
-  ) {
-    super({ timeout: timeoutMs, keepAlive: true });
-  }
-
-  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    const uri = this.apiUrl ? opts.uri.replace(TWILIO_API_ORIGIN, this.apiUrl) : opts.uri;
-    return super.request({ ...opts, uri, timeout: opts.timeout ?? this.timeoutMs });
-  }
-}
-
-export class TwilioNotConfiguredError extends Error {
-  override readonly name = 'TwilioNotConfiguredError';
-}
-
-/** The Twilio REST client for this configuration. */
-export function createTwilioClient(c: Config): TwilioClient {
-  const absent = missing(c, ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
-  if (absent.length) throw new TwilioNotConfiguredError(`Twilio is not configured: set ${absent.join(', ')}`);
-  return new Twilio(c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, {
-    httpClient: new RedirectingRequestClient(c.TWILIO_API_URL, c.TWILIO_TIMEOUT_MS),
-  });
-}
 
 /**
  * True when `signature` is Twilio's signature of `url` and `params` under `authToken`.
@@ -84,5 +56,23 @@ export function sayAndHangUpTwiml(message: string): string {
   const response = new VoiceResponse();
   response.say(message);
   response.hangup();
+  return response.toString();
+}
+
+/**
+ * The answer to an answering machine (synchronous AMD has already waited for the beep):
+ * the voicemail message, or nothing, then hang up.
+ */
+export function voicemailTwiml(message: string | undefined): string {
+  const response = new VoiceResponse();
+  if (message) response.say(message);
+  response.hangup();
+  return response.toString();
+}
+
+/** Hands the call to `to`: replaces the running TwiML (and so ends the media stream) with a `<Dial>`. */
+export function dialTwiml(to: string, callerId: string): string {
+  const response = new VoiceResponse();
+  response.dial({ callerId }, to);
   return response.toString();
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInitiateHandler } from '../functions/initiate';
 import type { LocalStack } from '../local/stack';
 import { CALL_STATUSES, statusRank } from '../shared/call-record';
 import { callCompletedEventSchema } from '../shared/events';
+import { apiEvent } from './support/api-event';
 import { eventsFor, getCall, initiate, postJson, postSignedForm, sleep, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 let stack: LocalStack;
@@ -73,10 +75,13 @@ describe('POST /call/initiate: validation', () => {
   });
 
   it('refuses a provider whose key is not configured, naming the variable', async () => {
-    const res = await initiate(stack, validBody({ provider: 'gemini' }));
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('provider_not_configured');
-    expect(res.body.error.message).toContain('GEMINI_API_KEY');
+    // The embedded stack configures every provider (fakes), so run the same handler with an environment that has no Gemini key.
+    const handler = createInitiateHandler({ ...stack.deps, env: {} });
+    const res = await handler(apiEvent('POST', '/call/initiate', validBody({ provider: 'gemini' }), { 'x-api-key': stack.apiKey }));
+    expect(res.statusCode).toBe(400);
+    const body = JSON.parse(res.body!);
+    expect(body.error.code).toBe('provider_not_configured');
+    expect(body.error.message).toContain('GEMINI_API_KEY');
   });
 });
 

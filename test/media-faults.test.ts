@@ -71,7 +71,7 @@ describe('draining', () => {
     const callbackId = uniqueId('drain');
     const res = await initiate(stack, { callbackId, to: '+15557773001' });
     await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
-    const drained = stack.media.drain(60_000);
+    const drained = stack.media!.drain(60_000);
     const health = await fetch(`${stack.mediaUrl.replace('ws:', 'http:')}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ draining: true, activeCalls: 1 });
@@ -79,6 +79,6 @@ describe('draining', () => {
     await drained;
     const { detail } = await waitForEvent(stack, callbackId);
     expect(detail.transcriptComplete).toBe(true);
-    expect(stack.media.activeCalls()).toBe(0);
+    expect(stack.media!.activeCalls()).toBe(0);
   });
 });

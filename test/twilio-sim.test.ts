@@ -529,7 +529,7 @@ describe('Media Stream: the simulated callee', () => {
     await expect(client.calls(second.sid).update({ twiml: '<Response/>' })).rejects.toMatchObject({ code: 21220 });
   }, 10_000);
 
-  it('plays a voicemail greeting and beep for a machine, with AnsweredBy on the TwiML fetch', async () => {
+  it('plays a voicemail greeting and beep on the stream for a machine detected at its start (Enable)', async () => {
     const media = await startMediaServer(() => undefined);
     cleanups.push(media.close);
     const app = await startApp({ '/twiml': () => ({ type: 'text/xml', body: streamTwiml(media.url('/vm')) }) });
@@ -537,7 +537,7 @@ describe('Media Stream: the simulated callee', () => {
     sim.setBehaviour(TO, { kind: 'machine', ringMs: 10 });
     const client = sdkClient(sim);
 
-    const call = await client.calls.create({ to: TO, from: FROM, url: app.url('/twiml'), machineDetection: 'DetectMessageEnd' });
+    const call = await client.calls.create({ to: TO, from: FROM, url: app.url('/twiml'), machineDetection: 'Enable' });
     await sim.waitForCall(call.sid, 'streaming');
     const connection = await waitUntil(() => media.connections[0], 2_000);
     const greeting = await waitUntil(() => heardIn(connection.inboundAudio), voiceCodeDurationMs(VOICEMAIL_GREETING) + 1_500);
@@ -545,8 +545,30 @@ describe('Media Stream: the simulated callee', () => {
     const ended = await sim.waitForCall(call.sid, 'ended');
 
     expect(greeting).toBe(VOICEMAIL_GREETING);
-    expect(app.hits[0]?.params.AnsweredBy).toBe('machine_end_beep');
-    expect(ended.answeredBy).toBe('machine_end_beep');
+    expect(app.hits[0]?.params.AnsweredBy).toBe('machine_start');
+    expect(ended.answeredBy).toBe('machine_start');
     expect(ended.streams[0]?.said[0]).toBe(VOICEMAIL_GREETING);
+    expect(ended.voicemail).toBeUndefined();
+  }, 10_000);
+
+  it('with DetectMessageEnd, fetches the TwiML only after greeting and beep, and records what is said after the beep', async () => {
+    const app = await startApp({
+      '/twiml': () => ({ type: 'text/xml', body: '<Response><Say>Hi Sam, please call us back.</Say><Hangup/></Response>' }),
+    });
+    cleanups.push(app.close);
+    sim.setBehaviour(TO, { kind: 'machine', ringMs: 10 });
+    const client = sdkClient(sim);
+
+    const call = await client.calls.create({ to: TO, from: FROM, url: app.url('/twiml'), machineDetection: 'DetectMessageEnd' });
+    const answered = await sim.waitForCall(call.sid, 'answered');
+    const ended = await sim.waitForCall(call.sid, 'ended');
+
+    const fetchedAt = app.hits.find((hit) => hit.path === '/twiml')!.at;
+    expect(fetchedAt - answered.answeredAt!).toBeGreaterThanOrEqual(voiceCodeDurationMs(VOICEMAIL_GREETING));
+    expect(ended.voicemail!.beepAt).toBeLessThanOrEqual(fetchedAt);
+    expect(app.hits[0]?.params.AnsweredBy).toBe('machine_end_beep');
+    expect(ended.voicemail!.recorded).toEqual(['Hi Sam, please call us back.']);
+    expect(ended.streams).toHaveLength(0);
+    expect(ended.status).toBe('completed');
   }, 10_000);
 });

@@ -4,7 +4,7 @@ import { config, type Config } from '../../shared/config';
 import { createEventPublisher } from '../../shared/events';
 import { logger } from '../../shared/logger';
 import { loadSecretsIntoEnv, type SecretVariable } from '../../shared/secrets';
-import { createTwilioClient, type TwilioClient } from '../../shared/twilio';
+import type { TwilioClient } from '../../shared/twilio';
 
 /** What the handlers work with; built once per Lambda container (or per local stack). */
 export interface Deps {
@@ -17,16 +17,28 @@ export interface Deps {
   now: () => Date;
 }
 
-export function buildDeps(c: Config, env: NodeJS.ProcessEnv, overrides: Partial<Deps> = {}): Deps {
+/** Builds a Twilio REST client; passed in only by the handlers that call Twilio's API. */
+export type TwilioFactory = (c: Config) => TwilioClient;
+
+export interface DepsOptions extends Partial<Deps> {
+  twilioFactory?: TwilioFactory;
+}
+
+export function buildDeps(c: Config, env: NodeJS.ProcessEnv, overrides: DepsOptions = {}): Deps {
   const now = overrides.now ?? (() => new Date());
   const store = overrides.store ?? new CallStore(createDynamoClient(c), callStoreSettings(c), now);
+  const factory = overrides.twilioFactory;
   let twilio: TwilioClient | undefined;
+  const twilioClient = () => {
+    if (!factory) throw new Error('This function was built without the Twilio REST client');
+    return (twilio ??= factory(c));
+  };
   return {
     config: c,
     env,
     store,
     completer: overrides.completer ?? new CallCompleter(store, createEventPublisher(c), logger, now),
-    twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
+    twilio: overrides.twilio ?? twilioClient,
     now,
   };
 }
@@ -40,11 +52,12 @@ let depsFromEnv: Promise<Deps> | undefined;
 export function lambdaEntry<E, R>(
   create: (deps: Deps) => (event: E) => Promise<R>,
   secrets: readonly SecretVariable[],
+  twilioFactory?: TwilioFactory,
 ): (event: E) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
   return async (event) => {
     if (!handle) {
-      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => buildDeps(config(), process.env));
+      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => buildDeps(config(), process.env, { twilioFactory }));
       handle = create(await depsFromEnv);
     }
     return handle(event);

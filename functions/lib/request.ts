@@ -8,12 +8,20 @@ import {
   UnsupportedMediaTypeError,
 } from '../../shared/http-error';
 import { isValidTwilioSignature } from '../../shared/twilio';
+import type { Config } from '../../shared/config';
 import type { HttpEvent } from './http';
 
 /** The raw body as text (API Gateway base64-encodes some bodies). */
 export function rawBody(event: HttpEvent): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** Refuses a caller of the call API who is not authenticated the way the stage is configured. */
+export function authorizeCaller(event: HttpEvent, c: Pick<Config, 'API_AUTH' | 'API_KEY'>): void {
+  // With IAM auth, API Gateway rejects unsigned requests before the function runs.
+  if (c.API_AUTH === 'iam') return;
+  requireApiKey(event, c.API_KEY ?? '');
 }
 
 /** Refuses the request unless its `x-api-key` header equals `expected` (constant-time). */

@@ -1,7 +1,7 @@
 import { bytesPerMs, synthesizeSpeech, type AudioFormat } from './audio-format';
 import type { Conversation, FunctionCallItem, MessageItem } from './conversation';
 import { newId } from './ids';
-import type { AgentTurn } from './scripts';
+import type { AgentTurn, ScriptedToolCall } from './scripts';
 
 export type ServerEvent = { type: string } & Record<string, unknown>;
 export type CancelReason = 'turn_detected' | 'client_cancelled';
@@ -76,11 +76,18 @@ export class ResponseStream {
   #produce(): void {
     const turn = this.#turn;
     if (!turn) return this.#finish('completed', null);
-    if ('call' in turn) return this.#emitFunctionCall(turn.call.name, turn.call.arguments);
-    this.#beginSpeech(turn.say);
+    if (!('call' in turn)) return this.#beginSpeech(turn.say);
+    const toolCall = this.#emitFunctionCall(turn.call.name, turn.call.arguments, OUTPUT_INDEX);
+    this.#finish('completed', null, undefined, toolCall);
   }
 
-  #emitFunctionCall(name: string, args: Record<string, unknown>): void {
+  /** A tool call the turn makes after its speech, in the same response. */
+  get #followingCall(): ScriptedToolCall | undefined {
+    const turn = this.#turn;
+    return turn && !('call' in turn) ? turn.andCall : undefined;
+  }
+
+  #emitFunctionCall(name: string, args: Record<string, unknown>, outputIndex: number): ResponseOutcome['toolCall'] {
     const { send, conversation } = this.#options;
     const argumentsJson = JSON.stringify(args);
     const item: FunctionCallItem = {
@@ -94,16 +101,16 @@ export class ResponseStream {
     };
     const previous = conversation.append(item);
     this.#output.push(item);
-    const where = { response_id: this.id, item_id: item.id, output_index: OUTPUT_INDEX, call_id: item.call_id };
-    send({ type: 'response.output_item.added', response_id: this.id, output_index: OUTPUT_INDEX, item: { ...item } });
+    const where = { response_id: this.id, item_id: item.id, output_index: outputIndex, call_id: item.call_id };
+    send({ type: 'response.output_item.added', response_id: this.id, output_index: outputIndex, item: { ...item } });
     send({ type: 'conversation.item.added', previous_item_id: previous, item: { ...item } });
     send({ type: 'response.function_call_arguments.delta', ...where, delta: argumentsJson });
     send({ type: 'response.function_call_arguments.done', ...where, name, arguments: argumentsJson });
     item.arguments = argumentsJson;
     item.status = 'completed';
-    send({ type: 'response.output_item.done', response_id: this.id, output_index: OUTPUT_INDEX, item: { ...item } });
+    send({ type: 'response.output_item.done', response_id: this.id, output_index: outputIndex, item: { ...item } });
     send({ type: 'conversation.item.done', previous_item_id: previous, item: { ...item } });
-    this.#finish('completed', null, undefined, { name, callId: item.call_id });
+    return { name, callId: item.call_id };
   }
 
   #beginSpeech(text: string): void {
@@ -146,7 +153,9 @@ export class ResponseStream {
       return;
     }
     this.#closeSpeech(speech, 'completed');
-    this.#finish('completed', null, speech.text);
+    const next = this.#followingCall;
+    const toolCall = next ? this.#emitFunctionCall(next.name, next.arguments, OUTPUT_INDEX + 1) : undefined;
+    this.#finish('completed', null, speech.text, toolCall);
   }
 
   #closeSpeech(speech: Speech, status: 'completed' | 'incomplete'): void {

@@ -1,7 +1,14 @@
-/** What the fake model does next. `end: true` marks its last words: later turns stay silent. */
-export type AgentTurn =
-  | { say: string; end?: true }
-  | { call: { name: string; arguments: Record<string, unknown> } };
+export interface ScriptedToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/**
+ * What the fake model does next. `end: true` marks its last words: later turns stay silent.
+ * `say` with `andCall` speaks and then calls the tool in the same response, as the real model
+ * does with "Goodbye!" followed by end_call (fakes that cannot do both just speak).
+ */
+export type AgentTurn = { say: string; end?: true; andCall?: ScriptedToolCall } | { call: ScriptedToolCall };
 
 export interface ScriptHistoryEntry {
   role: 'user' | 'assistant' | 'tool';

@@ -9,7 +9,7 @@ import { bearerToken, handleRestRequest, invalidApiKeyError } from './rest';
 import type { AgentScript } from './scripts';
 import { StatsRecorder, type FakeOpenAIStats } from './stats';
 
-export type { AgentScript, AgentScriptContext, AgentTurn, ScriptHistoryEntry } from './scripts';
+export type { AgentScript, AgentScriptContext, AgentTurn, ScriptedToolCall, ScriptHistoryEntry } from './scripts';
 export { CLOSING_LINE, GENERIC_GREETING, conversationScript, greetingFor } from './scripts';
 export type { FakeOpenAIStats, RealtimeSessionStats, SessionCloseCause } from './stats';
 export type { AudioFormat } from './audio-format';

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { DtmfDetector } from './dtmf-detector';
 import { Ear, type HeardUtterance } from './ear';
 import { PlaybackQueue } from './playback';
 import { beepAudio, FRAME_BYTES, FRAME_MS, isAudible, SILENCE_BYTE, speechAudio, VOICEMAIL_GREETING } from './speech';
@@ -17,6 +18,8 @@ const CLOSE_GRACE_MS = 2_000;
 export interface CalleeOptions {
   identity: StreamIdentity;
   persona: 'human' | 'machine';
+  /** The machine's greeting and beep already played (during synchronous AMD): it just records. */
+  greetingPlayed?: boolean;
   script: CalleeScript;
   /** Filled in as the stream runs; `url`, `signature` and `customParameters` are read from it. */
   stats: StreamStats;
@@ -41,6 +44,7 @@ export class SimulatedCallee {
   private readonly messages: TwilioStreamMessages;
   private readonly playback = new PlaybackQueue();
   private readonly ear: Ear;
+  private readonly keypadEar: DtmfDetector;
   private socket?: WebSocket;
   private clock?: NodeJS.Timeout;
   private clockStart = 0;
@@ -62,6 +66,10 @@ export class SimulatedCallee {
     this.script = options.script;
     this.messages = new TwilioStreamMessages(options.identity);
     this.ear = new Ear((utterance) => this.onAgentUtterance(utterance));
+    this.keypadEar = new DtmfDetector((digit) => {
+      this.stats.dtmfHeard.push(digit);
+      this.options.log('callee-heard-dtmf', digit);
+    });
   }
 
   /** Connects and plays the callee's part; resolves when the stream is over. Never rejects. */
@@ -117,7 +125,7 @@ export class SimulatedCallee {
     this.stats.startedAt = now;
     this.options.log('stream-started', { streamSid: this.stats.streamSid });
     this.options.onStarted?.();
-    if (this.options.persona === 'machine') {
+    if (this.options.persona === 'machine' && !this.options.greetingPlayed) {
       this.queueSpeech(VOICEMAIL_GREETING, speechAudio(VOICEMAIL_GREETING));
       this.queueSpeech('[beep]', beepAudio());
     }
@@ -143,6 +151,7 @@ export class SimulatedCallee {
     const played = this.playback.playFrame();
     for (const name of played.marks) this.echoMark(name);
     this.ear.hear(played.audio, now);
+    this.keypadEar.hear(played.audio);
     this.decide(now);
     if (!this.isLive()) return;
     while (this.dtmfQueue[0] && this.dtmfQueue[0].dueAt <= now) {
@@ -176,7 +185,10 @@ export class SimulatedCallee {
     if (bargeIn && hasMore && talkingSince !== undefined && talkingSince >= this.lastSpeechStartedAt) {
       if (now - talkingSince >= BARGE_IN_AFTER_MS) return this.sayNext(now);
     }
-    if (agentReplied && quiet) return hasMore ? this.sayNext(now) : this.hangUp('callee-hangup');
+    if (agentReplied && quiet) {
+      if (hasMore) return this.sayNext(now);
+      if (!this.script.stayOnLine) return this.hangUp('callee-hangup');
+    }
     const agentSilent = this.agentTurnStarts.length === 0 && talkingSince === undefined;
     if (answerSilenceMs !== undefined && this.nextUtterance === 0 && agentSilent && now - startedAt >= answerSilenceMs) {
       if (hasMore) this.sayNext(now);

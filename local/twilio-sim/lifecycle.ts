@@ -1,4 +1,6 @@
+import { voiceCodeDurationMs } from '../audio/voice-code';
 import { SimulatedCallee } from './callee';
+import { BEEP_MS, VOICEMAIL_GREETING } from './speech';
 import { callParams, CallWebhooks } from './call-webhooks';
 import { API_VERSION, first, newSid, sleep } from './format';
 import { parseTwiml, type StreamNoun } from './twiml';
@@ -196,6 +198,7 @@ export class CallRun {
     if (this.behaviour.kind === 'no-answer') return this.end('no-answer');
 
     this.answer();
+    await this.detectMessageEnd(signal);
     await this.runDocuments();
     this.end('completed');
   }
@@ -206,7 +209,8 @@ export class CallRun {
     this.call.answeredAt = now;
     const detection = first(params.MachineDetection);
     if (detection === 'Enable' || detection === 'DetectMessageEnd') {
-      const answeredBy = this.behaviour.answeredBy ?? (this.behaviour.kind === 'machine' ? 'machine_end_beep' : 'human');
+      const machine = detection === 'Enable' ? 'machine_start' : 'machine_end_beep';
+      const answeredBy = this.behaviour.answeredBy ?? (this.behaviour.kind === 'machine' ? machine : 'human');
       if (first(params.AsyncAmd) === 'true') this.webhooks.asyncAmd(answeredBy);
       else this.call.answeredBy = answeredBy;
     }
@@ -220,6 +224,22 @@ export class CallRun {
         this.hangUp('completed');
       }, limitSeconds * 1000);
     }
+  }
+
+  /**
+   * Synchronous AMD with `DetectMessageEnd` on a machine: Twilio listens to the whole greeting
+   * and the beep before it fetches the TwiML, so whatever the app answers lands after the beep.
+   */
+  private async detectMessageEnd(signal: AbortSignal): Promise<void> {
+    const { params } = this.call;
+    const synchronous = first(params.MachineDetection) === 'DetectMessageEnd' && first(params.AsyncAmd) !== 'true';
+    if (!synchronous || this.behaviour.kind !== 'machine') return;
+    this.log('machine-greeting', VOICEMAIL_GREETING);
+    await sleep(voiceCodeDurationMs(VOICEMAIL_GREETING), signal);
+    const greetingEndedAt = Date.now();
+    await sleep(BEEP_MS, signal);
+    this.log('machine-beep');
+    this.call.voicemail = { greetingEndedAt, beepAt: Date.now(), recorded: [] };
   }
 
   private async runDocuments(): Promise<void> {
@@ -278,9 +298,11 @@ export class CallRun {
         }
         case 'Say':
           this.log('say', verb.text);
+          this.call.voicemail?.recorded.push(verb.text);
           break;
         case 'Play':
           this.log('play', verb.url);
+          this.call.voicemail?.recorded.push(verb.url);
           break;
         case 'Pause':
           await sleep(verb.lengthSeconds * 1000, signal);
@@ -371,6 +393,7 @@ export class CallRun {
       marksEchoed: [],
       clearsReceived: 0,
       dtmfSent: [],
+      dtmfHeard: [],
       heard: [],
       said: [],
       protocolErrors: [],
@@ -387,6 +410,7 @@ export class CallRun {
     const callee = new SimulatedCallee({
       identity: { streamSid: stats.streamSid, accountSid: this.call.accountSid, callSid: this.call.sid },
       persona: this.behaviour.kind === 'machine' ? 'machine' : 'human',
+      greetingPlayed: this.call.voicemail !== undefined,
       script: this.behaviour.callee ?? { utterances: [] },
       stats,
       log: (event, detail) => this.log(event, detail),

@@ -149,7 +149,15 @@ export function createRestHandler(backend: RestBackend): RequestListener {
     record.status = reply.status;
     const body = JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body, () => reply.after?.());
+    // Twilio carries on with the work even when the client gave up waiting for the answer.
+    let afterDone = false;
+    const runAfter = () => {
+      if (afterDone) return;
+      afterDone = true;
+      reply.after?.();
+    };
+    if (res.destroyed) runAfter();
+    else res.end(body, runAfter);
   }
 
   function authenticate(req: IncomingMessage): void {

@@ -17,8 +17,13 @@ export function speechAudio(text: string): Uint8Array {
   return pcm16ToMulaw(encodeVoiceCode(text, SAMPLE_RATE));
 }
 
+const BEEP_TONE_MS = 500;
+const BEEP_PAUSE_MS = 300;
+/** How long the voicemail beep (with its lead-in pause) lasts. */
+export const BEEP_MS = BEEP_TONE_MS + BEEP_PAUSE_MS;
+
 /** A voicemail beep (a pause, then a 1 kHz tone), as μ-law. */
-export function beepAudio(toneMs = 500, pauseMs = 300, hz = 1000): Uint8Array {
+export function beepAudio(toneMs = BEEP_TONE_MS, pauseMs = BEEP_PAUSE_MS, hz = 1000): Uint8Array {
   const pause = Math.round((SAMPLE_RATE * pauseMs) / 1000);
   const samples = new Int16Array(pause + Math.round((SAMPLE_RATE * toneMs) / 1000));
   for (let i = pause; i < samples.length; i++) {

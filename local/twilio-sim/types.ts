@@ -21,6 +21,8 @@ export interface CalleeScript {
   maxCallMs?: number;
   /** If the agent has said nothing this long after the stream started, the callee speaks first ("Hello?"). */
   answerSilenceMs?: number;
+  /** After the last utterance, wait for the app to end the call (hang-up, transfer) instead of hanging up. */
+  stayOnLine?: boolean;
 }
 
 export type CallBehaviourKind = 'answer' | 'busy' | 'no-answer' | 'failed' | 'machine';
@@ -34,7 +36,10 @@ export interface CallBehaviour {
   duplicateCallbacks?: boolean;
   /** Deliver status callbacks pairwise swapped (ringing before initiated, completed before in-progress). */
   reorderCallbacks?: boolean;
-  /** Overrides AnsweredBy (default `human`, or `machine_end_beep` for kind `machine`). */
+  /**
+   * Overrides AnsweredBy (default `human`; for kind `machine`, `machine_start` with `Enable` and
+   * `machine_end_beep` with `DetectMessageEnd`).
+   */
   answeredBy?: string;
   createError?: RestFault;
   createDelayMs?: number;
@@ -140,6 +145,8 @@ export interface StreamStats {
   marksEchoed: string[];
   clearsReceived: number;
   dtmfSent: string[];
+  /** Keypad tones the app played to the callee, as the far end's DTMF detector heard them. */
+  dtmfHeard: string[];
   /** Agent utterances decoded from the audio that actually played, `[unintelligible]` / `[interrupted]` otherwise. */
   heard: string[];
   /** What the callee said, in order. */
@@ -177,6 +184,11 @@ export interface SimCall {
   streams: StreamStats[];
   /** Numbers reached by `<Dial>`. */
   dialed: string[];
+  /**
+   * The answering machine, for kind `machine` with synchronous `DetectMessageEnd`: its greeting and
+   * beep play before Twilio fetches the TwiML; what the app then says (`<Say>`, `<Play>`) is recorded.
+   */
+  voicemail?: { greetingEndedAt: number; beepAt: number; recorded: string[] };
   log: CallLogEntry[];
 }
 

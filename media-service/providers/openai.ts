@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { RealtimeAgent, RealtimeSession, tool, type TransportEvent } from '@openai/agents/realtime';
 import { TwilioRealtimeTransportLayer } from '@openai/agents-extensions';
-import { z } from 'zod';
+import { toolParametersJsonSchema } from '../tools/json-schema';
 import { twilioOutboundSchema } from '../twilio-stream';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
@@ -35,6 +35,16 @@ class TwilioSocketFacade {
   }
 }
 
+/** The Twilio transport, noting when each model message arrives (for outbound latency). */
+class TimedTwilioTransport extends TwilioRealtimeTransportLayer {
+  lastMessageAtNs = 0n;
+
+  override _onMessage(event: MessageEvent): void {
+    this.lastMessageAtNs = process.hrtime.bigint();
+    super._onMessage(event);
+  }
+}
+
 /** The realtime URL of an OpenAI-compatible API base (`https://…/v1` → `wss://…/v1/realtime`). */
 export function realtimeUrl(baseUrl: string, model: string): string {
   const url = new URL(`${baseUrl.replace(/\/+$/, '')}/realtime`);
@@ -47,13 +57,13 @@ export function realtimeUrl(baseUrl: string, model: string): string {
 export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
   private readonly socket: TwilioSocketFacade;
   private readonly session: RealtimeSession;
-  private readonly transport: TwilioRealtimeTransportLayer;
+  private readonly transport: TimedTwilioTransport;
   private closing = false;
 
   constructor(private readonly options: ProviderSessionOptions) {
     super();
     this.socket = new TwilioSocketFacade((data) => this.forwardToTwilio(data));
-    this.transport = new TwilioRealtimeTransportLayer({
+    this.transport = new TimedTwilioTransport({
       twilioWebSocket: this.socket as unknown as WebSocket,
       url: realtimeUrl(options.config.OPENAI_BASE_URL, options.model),
       useInsecureApiKey: true,
@@ -66,7 +76,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
         tool({
           name: definition.name,
           description: definition.description,
-          parameters: z.toJSONSchema(definition.parameters) as never,
+          parameters: toolParametersJsonSchema(definition) as never,
           strict: false,
           execute: async (args: unknown) => (await options.tools.run(definition.name, args)).output,
         }),
@@ -134,7 +144,8 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
 
   private forwardToTwilio(data: string): void {
     const parsed = twilioOutboundSchema.safeParse(JSON.parse(data));
-    if (parsed.success) this.emit('twilio', parsed.data);
+    // The transport writes to Twilio synchronously while handling the model's message.
+    if (parsed.success) this.emit('twilio', parsed.data, this.transport.lastMessageAtNs);
     else this.options.log.warn('Transport produced a message Twilio would refuse; dropped', { data: data.slice(0, 200) });
   }
 

@@ -6,8 +6,11 @@ import type { ToolRunner } from '../tools/types';
 
 /** What a provider session reports to the bridge. */
 export interface ProviderEvents {
-  /** A message for the Twilio stream: agent audio (μ-law 8 kHz), a playback mark, or `clear` on barge-in. */
-  twilio: [message: TwilioOutbound];
+  /**
+   * A message for the Twilio stream: agent audio (μ-law 8 kHz), a playback mark, or `clear` on
+   * barge-in. Audio carries the hrtime (ns) at which the model message it came from arrived.
+   */
+  twilio: [message: TwilioOutbound, modelMessageAtNs?: bigint];
   /** A finished turn of the conversation, ready to persist. */
   turn: [turn: { role: 'user' | 'assistant'; text: string }];
   /** The agent's current response has been fully generated (its audio may still be playing). */
@@ -26,6 +29,8 @@ export interface ProviderSessionOptions {
   model: string;
   voice: string;
   instructions: string;
+  /** The call's `variables` (already filled into `instructions`); ElevenLabs also passes them as dynamic variables. */
+  variables?: Record<string, string>;
   tools: ToolRunner;
   log: Logger;
 }

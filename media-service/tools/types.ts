@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import type { Config } from '../../shared/config';
+import type { TwilioClient } from '../../shared/twilio';
+import type { GoogleClients } from './google';
 
 /** A tool the agent may call: defined once, mapped by each provider to its own format. */
 export interface ToolDefinition<P extends z.ZodObject = z.ZodObject> {
@@ -10,6 +13,22 @@ export interface ToolDefinition<P extends z.ZodObject = z.ZodObject> {
   execute(args: z.infer<P>, context: ToolContext): Promise<unknown>;
 }
 
+/** What a tool may do to the phone call itself; the bridge implements it over the live stream. */
+export interface CallControl {
+  /** Waits until the agent's queued audio has played (Twilio echoed every mark), then ends the call. */
+  hangUpAfterPlayback(reason: string): Promise<void>;
+  /** Waits for the agent's audio to play, then replaces the call's TwiML with a `<Dial>` to `to`. */
+  transfer(to: string): Promise<void>;
+  /** Plays DTMF tones to the far end (a phone menu); resolves once they have played. */
+  sendDigits(digits: string): Promise<void>;
+}
+
+/** The outside services tools talk to, created on first use. */
+export interface ToolServices {
+  twilio(): TwilioClient;
+  google(): GoogleClients;
+}
+
 /** What a tool may know about and do to the call it runs in. */
 export interface ToolContext {
   callbackId: string;
@@ -17,6 +36,10 @@ export interface ToolContext {
   /** The number being called (the only destination the agent may text). */
   to: string;
   from: string;
+  config: Config;
+  now: () => Date;
+  callControl: CallControl;
+  services: ToolServices;
   signal: AbortSignal;
 }
 
@@ -24,4 +47,6 @@ export interface ToolContext {
 export interface ToolRunner {
   definitions: readonly ToolDefinition[];
   run(name: string, args: unknown): Promise<{ output: string; isError: boolean }>;
+  /** Resolves when no tool call is in flight (the bridge waits for it before finalizing). */
+  idle(): Promise<void>;
 }

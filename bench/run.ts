@@ -1,0 +1,154 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+// The benchmark measures the media service, not the logging of the simulators around it.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+const { startLocalStack } = await import('../local/stack');
+const { exited, freePort, mediaProcessStats: mediaStats, startMediaProcess } = await import('../local/media-process');
+const { benchAgentScript, benchCallee } = await import('./scripts');
+
+type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
+
+export interface BenchResult {
+  calls: number;
+  durationSeconds: number;
+  provider: string;
+  completed: number;
+  eventsEmitted: number;
+  framesLost: number;
+  inboundLatencyMs: { p50: number; p99: number; max: number };
+  outboundLatencyMs: { p50: number; p99: number; max: number };
+  firstAudioMs: { p50: number; p99: number };
+  eventLoopLagMsP99: number;
+  cpuMsPerCallSecond: number;
+  rssMbPerCall: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '20' },
+    provider: { type: 'string', default: 'openai' },
+    json: { type: 'string' },
+    ramp: { type: 'boolean', default: false },
+    'ramp-step': { type: 'string', default: '50' },
+    'ramp-max': { type: 'string', default: '600' },
+  },
+});
+
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+/** Runs `calls` concurrent simulated calls of `durationSeconds` through one media-service process. */
+async function runOnce(calls: number, durationSeconds: number, provider: string): Promise<BenchResult> {
+  const port = await freePort();
+  const stack: LocalStack = await startLocalStack({
+    port: 0,
+    env: {},
+    externalMediaUrl: `ws://127.0.0.1:${port}`,
+    fakeModel: { agent: benchAgentScript },
+    overrides: { EVENTS_FILE: `.local/bench-events-${Date.now()}.jsonl`, MAX_CALL_DURATION_SECONDS: String(durationSeconds + 120) },
+  });
+  const media = await startMediaProcess(stack.env, port);
+  try {
+    const baseline = await mediaStats(media);
+    const ids = Array.from({ length: calls }, (_, i) => ({ callbackId: `bench-${Date.now()}-${i}`, to: `+1555${String(2_000_000 + i).padStart(7, '0')}` }));
+    for (const { to } of ids) stack.twilio!.setBehaviour(to, { kind: 'answer', ringMs: 50, callee: benchCallee(durationSeconds) });
+
+    const placed = await Promise.all(
+      ids.map(async ({ callbackId, to }, i) => {
+        await new Promise((r) => setTimeout(r, (i * 1000) / Math.max(calls, 1) / 2)); // spread set-up over ≤ 0.5 s
+        const response = await fetch(`${stack.apiUrl}/call/initiate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+          body: JSON.stringify({ callbackId, to, provider, instructions: `Benchmark call ${callbackId}.` }),
+        });
+        return (await response.json()) as { callSid?: string };
+      }),
+    );
+
+    let peakRss = baseline.rss;
+    const sampler = setInterval(() => void mediaStats(media).then((s) => (peakRss = Math.max(peakRss, s.rss))), 2_000);
+    const deadline = Date.now() + (durationSeconds + 90) * 1000;
+    const mine = (event: { detail: unknown }) => ids.some(({ callbackId }) => (event.detail as { callbackId: string }).callbackId === callbackId);
+    while (stack.events.events.filter(mine).length < calls && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    clearInterval(sampler);
+    const final = await mediaStats(media);
+
+    const simCalls = placed.map((p) => stack.twilio!.calls.find((c) => c.sid === p.callSid));
+    let framesLost = 0;
+    for (const [i, call] of simCalls.entries()) {
+      const stream = call?.streams[0];
+      const session = stack.model?.stats.sessions.find((s) => s.instructions.includes(ids[i]!.callbackId));
+      if (!stream || !session) {
+        framesLost += Math.round(durationSeconds * 50);
+        continue;
+      }
+      framesLost += Math.max(0, Math.floor((stream.bytesSent - session.audioBytesReceived) / 160));
+      framesLost += Math.max(0, Math.floor((session.audioBytesSent - stream.bytesReceived) / 160));
+    }
+    const events = stack.events.events.filter(mine);
+    const callSeconds = simCalls.reduce((sum, call) => sum + (call?.duration ?? 0), 0) || calls * durationSeconds;
+    const cpuMs = (final.cpu.user + final.cpu.system - baseline.cpu.user - baseline.cpu.system) / 1000;
+    return {
+      calls,
+      durationSeconds,
+      provider,
+      completed: events.filter((e) => (e.detail as { outcome: string }).outcome === 'completed').length,
+      eventsEmitted: events.length,
+      framesLost,
+      inboundLatencyMs: pick(final.inboundLatencyMs),
+      outboundLatencyMs: pick(final.outboundLatencyMs),
+      firstAudioMs: { p50: round(final.firstAudioMs.p50), p99: round(final.firstAudioMs.p99) },
+      eventLoopLagMsP99: round(final.eventLoopLagMsP99),
+      cpuMsPerCallSecond: round(cpuMs / callSeconds),
+      rssMbPerCall: round((peakRss - baseline.rss) / 1024 / 1024 / calls),
+    };
+  } finally {
+    media.kill('SIGTERM');
+    await exited(media);
+    await stack.close();
+  }
+}
+
+function pick(h: { p50: number; p99: number; max: number }) {
+  return { p50: round(h.p50, 3), p99: round(h.p99, 3), max: round(h.max, 3) };
+}
+
+function printTable(results: BenchResult[]): void {
+  const rows = results.map((r) => ({
+    calls: r.calls,
+    provider: r.provider,
+    'events/completed': `${r.eventsEmitted}/${r.completed}`,
+    framesLost: r.framesLost,
+    'in p50/p99/max ms': `${r.inboundLatencyMs.p50}/${r.inboundLatencyMs.p99}/${r.inboundLatencyMs.max}`,
+    'out p50/p99/max ms': `${r.outboundLatencyMs.p50}/${r.outboundLatencyMs.p99}/${r.outboundLatencyMs.max}`,
+    'first audio p50/p99 ms': `${r.firstAudioMs.p50}/${r.firstAudioMs.p99}`,
+    'loop lag p99 ms': r.eventLoopLagMsP99,
+    'cpu ms/call-s': r.cpuMsPerCallSecond,
+    'rss MB/call': r.rssMbPerCall,
+  }));
+  console.table(rows);
+}
+
+const provider = values.provider!;
+const duration = Number(values.duration);
+if (values.ramp) {
+  const results: BenchResult[] = [];
+  let best = 0;
+  for (let n = Number(values['ramp-step']); n <= Number(values['ramp-max']); n += Number(values['ramp-step'])) {
+    const result = await runOnce(n, duration, provider);
+    results.push(result);
+    printTable([result]);
+    const ok = result.framesLost === 0 && result.inboundLatencyMs.p99 <= 20 && result.outboundLatencyMs.p99 <= 20 && result.eventsEmitted === n;
+    if (!ok) break;
+    best = n;
+  }
+  console.log(`Ramp: ${best} concurrent calls per media-service process (one event loop, so per vCPU) before p99 passed 20 ms or frames were lost.`);
+  printTable(results);
+  if (values.json) await writeFile(values.json, `${JSON.stringify({ maxCallsPerVcpu: best, runs: results }, null, 2)}\n`);
+} else {
+  const result = await runOnce(Number(values.calls), duration, provider);
+  printTable([result]);
+  if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
+}
+process.exit(0);

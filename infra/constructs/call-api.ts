@@ -1,0 +1,334 @@
+import * as path from 'node:path';
+import { Aws, Duration, Fn, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { bundlingDefaults, functionDefaults, FUNCTION_RUNTIME_ENVIRONMENT } from '../defaults';
+import type { ApiAuthMode, SecretName } from '../settings';
+import type { AppSecrets } from './app-secrets';
+import type { CallTable } from './call-table';
+
+export type FunctionName = 'initiate' | 'twiml' | 'callStatus' | 'getCall' | 'health' | 'sweeper';
+
+/** What one handler is and what it may touch; the single place least privilege is decided. */
+export interface FunctionSpec {
+  /** Handler file relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Secrets the handler reads (API_KEY is dropped when the API uses IAM auth). */
+  readonly secrets: readonly SecretName[];
+  /** Access to the call table. */
+  readonly table: 'none' | 'read' | 'readWrite';
+  /** Whether it puts `Call Completed` events on the bus. */
+  readonly putsEvents: boolean;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+}
+
+export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  initiate: {
+    entry: 'functions/initiate.ts',
+    description: 'POST /call/initiate: validate, claim the callbackId, create the Twilio call',
+    secrets: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: false,
+    timeout: Duration.seconds(20),
+    memorySize: 512,
+  },
+  twiml: {
+    entry: 'functions/twiml.ts',
+    description: 'GET|POST /twiml/outbound: signed TwiML <Connect><Stream> with a one-time stream token',
+    secrets: ['TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: false,
+    timeout: Duration.seconds(10),
+    memorySize: 512,
+  },
+  callStatus: {
+    entry: 'functions/call-status.ts',
+    description: 'POST /webhooks/call-status: signed Twilio status callbacks, completion claim and event',
+    secrets: ['TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: true,
+    timeout: Duration.seconds(15),
+    memorySize: 512,
+  },
+  getCall: {
+    entry: 'functions/get-call.ts',
+    description: 'GET /calls/{callbackId}: the whole call with its transcript',
+    secrets: ['API_KEY'],
+    table: 'read',
+    putsEvents: false,
+    timeout: Duration.seconds(10),
+    memorySize: 512,
+  },
+  health: {
+    entry: 'functions/health.ts',
+    description: 'GET /health',
+    secrets: [],
+    table: 'none',
+    putsEvents: false,
+    timeout: Duration.seconds(5),
+    memorySize: 256,
+  },
+  sweeper: {
+    entry: 'functions/sweeper.ts',
+    description: 'Every minute: completes calls whose media side died or whose final status never came',
+    // asks Twilio for the status of calls whose final callback never arrived
+    secrets: ['TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: true,
+    timeout: Duration.seconds(55),
+    memorySize: 512,
+  },
+};
+
+export interface CallApiProps {
+  /** Absolute path of the repository root (handlers, package-lock.json). */
+  readonly projectRoot: string;
+  /** The call table; each function gets the access its spec lists. */
+  readonly table: CallTable;
+  /** The completion-event bus. */
+  readonly eventBus: events.IEventBus;
+  /** The deployment's secrets; each function is granted only the ones its spec lists. */
+  readonly secrets: AppSecrets;
+  /** Non-secret environment every function gets (STAGE, MEDIA_URL, TABLE_NAME, …). */
+  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * How POST /call/initiate and GET /calls/{callbackId} are protected.
+   * @default 'api-key'
+   */
+  readonly auth?: ApiAuthMode;
+  /**
+   * Public base URL of the API (a custom domain); Twilio signatures are checked against it.
+   * @default - the execute-api URL of the `$default` stage
+   */
+  readonly baseUrl?: string;
+  /**
+   * Stage throttling.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Retention of the functions' and the access log's log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Override a handler's spec (tests, or a handler that needs more memory).
+   * @default FUNCTION_SPECS
+   */
+  readonly specs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
+}
+
+/**
+ * The call API: an API Gateway HTTP API (`$default` stage with access logs and
+ * throttling) in front of one Node.js 22 / arm64 Lambda function per handler, plus the
+ * sweeper run every minute. Each function has its own role with exactly the table,
+ * bus and secret access its spec lists, and receives secrets as `NAME_SECRET_ARN`.
+ */
+export class CallApi extends Construct {
+  /** The HTTP API. */
+  public readonly httpApi: apigwv2.HttpApi;
+  /** The `$default` stage. */
+  public readonly stage: apigwv2.HttpStage;
+  /** The functions, by handler. */
+  public readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+  /** The functions' log groups, by handler. */
+  public readonly logGroups: Readonly<Record<FunctionName, logs.LogGroup>>;
+  /** The stage's access log group. */
+  public readonly accessLogGroup: logs.LogGroup;
+  /** The schedule that runs the sweeper. */
+  public readonly sweeperSchedule: events.Rule;
+  /** Public base URL of the API, without a trailing slash (what the functions get as BASE_URL). */
+  public readonly baseUrl: string;
+
+  constructor(scope: Construct, id: string, props: CallApiProps) {
+    super(scope, id);
+    const auth = props.auth ?? 'api-key';
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const specs = Object.fromEntries(
+      (Object.keys(FUNCTION_SPECS) as FunctionName[]).map((name) => [
+        name,
+        { ...FUNCTION_SPECS[name], ...props.specs?.[name] },
+      ]),
+    ) as Record<FunctionName, FunctionSpec>;
+
+    // validate
+    if (props.baseUrl !== undefined && !/^https:\/\/[^\s/]+$/.test(props.baseUrl.replace(/\/+$/, ''))) {
+      throw new Error(`CallApi: baseUrl must be an https:// origin without a path, got "${props.baseUrl}"`);
+    }
+    for (const [key] of Object.entries(props.environment)) {
+      if (/_SECRET_ARN$/.test(key) || key === 'BASE_URL') {
+        throw new Error(`CallApi: environment must not set ${key}; the construct wires it`);
+      }
+    }
+
+    // build: the API first, so the functions' BASE_URL can be derived from its id. The URL is
+    // assembled from the API id, region and URL suffix (not from the stage or a route), so the
+    // functions depend only on the AWS::ApiGatewayV2::Api resource and the routes depend on the
+    // functions: no circular reference.
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Caller Engine call API',
+      createDefaultStage: false,
+    });
+    this.baseUrl =
+      props.baseUrl?.replace(/\/+$/, '') ??
+      Fn.join('', ['https://', this.httpApi.apiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX]);
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttle?.rateLimit ?? 50,
+        burstLimit: props.throttle?.burstLimit ?? 100,
+      },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            httpMethod: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
+
+    const functions = {} as Record<FunctionName, NodejsFunction>;
+    const logGroups = {} as Record<FunctionName, logs.LogGroup>;
+    for (const name of Object.keys(specs) as FunctionName[]) {
+      const spec = specs[name];
+      const secretNames = spec.secrets.filter((s) => !(s === 'API_KEY' && auth === 'iam'));
+
+      const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, { retention: logRetention });
+      // An own role per function with no managed policy: it can write its own log group
+      // and, below, exactly what its spec lists.
+      const role = new iam.Role(this, `${pascal(name)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Caller Engine ${name} function`,
+      });
+      logGroup.grantWrite(role);
+
+      const secretEnvironment: Record<string, string> = {};
+      for (const secretName of secretNames) {
+        const secret = props.secrets.secret(secretName);
+        secret.grantRead(role);
+        secretEnvironment[`${secretName}_SECRET_ARN`] = secret.secretArn;
+      }
+
+      const fn = new NodejsFunction(this, pascal(name), {
+        ...functionDefaults(),
+        description: spec.description,
+        entry: path.join(props.projectRoot, spec.entry),
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+        bundling: bundlingDefaults(),
+        awsSdkConnectionReuse: false,
+        timeout: spec.timeout,
+        memorySize: spec.memorySize,
+        role,
+        logGroup,
+        environment: {
+          ...props.environment,
+          ...FUNCTION_RUNTIME_ENVIRONMENT,
+          BASE_URL: this.baseUrl,
+          API_AUTH: auth,
+          ...secretEnvironment,
+        },
+      });
+
+      // grant
+      if (spec.table === 'readWrite') props.table.grantReadWrite(role);
+      if (spec.table === 'read') props.table.grantRead(role);
+      if (spec.putsEvents) props.eventBus.grantPutEventsTo(role);
+
+      functions[name] = fn;
+      logGroups[name] = logGroup;
+    }
+    this.functions = functions;
+    this.logGroups = logGroups;
+
+    // wire: routes
+    const keyed = auth === 'iam' ? { authorizer: new HttpIamAuthorizer() } : {};
+    const route = (routeId: string, routePath: string, methods: apigwv2.HttpMethod[], fn: NodejsFunction, extra = {}) =>
+      this.httpApi.addRoutes({
+        path: routePath,
+        methods,
+        integration: new HttpLambdaIntegration(`${routeId}Integration`, fn),
+        ...extra,
+      });
+    const initiateRoutes = route('Initiate', '/call/initiate', [apigwv2.HttpMethod.POST], functions.initiate, keyed);
+    const getCallRoutes = route('GetCall', '/calls/{callbackId}', [apigwv2.HttpMethod.GET], functions.getCall, keyed);
+    const twilioRoutes = [
+      ...route('Twiml', '/twiml/outbound', [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST], functions.twiml),
+      ...route('CallStatus', '/webhooks/call-status', [apigwv2.HttpMethod.POST], functions.callStatus),
+    ];
+    const healthRoutes = route('Health', '/health', [apigwv2.HttpMethod.GET], functions.health);
+
+    if (auth === 'api-key') {
+      for (const r of [...initiateRoutes, ...getCallRoutes]) {
+        Validations.of(r).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Protected by an API key the function reads from Secrets Manager and compares in constant time (context apiAuth=iam switches to IAM auth).',
+        });
+      }
+    }
+    for (const r of twilioRoutes) {
+      Validations.of(r).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Twilio webhook: Twilio cannot sign with IAM; every request is verified by its X-Twilio-Signature (HMAC with the auth token).',
+      });
+    }
+    for (const r of healthRoutes) {
+      Validations.of(r).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Unauthenticated liveness probe; returns no data.',
+      });
+    }
+
+    // wire: the sweeper's schedule (a missed run is harmless: the next minute sweeps again)
+    this.sweeperSchedule = new events.Rule(this, 'SweeperSchedule', {
+      description: 'Runs the Caller Engine sweeper every minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(functions.sweeper, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      Validations.of(functions[name]).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'Node.js 22 is the runtime this project targets and tests against (the design pins nodejs22.x).',
+      });
+    }
+  }
+
+  /** The functions behind the HTTP API (not the sweeper). */
+  public get apiFunctions(): NodejsFunction[] {
+    return [this.functions.initiate, this.functions.twiml, this.functions.callStatus, this.functions.getCall, this.functions.health];
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,235 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CallApi, FunctionName } from './call-api';
+import type { CompletionEvents } from './completion-events';
+import { METRICS_NAMESPACE, type MediaService } from './media-service';
+
+export interface OperationsProps {
+  /** The call API and its functions. */
+  readonly api: CallApi;
+  /** The media service. */
+  readonly media: MediaService;
+  /** The completion-event bus and its queues. */
+  readonly events: CompletionEvents;
+  /**
+   * E-mail address subscribed to the alarm topic.
+   * @default - no subscription (subscribe your pager to `alarmTopic`)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Name of the CloudWatch dashboard.
+   * @default - generated
+   */
+  readonly dashboardName?: string;
+}
+
+/**
+ * Alarms (API 5xx, every function's errors, dead-letter queue depth, unhealthy media
+ * targets, no healthy media task) notifying an encrypted SNS topic, and one dashboard
+ * of the call metrics the application emits (namespace CallerEngine, dimension service)
+ * next to the AWS service metrics.
+ */
+export class Operations extends Construct {
+  /** Where every alarm notifies. */
+  public readonly alarmTopic: sns.Topic;
+  /** The alarms, by name. */
+  public readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** The dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const { api, media } = props;
+
+    // build: topic (CloudWatch cannot publish to a topic under the AWS managed SNS key, hence a CMK)
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Caller Engine alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Caller Engine alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const action = new cwActions.SnsAction(this.alarmTopic);
+
+    // build: alarms
+    const alarms: Record<string, cloudwatch.Alarm> = {};
+    const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
+      const a = new cloudwatch.Alarm(this, name, alarmProps);
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      alarms[name] = a;
+      return a;
+    };
+
+    alarm('Api5xx', {
+      alarmDescription: 'The call API answered 5xx (Lambda errors, timeouts or throttling).',
+      metric: api.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const [name, fn] of Object.entries(api.functions) as [FunctionName, lambda.IFunction][]) {
+      alarm(`${name.charAt(0).toUpperCase()}${name.slice(1)}Errors`, {
+        alarmDescription: `The ${name} function threw or timed out.`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    const deadLetterQueues: [string, sqs.IQueue][] = [['CompletionDlqDepth', props.events.deadLetterQueue]];
+    if (props.events.webhookDeadLetterQueue) deadLetterQueues.push(['WebhookDlqDepth', props.events.webhookDeadLetterQueue]);
+    for (const [name, queue] of deadLetterQueues) {
+      alarm(name, {
+        alarmDescription: 'Completion events could not be delivered or processed; they wait in the dead-letter queue.',
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    const targets = media.targetGroup.metrics;
+    alarm('MediaUnhealthyTargets', {
+      alarmDescription: 'A media task fails its /health check.',
+      metric: targets.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('MediaNoHealthyTasks', {
+      alarmDescription: 'No healthy media task: calls cannot connect their audio stream.',
+      metric: targets.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.alarms = alarms;
+
+    // build: dashboard
+    const appTotal = (metricName: string, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service} MetricName="${metricName}"', 'Sum', 60))`,
+        label,
+        period: Duration.minutes(1),
+      });
+    const mediaMetric = (metricName: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: media.serviceName },
+        statistic,
+        label,
+        period: Duration.minutes(1),
+      });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Calls per minute',
+        width: 12,
+        left: [
+          appTotal('CallsStarted', 'started'),
+          appTotal('CallsCompleted', 'completed'),
+          appTotal('CallsFailed', 'failed'),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Active calls (media service)',
+        width: 12,
+        left: [
+          media.metricActiveCalls('Average').with({ label: 'average per task' }),
+          media.metricActiveCalls('Maximum').with({ label: 'busiest task' }),
+        ],
+        right: [targets.healthyHostCount({ statistic: 'Minimum', label: 'healthy tasks', period: Duration.minutes(1) })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Bridge latency (ms)',
+        width: 12,
+        left: ['p50', 'p90', 'p99'].map((p) => mediaMetric('BridgeLatencyMs', p, p)),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Model latency (ms)',
+        width: 12,
+        left: ['p50', 'p90', 'p99'].map((p) => mediaMetric('ModelLatencyMs', p, p)),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Call API',
+        width: 12,
+        left: [
+          api.httpApi.metricCount({ label: 'requests', period: Duration.minutes(1) }),
+          api.httpApi.metricClientError({ label: '4xx', period: Duration.minutes(1) }),
+          api.httpApi.metricServerError({ label: '5xx', period: Duration.minutes(1) }),
+        ],
+        right: [api.httpApi.metricLatency({ label: 'p95 latency', statistic: 'p95', period: Duration.minutes(1) })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        width: 12,
+        left: Object.entries(api.functions).map(([name, fn]) =>
+          fn.metricErrors({ label: name, period: Duration.minutes(1), statistic: 'Sum' }),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Media tasks',
+        width: 12,
+        left: [
+          media.service.metricCpuUtilization({ label: 'CPU %', period: Duration.minutes(1) }),
+          media.service.metricMemoryUtilization({ label: 'memory %', period: Duration.minutes(1) }),
+        ],
+        right: [targets.unhealthyHostCount({ statistic: 'Maximum', label: 'unhealthy targets', period: Duration.minutes(1) })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Completion events',
+        width: 12,
+        left: deadLetterQueues.map(([name, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(1), statistic: 'Maximum' }),
+        ),
+        right: [
+          props.events.queue.metricApproximateNumberOfMessagesVisible({
+            label: 'example consumer queue',
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          }),
+        ],
+      }),
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const WEB = fileURLToPath(new URL('./web/', import.meta.url));
+
+export interface Asset {
+  contentType: string;
+  body: Buffer;
+}
+
+/** The page, its stylesheet, and the browser TypeScript compiled by esbuild at start-up (no build step, no files written). */
+export async function buildConsoleAssets(): Promise<Map<string, Asset>> {
+  const result = await build({
+    absWorkingDir: WEB,
+    entryPoints: { app: 'app.ts', 'audio-worklets': 'audio/worklets.ts' },
+    bundle: true,
+    format: 'esm',
+    target: 'chrome114',
+    sourcemap: 'inline',
+    write: false,
+    outdir: 'out',
+    logLevel: 'silent',
+  });
+  const assets = new Map<string, Asset>();
+  for (const file of result.outputFiles) {
+    const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+    assets.set(name, { contentType: 'text/javascript; charset=utf-8', body: Buffer.from(file.contents) });
+  }
+  assets.set('index.html', { contentType: 'text/html; charset=utf-8', body: await readFile(`${WEB}index.html`) });
+  assets.set('style.css', { contentType: 'text/css; charset=utf-8', body: await readFile(`${WEB}style.css`) });
+  return assets;
+}

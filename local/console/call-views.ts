@@ -1,0 +1,55 @@
+import type { CallDetails, CallRecord } from '../../shared/call-record';
+import { isTerminal } from '../../shared/call-record';
+import { outcomeOf } from '../../shared/events';
+import type { SunkEvent } from '../event-sink';
+import { BROWSER_CALL_METADATA } from './browser-edge';
+
+/** One row of the calls list. */
+export interface CallSummary {
+  callbackId: string;
+  channel: 'browser' | 'phone';
+  to: string;
+  status: CallRecord['status'];
+  /** Known once the call has ended. */
+  outcome: string | null;
+  durationSeconds: number | null;
+  provider: string;
+  model: string;
+  createdAt: string;
+  answeredAt: string | null;
+  /** The `Call Completed` event is on the bus. */
+  completed: boolean;
+}
+
+export function channelOf(call: CallRecord): CallSummary['channel'] {
+  return call.request.metadata?.channel === BROWSER_CALL_METADATA.channel ? 'browser' : 'phone';
+}
+
+export function summarizeCall(call: CallRecord): CallSummary {
+  return {
+    callbackId: call.callbackId,
+    channel: channelOf(call),
+    to: call.request.to,
+    status: call.status,
+    outcome: isTerminal(call.status) || call.completion ? outcomeOf(call) : null,
+    durationSeconds: call.durationSeconds ?? null,
+    provider: call.provider,
+    model: call.model,
+    createdAt: call.createdAt,
+    answeredAt: call.answeredAt ?? null,
+    completed: Boolean(call.completion?.publishedAt),
+  };
+}
+
+/** A call's page: the stored call (without its token hash), its turns and tool calls, and its event. */
+export function callPage(details: CallDetails, event: SunkEvent | undefined) {
+  const { streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
+  return {
+    summary: summarizeCall(details.call),
+    call,
+    transcript: details.transcript,
+    toolCalls: details.toolCalls,
+    event: event ?? null,
+  };
+}
+export type CallPage = ReturnType<typeof callPage>;

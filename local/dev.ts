@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+
+/**
+ * `npm run dev`: the embedded stack on fixed ports with the dev console, until Ctrl-C.
+ * Settings come from the environment and `.env`; every service without credentials there
+ * is simulated.
+ */
+if (existsSync('.env')) process.loadEnvFile('.env');
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+const { startLocalStack } = await import('./stack');
+const { devConsole, CONSOLE_PATH } = await import('./console/index');
+
+const stack = await startLocalStack({
+  port: Number(process.env.PORT ?? 3000),
+  mediaPort: Number(process.env.MEDIA_PORT ?? 5050),
+  extraRoute: devConsole,
+});
+
+const generated = process.env.API_KEY ? '' : '  (generated for this run; set API_KEY to keep one)';
+console.log(`Caller Engine dev stack is up.
+
+  API      ${stack.apiUrl}
+  Media    ${stack.mediaUrl}
+  Console  ${stack.apiUrl}${CONSOLE_PATH}
+  API key  ${stack.apiKey}${generated}
+
+  Twilio   ${stack.twilio ? 'simulator' : 'real'}
+  Model    ${stack.model ? 'fake OpenAI Realtime' : 'real'}
+  Events   ${stack.config.EVENTS_FILE}
+
+Ctrl-C stops it.`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping…');
+  await stack.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

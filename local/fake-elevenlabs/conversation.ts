@@ -1,0 +1,313 @@
+import { randomBytes } from 'node:crypto';
+import alawmulaw from 'alawmulaw';
+import type { RawData, WebSocket } from 'ws';
+import { Listener } from '../fake-common/listener';
+import { SpokenTurn } from '../fake-common/spoken-turn';
+import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import { describeFormat, parseClientMessage, type AudioFormatName, type ClientMessage, type InitiationData } from './client-messages';
+import type { ConversationCloseCause, ConversationStats } from './stats';
+
+export interface ConversationFaults {
+  /** Terminate the socket (no close frame) this long after it opened. */
+  dropAfterMs?: number;
+  /** Terminate the socket right after the Nth agent response finished. */
+  dropAfterResponses?: number;
+  /** LLM/TTS time before a response's first output. */
+  responseDelayMs?: number;
+}
+
+/** How the fake agent is configured in its (imaginary) dashboard. */
+export interface AgentConfig {
+  /** The agent's own prompt, used when the client sends no override. */
+  prompt: string;
+  /** Its first message; undefined = the script's greeting, '' = wait for the user to speak. */
+  firstMessage?: string;
+  inputFormat: AudioFormatName;
+  outputFormat: AudioFormatName;
+  /** Which per-conversation overrides the agent's security settings allow. */
+  allowOverrides: { prompt: boolean; firstMessage: boolean; voice: boolean };
+  /** Client tools configured on the agent (the script sees these names). */
+  clientTools: string[];
+}
+
+export interface ConversationOptions {
+  socket: WebSocket;
+  stats: ConversationStats;
+  agent: AgentConfig;
+  script: AgentScript;
+  faults: ConversationFaults;
+  audioChunkIntervalMs: number;
+  pingIntervalMs: number;
+}
+
+/** If the client sends nothing, the conversation starts with the agent's defaults after this. */
+const INITIATION_WAIT_MS = 2_000;
+
+/** One ElevenLabs agent conversation over the WebSocket, as the Agents Platform runs it. */
+export class FakeConversation {
+  readonly #o: ConversationOptions;
+  readonly #stats: ConversationStats;
+  readonly #input: { kind: 'pcm' | 'ulaw'; rate: number };
+  readonly #output: { kind: 'pcm' | 'ulaw'; rate: number };
+  readonly #listener: Listener;
+  readonly #history: ScriptHistoryEntry[] = [];
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #pendingTools = new Map<string, string>();
+  #started = false;
+  #eventId = 0;
+  #speaking: { turn: SpokenTurn; eventId: number; text: string } | undefined;
+  #responsesDone = 0;
+  #closed = false;
+
+  constructor(options: ConversationOptions) {
+    this.#o = options;
+    this.#stats = options.stats;
+    this.#input = describeFormat(options.agent.inputFormat);
+    this.#output = describeFormat(options.agent.outputFormat);
+    this.#listener = new Listener(this.#input.rate);
+  }
+
+  start(): void {
+    const socket = this.#o.socket;
+    socket.on('message', (data) => this.#receive(rawToString(data)));
+    socket.on('close', () => this.#onClosed('client'));
+    this.#timers.push(setTimeout(() => this.#begin(undefined), INITIATION_WAIT_MS));
+    const { dropAfterMs } = this.#o.faults;
+    if (dropAfterMs !== undefined) this.#timers.push(setTimeout(() => this.drop(), dropAfterMs));
+  }
+
+  drop(): void {
+    this.#onClosed('fault');
+    this.#o.socket.terminate();
+  }
+
+  terminate(): void {
+    this.#onClosed('server');
+    this.#o.socket.terminate();
+  }
+
+  #close(cause: ConversationCloseCause, code: number, reason: string): void {
+    this.#onClosed(cause);
+    this.#o.socket.close(code, reason);
+  }
+
+  #onClosed(cause: ConversationCloseCause): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timers.forEach(clearTimeout);
+    this.#timers.forEach(clearInterval);
+    this.#speaking?.turn.cancel();
+    this.#speaking = undefined;
+    this.#stats.closedAt = Date.now();
+    this.#stats.closedBy = cause;
+  }
+
+  #receive(text: string): void {
+    if (this.#closed) return;
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      this.#stats.invalidMessages.push(parsed.reason);
+      return;
+    }
+    const message = parsed.message;
+    if (!this.#started && message.type !== 'conversation_initiation_client_data') this.#begin(undefined);
+    this.#handle(message);
+  }
+
+  #handle(message: ClientMessage): void {
+    const stats = this.#stats;
+    switch (message.type) {
+      case 'conversation_initiation_client_data':
+        if (!this.#started) this.#begin(message);
+        return;
+      case 'user_audio_chunk':
+        return this.#onAudio(Buffer.from(message.audio, 'base64'));
+      case 'pong':
+        stats.pongsReceived += 1;
+        return;
+      case 'client_tool_result':
+        return this.#onToolResult(message.tool_call_id, message.result, message.is_error);
+      case 'contextual_update':
+        stats.contextualUpdates.push(message.text);
+        this.#history.push({ role: 'user', text: `[context] ${message.text}` });
+        return;
+      case 'user_message':
+        if (!message.text) return;
+        stats.userMessages.push(message.text);
+        this.#interrupt();
+        this.#history.push({ role: 'user', text: message.text });
+        return this.#respond('user');
+      case 'user_activity':
+      case 'feedback':
+        return;
+    }
+  }
+
+  /** The conversation starts: overrides checked, metadata sent, pings, the first message. */
+  #begin(initiation: InitiationData | undefined): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    const { agent } = this.#o;
+    const stats = this.#stats;
+    stats.initiation = initiation;
+    const override = initiation?.conversation_config_override;
+    const refused = [
+      override?.agent?.prompt?.prompt !== undefined && !agent.allowOverrides.prompt ? 'prompt' : undefined,
+      override?.agent?.first_message !== undefined && !agent.allowOverrides.firstMessage ? 'first_message' : undefined,
+      override?.tts?.voice_id !== undefined && !agent.allowOverrides.voice ? 'voice_id' : undefined,
+    ].find(Boolean);
+    if (refused) return this.#close('override', 1008, `Override for field '${refused}' is not allowed by config.`);
+    const variables = initiation?.dynamic_variables ?? {};
+    stats.instructions = fill(override?.agent?.prompt?.prompt ?? agent.prompt, variables);
+    stats.voiceId = override?.tts?.voice_id;
+    this.#send({
+      type: 'conversation_initiation_metadata',
+      conversation_initiation_metadata_event: {
+        conversation_id: stats.conversationId,
+        agent_output_audio_format: agent.outputFormat,
+        user_input_audio_format: agent.inputFormat,
+      },
+    });
+    const ping = setInterval(() => {
+      stats.pingsSent += 1;
+      this.#send({ type: 'ping', ping_event: { event_id: ++this.#eventId, ping_ms: stats.pingsSent > 1 ? 40 : null } });
+    }, this.#o.pingIntervalMs);
+    this.#timers.push(ping);
+    const firstMessage = override?.agent?.first_message ?? agent.firstMessage;
+    if (firstMessage === '') return;
+    if (firstMessage !== undefined) return this.#speak(fill(firstMessage, variables));
+    this.#respond('greeting');
+  }
+
+  #onAudio(bytes: Buffer): void {
+    const stats = this.#stats;
+    stats.audioChunksReceived += 1;
+    stats.audioBytesReceived += bytes.length;
+    const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : pcmFromBytes(bytes);
+    for (const event of this.#listener.hear(samples)) {
+      if (event.type === 'speech_started') this.#interrupt();
+      else this.#onUtterance(event.text);
+      if (this.#closed) return;
+    }
+  }
+
+  #onUtterance(text: string): void {
+    this.#history.push({ role: 'user', text });
+    this.#stats.userTranscripts.push(text);
+    this.#send({ type: 'user_transcript', user_transcription_event: { user_transcript: text, event_id: ++this.#eventId } });
+    if (!this.#speaking && this.#pendingTools.size === 0) this.#respond('user');
+  }
+
+  /** The caller talks over the agent: `interruption`, then the agent's words corrected to what was said. */
+  #interrupt(): void {
+    const speaking = this.#speaking;
+    if (!speaking) return;
+    this.#speaking = undefined;
+    const spoken = speaking.turn.cancel();
+    this.#stats.interruptions += 1;
+    this.#send({ type: 'interruption', interruption_event: { event_id: speaking.eventId } });
+    const corrected = spoken ? `${spoken}...` : '...';
+    this.#send({
+      type: 'agent_response_correction',
+      agent_response_correction_event: { original_agent_response: speaking.text, corrected_agent_response: corrected, event_id: speaking.eventId },
+    });
+    if (spoken) {
+      this.#history.push({ role: 'assistant', text: spoken });
+      this.#stats.assistantTranscripts.push(spoken);
+    }
+  }
+
+  #respond(trigger: AgentScriptContext['trigger']): void {
+    const stats = this.#stats;
+    const turn = stats.ended
+      ? undefined
+      : this.#o.script.next({ instructions: stats.instructions, tools: [...this.#o.agent.clientTools], history: this.#history.map((e) => ({ ...e })), trigger });
+    if (!turn) return;
+    if ('call' in turn) {
+      const toolCallId = `toolu_${randomBytes(10).toString('hex')}`;
+      this.#pendingTools.set(toolCallId, turn.call.name);
+      stats.toolCallsIssued += 1;
+      this.#send({
+        type: 'client_tool_call',
+        client_tool_call: { tool_name: turn.call.name, tool_call_id: toolCallId, parameters: turn.call.arguments, event_id: ++this.#eventId },
+      });
+      return;
+    }
+    this.#speak(turn.say, turn.end === true);
+  }
+
+  /** One agent response: its text first (`agent_response`), then its audio, all under one event id. */
+  #speak(text: string, ends = false): void {
+    const stats = this.#stats;
+    const eventId = ++this.#eventId;
+    stats.responses += 1;
+    this.#send({ type: 'agent_response', agent_response_event: { agent_response: text, event_id: eventId } });
+    const turn = new SpokenTurn({
+      text,
+      sampleRate: this.#output.rate,
+      chunkIntervalMs: this.#o.audioChunkIntervalMs,
+      startDelayMs: this.#o.faults.responseDelayMs ?? 0,
+      onChunk: (samples) => {
+        const bytes = this.#output.kind === 'ulaw' ? Buffer.from(alawmulaw.mulaw.encode(samples)) : pcmToBytes(samples);
+        stats.audioEventsSent += 1;
+        stats.audioBytesSent += bytes.length;
+        this.#send({ type: 'audio', audio_event: { audio_base_64: bytes.toString('base64'), event_id: eventId } });
+      },
+      onDone: () => {
+        if (this.#speaking?.turn !== turn) return;
+        this.#speaking = undefined;
+        this.#history.push({ role: 'assistant', text });
+        stats.assistantTranscripts.push(text);
+        if (ends) stats.ended = true;
+        this.#responsesDone += 1;
+        const { dropAfterResponses } = this.#o.faults;
+        if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) {
+          this.#onClosed('fault');
+          setTimeout(() => this.#o.socket.terminate(), 50);
+        }
+      },
+    });
+    this.#speaking = { turn, eventId, text };
+    turn.start();
+  }
+
+  #onToolResult(toolCallId: string, result: unknown, isError: boolean | undefined): void {
+    const name = this.#pendingTools.get(toolCallId);
+    if (name === undefined) {
+      this.#stats.invalidMessages.push(`client_tool_result for unknown tool_call_id ${toolCallId}`);
+      return;
+    }
+    this.#pendingTools.delete(toolCallId);
+    this.#stats.toolResults.push({ tool_call_id: toolCallId, result, is_error: isError });
+    this.#history.push({ role: 'tool', text: typeof result === 'string' ? result : JSON.stringify(result), toolName: name });
+    if (this.#pendingTools.size === 0 && !this.#speaking) this.#respond('tool_output');
+  }
+
+  #send(message: object): void {
+    const socket = this.#o.socket;
+    if (this.#closed || socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify(message));
+  }
+}
+
+/** `{{name}}` placeholders filled from the conversation's dynamic variables. */
+function fill(template: string, variables: Record<string, string | number | boolean>): string {
+  return template.replace(/\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g, (match, name: string) => (name in variables ? String(variables[name]) : match));
+}
+
+function pcmFromBytes(bytes: Buffer): Int16Array {
+  const samples = new Int16Array(Math.floor(bytes.length / 2));
+  for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
+  return samples;
+}
+
+function pcmToBytes(samples: Int16Array): Buffer {
+  const bytes = Buffer.alloc(samples.length * 2);
+  samples.forEach((s, i) => bytes.writeInt16LE(s, i * 2));
+  return bytes;
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}

@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import type { RawData, WebSocket } from 'ws';
+import { Listener } from '../fake-common/listener';
+import { SpokenTurn } from '../fake-common/spoken-turn';
+import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import { parseClientMessage, pcmRateOf, textOf, type ClientMessage, type Setup } from './client-messages';
+import type { LiveCloseCause, LiveSessionStats } from './stats';
+
+/** Gemini native-audio output: PCM16 little-endian, 24 kHz. */
+export const OUTPUT_RATE = 24_000;
+export const OUTPUT_MIME_TYPE = `audio/pcm;rate=${OUTPUT_RATE}`;
+/** The close the real service sends for a bad key (reason text as Google words it). */
+export const INVALID_KEY_CLOSE = { code: 1007, reason: 'API key not valid. Please pass a valid API key.' } as const;
+const INVALID_ARGUMENT = 'Request contains an invalid argument.';
+
+export interface LiveFaults {
+  /** Terminate the socket (no close frame) this long after it opened. */
+  dropAfterMs?: number;
+  /** Terminate the socket right after the Nth `turnComplete`. */
+  dropAfterTurns?: number;
+  /** Model "thinking" time before a turn's first output. */
+  responseDelayMs?: number;
+  /** Send `goAway` this long after setup, then close the connection `goAwayTimeLeftMs` later. */
+  goAwayAfterMs?: number;
+  /** @default 2000 */
+  goAwayTimeLeftMs?: number;
+}
+
+/** Conversation state kept for `sessionResumption` handles. */
+export type ResumptionStore = Map<string, ScriptHistoryEntry[]>;
+
+export interface LiveSessionOptions {
+  socket: WebSocket;
+  stats: LiveSessionStats;
+  script: AgentScript;
+  faults: LiveFaults;
+  /** Whether the key the client presented is valid (checked on `setup`, as the service does). */
+  keyValid: boolean;
+  onRefused(): void;
+  audioChunkIntervalMs: number;
+  binaryFrames: boolean;
+  resumption: ResumptionStore;
+}
+
+type Active = { kind: 'speech'; turn: SpokenTurn } | undefined;
+
+/** One BidiGenerateContent connection, speaking the protocol as the real Live API does. */
+export class FakeLiveSession {
+  readonly #o: LiveSessionOptions;
+  readonly #stats: LiveSessionStats;
+  #setup: Setup | undefined;
+  #history: ScriptHistoryEntry[] = [];
+  #listener: Listener | undefined;
+  #active: Active;
+  readonly #pendingCalls = new Map<string, string>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #closed = false;
+
+  constructor(options: LiveSessionOptions) {
+    this.#o = options;
+    this.#stats = options.stats;
+  }
+
+  start(): void {
+    const socket = this.#o.socket;
+    socket.on('message', (data) => this.#receive(rawToString(data)));
+    socket.on('close', () => this.#onClosed('client'));
+    const { dropAfterMs } = this.#o.faults;
+    if (dropAfterMs !== undefined) this.#timers.push(setTimeout(() => this.drop(), dropAfterMs));
+  }
+
+  /** A provider outage: the TCP connection dies without a close frame. */
+  drop(): void {
+    this.#onClosed('fault');
+    this.#o.socket.terminate();
+  }
+
+  /** The server shuts down. */
+  terminate(): void {
+    this.#onClosed('server');
+    this.#o.socket.terminate();
+  }
+
+  #close(cause: LiveCloseCause, code: number, reason: string): void {
+    this.#onClosed(cause);
+    this.#o.socket.close(code, reason);
+  }
+
+  #onClosed(cause: LiveCloseCause): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timers.forEach(clearTimeout);
+    if (this.#active) this.#active.turn.cancel();
+    this.#active = undefined;
+    this.#stats.closedAt = Date.now();
+    this.#stats.closedBy = cause;
+  }
+
+  #receive(text: string): void {
+    if (this.#closed) return;
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.#close('invalid', 1007, parsed.reason.slice(0, 120));
+    const message = parsed.message;
+    if (!this.#setup && message.kind !== 'setup') return this.#close('invalid', 1007, INVALID_ARGUMENT);
+    this.#handle(message);
+  }
+
+  #handle(message: ClientMessage): void {
+    switch (message.kind) {
+      case 'setup':
+        return this.#onSetup(message.setup);
+      case 'realtimeInput': {
+        const { audio, mediaChunks, text } = message.input;
+        for (const chunk of [...(audio ? [audio] : []), ...(mediaChunks ?? [])]) {
+          this.#onAudio(chunk.data, chunk.mimeType);
+          if (this.#closed) return;
+        }
+        if (text !== undefined && text.trim()) this.#onText(text.trim());
+        return;
+      }
+      case 'clientContent': {
+        let lastUserText: string | undefined;
+        for (const turn of message.content.turns ?? []) {
+          const words = textOf(turn);
+          if (!words) continue;
+          if (turn.role === 'model') this.#history.push({ role: 'assistant', text: words });
+          else lastUserText = words;
+        }
+        if (lastUserText !== undefined && message.content.turnComplete !== false) this.#onText(lastUserText);
+        else if (lastUserText !== undefined) this.#history.push({ role: 'user', text: lastUserText });
+        return;
+      }
+      case 'toolResponse':
+        return this.#onToolResponse(message.response.functionResponses);
+    }
+  }
+
+  #onSetup(setup: Setup): void {
+    if (this.#setup) return this.#close('invalid', 1007, INVALID_ARGUMENT);
+    if (!this.#o.keyValid) {
+      this.#o.onRefused();
+      return this.#close('auth', INVALID_KEY_CLOSE.code, INVALID_KEY_CLOSE.reason);
+    }
+    const handle = setup.sessionResumption?.handle;
+    if (handle !== undefined) {
+      const history = this.#o.resumption.get(handle);
+      if (!history) return this.#close('invalid', 1007, INVALID_ARGUMENT);
+      this.#history = history.map((entry) => ({ ...entry }));
+      this.#stats.resumedFrom = handle;
+    }
+    this.#setup = setup;
+    const stats = this.#stats;
+    stats.setup = structuredClone(setup) as Record<string, unknown>;
+    stats.model = setup.model;
+    stats.voice = setup.generationConfig?.speechConfig?.voiceConfig?.prebuiltVoiceConfig?.voiceName;
+    stats.instructions = textOf(setup.systemInstruction);
+    stats.toolNames = (setup.tools ?? []).flatMap((tool) => (tool.functionDeclarations ?? []).map((d) => d.name));
+    this.#send({ setupComplete: {} });
+    const { goAwayAfterMs, goAwayTimeLeftMs = 2000 } = this.#o.faults;
+    if (goAwayAfterMs !== undefined) {
+      this.#timers.push(
+        setTimeout(() => {
+          this.#send({ goAway: { timeLeft: `${goAwayTimeLeftMs / 1000}s` } });
+          this.#timers.push(setTimeout(() => this.#close('go_away', 1000, 'Connection time limit reached.'), goAwayTimeLeftMs));
+        }, goAwayAfterMs),
+      );
+    }
+  }
+
+  #onAudio(base64: string, mimeType: string): void {
+    const rate = pcmRateOf(mimeType);
+    if (!rate) return this.#close('invalid', 1007, `Unsupported mime type: ${mimeType}`.slice(0, 120));
+    const bytes = Buffer.from(base64, 'base64');
+    const stats = this.#stats;
+    stats.audioChunksReceived += 1;
+    stats.audioBytesReceived += bytes.length;
+    if (!stats.inputRates.includes(rate)) stats.inputRates.push(rate);
+    if (this.#listener?.sampleRate !== rate) this.#listener = new Listener(rate);
+    const samples = new Int16Array(Math.floor(bytes.length / 2));
+    for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
+    for (const event of this.#listener.hear(samples)) {
+      if (event.type === 'speech_started') this.#interrupt();
+      else this.#onUtterance(event.text);
+      if (this.#closed) return;
+    }
+  }
+
+  #onUtterance(text: string): void {
+    this.#history.push({ role: 'user', text });
+    this.#stats.userTranscripts.push(text);
+    if (this.#setup?.inputAudioTranscription) this.#send({ serverContent: { inputTranscription: { text } } });
+    if (!this.#active && this.#pendingCalls.size === 0) this.#startTurn('user');
+  }
+
+  /** Text from the client: the first one (nothing said yet) cues the greeting; later ones are user turns. */
+  #onText(text: string): void {
+    this.#stats.textInputs.push(text);
+    this.#interrupt();
+    const fresh = this.#history.every((entry) => entry.role === 'tool');
+    if (fresh) return this.#startTurn('greeting');
+    this.#history.push({ role: 'user', text });
+    this.#startTurn('user');
+  }
+
+  /** Barge-in: the model stops and says so; the history keeps what was said before the cut. */
+  #interrupt(): void {
+    const active = this.#active;
+    if (!active) return;
+    this.#active = undefined;
+    const spoken = active.turn.cancel();
+    this.#stats.interruptions += 1;
+    if (spoken) {
+      this.#history.push({ role: 'assistant', text: spoken });
+      this.#stats.assistantTranscripts.push(spoken);
+    }
+    this.#send({ serverContent: { interrupted: true } });
+  }
+
+  #onToolResponse(responses: Array<{ id?: string; name: string; response?: Record<string, unknown> }>): void {
+    for (const response of responses) {
+      const id = response.id;
+      if (id === undefined || !this.#pendingCalls.has(id)) return this.#close('invalid', 1007, INVALID_ARGUMENT);
+      this.#pendingCalls.delete(id);
+      this.#stats.toolResponsesReceived += 1;
+      this.#stats.toolResponses.push(structuredClone(response));
+      this.#history.push({ role: 'tool', text: JSON.stringify(response.response ?? {}), toolName: response.name });
+    }
+    if (this.#pendingCalls.size === 0 && !this.#active) this.#startTurn('tool_output');
+  }
+
+  #startTurn(trigger: AgentScriptContext['trigger']): void {
+    const stats = this.#stats;
+    const turn = stats.ended
+      ? undefined
+      : this.#o.script.next({ instructions: stats.instructions, tools: [...stats.toolNames], history: this.#history.map((e) => ({ ...e })), trigger });
+    if (!turn) return this.#completeTurn(false);
+    if ('call' in turn) {
+      const id = `function-call-${randomBytes(8).toString('hex')}`;
+      this.#pendingCalls.set(id, turn.call.name);
+      stats.toolCallsIssued += 1;
+      this.#send({ toolCall: { functionCalls: [{ id, name: turn.call.name, args: turn.call.arguments }] } });
+      return;
+    }
+    const transcribe = Boolean(this.#setup?.outputAudioTranscription);
+    const spoken = new SpokenTurn({
+      text: turn.say,
+      sampleRate: OUTPUT_RATE,
+      chunkIntervalMs: this.#o.audioChunkIntervalMs,
+      startDelayMs: this.#o.faults.responseDelayMs ?? 0,
+      onChunk: (samples, delta) => {
+        const bytes = Buffer.alloc(samples.length * 2);
+        samples.forEach((s, i) => bytes.writeInt16LE(s, i * 2));
+        stats.audioChunksSent += 1;
+        stats.audioBytesSent += bytes.length;
+        this.#send({ serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_MIME_TYPE, data: bytes.toString('base64') } }] } } });
+        if (transcribe && delta) this.#send({ serverContent: { outputTranscription: { text: delta } } });
+      },
+      onDone: () => {
+        if (this.#active?.turn !== spoken) return;
+        this.#active = undefined;
+        this.#history.push({ role: 'assistant', text: turn.say });
+        stats.assistantTranscripts.push(turn.say);
+        if (turn.end) stats.ended = true;
+        this.#completeTurn(true);
+      },
+    });
+    this.#active = { kind: 'speech', turn: spoken };
+    spoken.start();
+  }
+
+  #completeTurn(generated: boolean): void {
+    const stats = this.#stats;
+    if (generated) this.#send({ serverContent: { generationComplete: true } });
+    this.#send({ serverContent: { turnComplete: true }, usageMetadata: { promptTokenCount: 10, responseTokenCount: 20, totalTokenCount: 30 } });
+    stats.turnsCompleted += 1;
+    if (this.#setup?.sessionResumption) {
+      const newHandle = `handle-${randomBytes(8).toString('hex')}`;
+      this.#o.resumption.set(newHandle, this.#history.map((e) => ({ ...e })));
+      this.#send({ sessionResumptionUpdate: { newHandle, resumable: true } });
+    }
+    const { dropAfterTurns } = this.#o.faults;
+    if (dropAfterTurns !== undefined && stats.turnsCompleted >= dropAfterTurns) {
+      // Let the frames already queued reach the client, then die without a close frame.
+      this.#onClosed('fault');
+      setTimeout(() => this.#o.socket.terminate(), 50);
+    }
+  }
+
+  #send(message: object): void {
+    const socket = this.#o.socket;
+    if (this.#closed || socket.readyState !== socket.OPEN) return;
+    const text = JSON.stringify(message);
+    socket.send(this.#o.binaryFrames ? Buffer.from(text, 'utf8') : text);
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}

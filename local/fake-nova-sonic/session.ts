@@ -1,0 +1,411 @@
+import { decodeVoiceCode } from '../audio/voice-code';
+import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import { EnergyVad } from '../fake-openai/vad';
+import { AssistantTurn, type TurnOutcome } from './assistant-turn';
+import type { StreamExceptionType } from './event-stream';
+import { parseInputEvent, type ContentStart, type InputEvent, type PromptStart } from './input-events';
+import { INTERRUPTED_MARKER, OutputEvents } from './output-events';
+import type { NovaStreamStats, StreamCloseCause } from './stats';
+
+export const INAUDIBLE = '(inaudible)';
+
+export interface NovaFaults {
+  /** Destroy the HTTP/2 connection (no END_STREAM, no exception) this long after the stream opened. */
+  dropAfterMs?: number;
+  /** Destroy the connection right after the Nth assistant turn has been sent. */
+  dropAfterResponses?: number;
+  /** Send this stream exception (and end the stream) after the Nth assistant turn. */
+  exceptionAfterResponses?: { responses: number; type: StreamExceptionType; message: string };
+  /** Delay before each assistant turn's first output. */
+  responseDelayMs?: number;
+}
+
+/** How the session talks back: the server frames these onto the HTTP/2 response. */
+export interface StreamWriter {
+  event(json: object): void;
+  exception(type: StreamExceptionType, message: string): void;
+  /** Ends the response (END_STREAM). */
+  end(): void;
+  /** Kills the connection without ending anything (a provider outage). */
+  drop(): void;
+}
+
+export interface NovaSessionOptions {
+  writer: StreamWriter;
+  stats: NovaStreamStats;
+  script: AgentScript;
+  faults: NovaFaults;
+  chunkIntervalMs: number;
+}
+
+type Phase = 'awaiting-session' | 'awaiting-prompt' | 'prompt' | 'prompt-ended' | 'closed';
+
+interface OpenInputContent {
+  start: ContentStart;
+  parts: string[];
+}
+
+/** A user text in parentheses is a stage direction for the model ("(greet the caller)"), not something the callee said. */
+const STAGE_DIRECTION = /^\(.*\)$/s;
+
+/** One bidirectional stream, speaking Nova Sonic's event protocol as the real service does. */
+export class FakeNovaSession {
+  readonly #options: NovaSessionOptions;
+  readonly #stats: NovaStreamStats;
+  #phase: Phase = 'awaiting-session';
+  #prompt: PromptStart | undefined;
+  #events: OutputEvents | undefined;
+  readonly #contents = new Map<string, OpenInputContent>();
+  #audioContentName: string | undefined;
+  #audioStarted = false;
+  #vad: EnergyVad | undefined;
+  #carry: Buffer = Buffer.alloc(0);
+  #instructions = '';
+  readonly #history: ScriptHistoryEntry[] = [];
+  #active: AssistantTurn | undefined;
+  #pendingToolUse: { name: string; toolUseId: string } | undefined;
+  /** When the audio sent so far would have finished playing in real time. */
+  #playbackEndsAt = 0;
+  #assistantTurns = 0;
+  #dropTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: NovaSessionOptions) {
+    this.#options = options;
+    this.#stats = options.stats;
+    const { dropAfterMs } = options.faults;
+    if (dropAfterMs !== undefined) this.#dropTimer = setTimeout(() => this.drop(), dropAfterMs);
+  }
+
+  receive(json: unknown): void {
+    if (this.#phase === 'closed') return;
+    const parsed = parseInputEvent(json);
+    if (!parsed.ok) return this.#reject('validationException', parsed.message);
+    const { name } = parsed.event;
+    this.#stats.eventCounts[name] = (this.#stats.eventCounts[name] ?? 0) + 1;
+    if (name !== 'audioInput') this.#stats.eventOrder.push(name);
+    try {
+      this.#handle(parsed.event);
+    } catch (error) {
+      this.#reject('internalServerException', `The fake failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Bytes that are not a well-formed event-stream message or chunk. */
+  malformed(reason: string): void {
+    this.#reject('validationException', `Malformed input: ${reason}`);
+  }
+
+  /** The client ended its side of the stream. */
+  inputEnded(): void {
+    if (this.#phase === 'closed') return;
+    this.#close('client');
+    this.#options.writer.end();
+  }
+
+  /** The connection is gone (client reset or server shutdown); nothing more can be sent. */
+  abandon(cause: StreamCloseCause): void {
+    this.#close(cause);
+  }
+
+  drop(): void {
+    if (this.#phase === 'closed') return;
+    this.#close('fault');
+    this.#options.writer.drop();
+  }
+
+  #handle(event: InputEvent): void {
+    switch (event.name) {
+      case 'sessionStart':
+        if (this.#phase !== 'awaiting-session') return this.#reject('validationException', 'sessionStart must be the first event, sent once.');
+        this.#phase = 'awaiting-prompt';
+        return;
+      case 'promptStart':
+        if (this.#phase !== 'awaiting-prompt') return this.#reject('validationException', 'promptStart must follow sessionStart, once per session.');
+        return this.#startPrompt(event.body);
+      case 'contentStart':
+        return this.#startContent(event.body);
+      case 'textInput':
+      case 'toolResult': {
+        const content = this.#openContent(event.body.promptName, event.body.contentName, event.name === 'textInput' ? 'TEXT' : 'TOOL');
+        if (content) content.parts.push(event.body.content);
+        return;
+      }
+      case 'audioInput': {
+        const content = this.#openContent(event.body.promptName, event.body.contentName, 'AUDIO');
+        if (content) this.#appendAudio(Buffer.from(event.body.content, 'base64'));
+        return;
+      }
+      case 'contentEnd':
+        return this.#endContent(event.body.promptName, event.body.contentName);
+      case 'promptEnd':
+        return this.#endPrompt(event.body.promptName);
+      case 'sessionEnd':
+        if (this.#phase === 'prompt') return this.#reject('validationException', 'sessionEnd received before promptEnd.');
+        this.#close('client');
+        this.#options.writer.end();
+        return;
+    }
+  }
+
+  #startPrompt(prompt: PromptStart): void {
+    const tools = prompt.toolConfiguration?.tools ?? [];
+    for (const { toolSpec } of tools) {
+      try {
+        this.#stats.toolSchemas[toolSpec.name] = JSON.parse(toolSpec.inputSchema.json);
+      } catch {
+        return this.#reject('validationException', `Tool ${toolSpec.name}: inputSchema.json is not valid JSON.`);
+      }
+    }
+    this.#prompt = prompt;
+    this.#phase = 'prompt';
+    this.#events = new OutputEvents(prompt.promptName, {
+      sampleRateHertz: prompt.audioOutputConfiguration.sampleRateHertz,
+      voiceId: prompt.audioOutputConfiguration.voiceId,
+    });
+    Object.assign(this.#stats, {
+      promptName: prompt.promptName,
+      voiceId: prompt.audioOutputConfiguration.voiceId,
+      outputSampleRate: prompt.audioOutputConfiguration.sampleRateHertz,
+      toolNames: tools.map((tool) => tool.toolSpec.name),
+    });
+  }
+
+  #startContent(start: ContentStart): void {
+    if (this.#phase !== 'prompt') return this.#reject('validationException', 'contentStart outside an open prompt.');
+    if (start.promptName !== this.#prompt?.promptName) return this.#reject('validationException', `Unknown promptName "${start.promptName}".`);
+    if (this.#contents.has(start.contentName)) return this.#reject('validationException', `Content "${start.contentName}" is already open.`);
+    if (start.type === 'AUDIO') {
+      if (start.role !== 'USER' || !start.audioInputConfiguration) return this.#reject('validationException', 'Audio content must be role USER with an audioInputConfiguration.');
+      if (this.#audioContentName) return this.#reject('validationException', 'Only one audio content may be open at a time.');
+      this.#audioContentName = start.contentName;
+      this.#audioStarted = true;
+      const sampleRate = start.audioInputConfiguration.sampleRateHertz;
+      this.#stats.inputSampleRate = sampleRate;
+      this.#vad = new EnergyVad({ sampleRate });
+    }
+    if (start.type === 'TEXT') {
+      if (!start.textInputConfiguration) return this.#reject('validationException', 'Text content needs a textInputConfiguration.');
+      if (start.role === 'SYSTEM' && this.#audioStarted) return this.#reject('validationException', 'The system prompt must come before the audio content.');
+      if (start.interactive !== true && start.role !== 'SYSTEM') {
+        if (this.#audioStarted) return this.#reject('validationException', 'Conversation history (non-interactive text) must come before the audio content.');
+        // Per the resume-conversation samples (unconfirmed by the API reference): history opens with a USER turn.
+        if (this.#stats.history.length === 0 && start.role !== 'USER') return this.#reject('validationException', 'Conversation history must start with a USER message.');
+      }
+    }
+    if (start.type === 'TOOL') {
+      const toolUseId = start.toolResultInputConfiguration?.toolUseId;
+      if (start.role !== 'TOOL' || !toolUseId) return this.#reject('validationException', 'Tool content must be role TOOL with a toolResultInputConfiguration.');
+      if (toolUseId !== this.#pendingToolUse?.toolUseId) return this.#reject('validationException', `No tool use is waiting for toolUseId "${toolUseId}".`);
+    }
+    this.#contents.set(start.contentName, { start, parts: [] });
+  }
+
+  #openContent(promptName: string, contentName: string, type: ContentStart['type']): OpenInputContent | undefined {
+    const content = this.#contents.get(contentName);
+    if (promptName !== this.#prompt?.promptName || !content) {
+      this.#reject('validationException', `Content "${contentName}" of prompt "${promptName}" is not open.`);
+      return undefined;
+    }
+    if (content.start.type !== type) {
+      this.#reject('validationException', `Content "${contentName}" is ${content.start.type}, not ${type}.`);
+      return undefined;
+    }
+    return content;
+  }
+
+  #endContent(promptName: string, contentName: string): void {
+    const content = this.#contents.get(contentName);
+    if (promptName !== this.#prompt?.promptName || !content) return this.#reject('validationException', `contentEnd for "${contentName}", which is not open.`);
+    this.#contents.delete(contentName);
+    const { start } = content;
+    const text = content.parts.join('');
+    if (start.type === 'AUDIO') {
+      this.#audioContentName = undefined;
+      return;
+    }
+    if (start.type === 'TOOL') return this.#onToolResult(text);
+    if (start.role === 'SYSTEM') {
+      this.#instructions = text;
+      this.#stats.systemPrompt = text;
+      return;
+    }
+    if (start.interactive !== true) return this.#addHistory(start.role, text);
+    if (start.role === 'USER') this.#onUserText(text);
+  }
+
+  #addHistory(role: ContentStart['role'], text: string): void {
+    if (role !== 'USER' && role !== 'ASSISTANT') return;
+    this.#stats.history.push({ role, text });
+    if (role === 'USER' && STAGE_DIRECTION.test(text.trim())) return;
+    this.#history.push({ role: role === 'USER' ? 'user' : 'assistant', text });
+    if (role === 'ASSISTANT') this.#assistantTurns += 1;
+  }
+
+  #endPrompt(promptName: string): void {
+    if (promptName !== this.#prompt?.promptName || this.#phase !== 'prompt') return this.#reject('validationException', `promptEnd for "${promptName}", which is not the open prompt.`);
+    const open = [...this.#contents.keys()];
+    if (open.length > 0) return this.#reject('validationException', `promptEnd while content is still open: ${open.join(', ')}.`);
+    this.#active?.abandon();
+    this.#active = undefined;
+    if (this.#events?.inCompletion) this.#send(this.#events.completionEnd('END_TURN'));
+    this.#phase = 'prompt-ended';
+  }
+
+  #appendAudio(bytes: Buffer): void {
+    this.#stats.audioBytesReceived += bytes.length;
+    const joined = this.#carry.length > 0 ? Buffer.concat([this.#carry, bytes]) : bytes;
+    const whole = joined.length - (joined.length % 2);
+    this.#carry = Buffer.from(joined.subarray(whole));
+    const samples = new Int16Array(whole / 2);
+    for (let i = 0; i < samples.length; i++) samples[i] = joined.readInt16LE(i * 2);
+    for (const vadEvent of this.#vad?.push(samples) ?? []) {
+      if (vadEvent.type === 'speech_started') this.#onSpeechStarted();
+      else this.#onUtterance(vadEvent.utterance);
+      if (this.#phase === 'closed') return;
+    }
+  }
+
+  #onSpeechStarted(): void {
+    const events = this.#events;
+    if (!events) return;
+    if (this.#active?.speaking) {
+      this.#stats.interruptions += 1;
+      this.#active.interrupt();
+    } else if (Date.now() < this.#playbackEndsAt) {
+      // Generation finished, but by Nova's own clock its audio is still playing.
+      this.#stats.interruptions += 1;
+      const notice = events.contentStart('TEXT', 'ASSISTANT', 'FINAL');
+      this.#send(notice.event);
+      this.#send(events.textOutput(notice.content, INTERRUPTED_MARKER));
+      this.#send(events.contentEnd(notice.content, 'INTERRUPTED'));
+    }
+    this.#playbackEndsAt = 0;
+  }
+
+  #onUtterance(utterance: Int16Array): void {
+    const transcript = decodeVoiceCode(utterance, this.#stats.inputSampleRate ?? 16000) ?? INAUDIBLE;
+    this.#stats.userTranscripts.push(transcript);
+    this.#history.push({ role: 'user', text: transcript });
+    this.#sendUserTranscript(transcript);
+    this.#respond('user');
+  }
+
+  #onUserText(text: string): void {
+    this.#stats.textInputs.push(text);
+    // Nova echoes cross-modal text input as the USER transcript of the turn.
+    this.#sendUserTranscript(text);
+    const direction = STAGE_DIRECTION.test(text.trim());
+    if (!direction) {
+      this.#history.push({ role: 'user', text });
+      return this.#respond('user');
+    }
+    if (this.#assistantTurns === 0) return this.#respond('greeting');
+    this.#respond('user', text);
+  }
+
+  #onToolResult(text: string): void {
+    const pending = this.#pendingToolUse;
+    if (!pending) return;
+    this.#pendingToolUse = undefined;
+    this.#stats.toolResults.push({ toolUseId: pending.toolUseId, content: text });
+    this.#history.push({ role: 'tool', text, toolName: pending.name });
+    this.#respond('tool_output');
+  }
+
+  #sendUserTranscript(text: string): void {
+    const events = this.#events!;
+    if (!events.inCompletion) this.#send(events.completionStart());
+    const block = events.contentStart('TEXT', 'USER', 'FINAL');
+    this.#send(block.event);
+    this.#send(events.textOutput(block.content, text));
+    this.#send(events.contentEnd(block.content, 'END_TURN'));
+  }
+
+  #respond(trigger: AgentScriptContext['trigger'], direction?: string): void {
+    const events = this.#events!;
+    if (this.#active && !this.#active.finished) return;
+    const turn = this.#stats.ended
+      ? undefined
+      : this.#options.script.next({
+          instructions: direction ?? this.#instructions,
+          tools: [...this.#stats.toolNames],
+          history: this.#history.map((entry) => ({ ...entry })),
+          trigger,
+        });
+    if (!turn) {
+      if (events.inCompletion) this.#send(events.completionEnd('END_TURN'));
+      return;
+    }
+    if (!events.inCompletion) this.#send(events.completionStart());
+    const active = new AssistantTurn(
+      {
+        events,
+        send: (event) => this.#send(event),
+        outputSampleRate: this.#stats.outputSampleRate ?? 24000,
+        chunkIntervalMs: this.#options.chunkIntervalMs,
+        startDelayMs: this.#options.faults.responseDelayMs ?? 0,
+        onAudioChunk: (bytes, durationMs) => {
+          this.#stats.audioChunksSent += 1;
+          this.#stats.audioBytesSent += bytes;
+          this.#playbackEndsAt = Math.max(this.#playbackEndsAt, Date.now()) + durationMs;
+        },
+        onDone: (outcome) => this.#onTurnDone(active, outcome, 'say' in turn && turn.end === true),
+      },
+      turn,
+    );
+    this.#active = active;
+    active.start();
+  }
+
+  #onTurnDone(turn: AssistantTurn, outcome: TurnOutcome, endsCall: boolean): void {
+    if (this.#active === turn) this.#active = undefined;
+    const events = this.#events!;
+    const stats = this.#stats;
+    if (outcome.spokenText) {
+      this.#history.push({ role: 'assistant', text: outcome.spokenText });
+      stats.assistantTranscripts.push(outcome.spokenText);
+      if (endsCall) stats.ended = true;
+    }
+    if (outcome.toolCall) {
+      // The completion goes on once the tool result is in.
+      stats.toolUsesSent += 1;
+      this.#pendingToolUse = outcome.toolCall;
+      return;
+    }
+    this.#send(events.usageEvent(0, Math.round((outcome.spokenText?.length ?? 0) / 4)));
+    this.#send(events.completionEnd(outcome.interrupted ? 'INTERRUPTED' : 'END_TURN'));
+    this.#assistantTurns += 1;
+    this.#applyTurnFaults();
+  }
+
+  #applyTurnFaults(): void {
+    const { dropAfterResponses, exceptionAfterResponses } = this.#options.faults;
+    if (dropAfterResponses !== undefined && this.#assistantTurns >= dropAfterResponses) return this.drop();
+    if (exceptionAfterResponses && this.#assistantTurns >= exceptionAfterResponses.responses) {
+      this.#reject(exceptionAfterResponses.type, exceptionAfterResponses.message);
+    }
+  }
+
+  #send(event: object): void {
+    if (this.#phase !== 'closed') this.#options.writer.event(event);
+  }
+
+  /** Bedrock answers a bad event with a stream exception and ends the stream. */
+  #reject(type: StreamExceptionType, message: string): void {
+    if (this.#phase === 'closed') return;
+    this.#stats.exceptionsSent.push({ type, message });
+    this.#options.writer.exception(type, message);
+    this.#close('exception');
+    this.#options.writer.end();
+  }
+
+  #close(cause: StreamCloseCause): void {
+    if (this.#phase === 'closed') return;
+    this.#phase = 'closed';
+    clearTimeout(this.#dropTimer);
+    this.#active?.abandon();
+    this.#active = undefined;
+    this.#stats.closedAt = Date.now();
+    this.#stats.closedBy = cause;
+  }
+}

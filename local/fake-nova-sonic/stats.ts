@@ -1,0 +1,80 @@
+export type StreamCloseCause = 'client' | 'fault' | 'server' | 'exception';
+
+/** Everything one bidirectional stream (one Nova Sonic session) did. */
+export interface NovaStreamStats {
+  readonly modelId: string;
+  readonly accessKeyId: string | undefined;
+  readonly openedAt: number;
+  closedAt?: number;
+  closedBy?: StreamCloseCause;
+  promptName?: string;
+  systemPrompt: string;
+  /** Conversation history sent before the audio content (a resumed conversation). */
+  history: Array<{ role: 'USER' | 'ASSISTANT'; text: string }>;
+  voiceId?: string;
+  toolNames: string[];
+  /** The parsed `inputSchema.json` of each tool, by name. */
+  toolSchemas: Record<string, unknown>;
+  inputSampleRate?: number;
+  outputSampleRate?: number;
+  /** Count of every input event received, by name. */
+  eventCounts: Record<string, number>;
+  /** Input event names in arrival order, audioInput left out. */
+  eventOrder: string[];
+  audioBytesReceived: number;
+  audioChunksSent: number;
+  audioBytesSent: number;
+  /** Interactive USER text contents (greeting triggers, DTMF notices, …). */
+  textInputs: string[];
+  toolUsesSent: number;
+  toolResults: Array<{ toolUseId: string; content: string }>;
+  interruptions: number;
+  userTranscripts: string[];
+  assistantTranscripts: string[];
+  exceptionsSent: Array<{ type: string; message: string }>;
+  /** The script spoke a turn with `end: true`. */
+  ended: boolean;
+}
+
+export interface FakeNovaSonicStats {
+  readonly streamsOpened: number;
+  /** Requests refused before the stream opened (403 auth, 400 model, 404 route). */
+  readonly requestsRefused: Array<{ status: number; errorType: string }>;
+  readonly streams: readonly NovaStreamStats[];
+}
+
+export class NovaStatsRecorder implements FakeNovaSonicStats {
+  readonly requestsRefused: Array<{ status: number; errorType: string }> = [];
+  readonly streams: NovaStreamStats[] = [];
+
+  get streamsOpened(): number {
+    return this.streams.length;
+  }
+
+  openStream(modelId: string, accessKeyId: string | undefined): NovaStreamStats {
+    const stream: NovaStreamStats = {
+      modelId,
+      accessKeyId,
+      openedAt: Date.now(),
+      systemPrompt: '',
+      history: [],
+      toolNames: [],
+      toolSchemas: {},
+      eventCounts: {},
+      eventOrder: [],
+      audioBytesReceived: 0,
+      audioChunksSent: 0,
+      audioBytesSent: 0,
+      textInputs: [],
+      toolUsesSent: 0,
+      toolResults: [],
+      interruptions: 0,
+      userTranscripts: [],
+      assistantTranscripts: [],
+      exceptionsSent: [],
+      ended: false,
+    };
+    this.streams.push(stream);
+    return stream;
+  }
+}

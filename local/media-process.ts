@@ -1,0 +1,60 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Per-process latency and resource figures the media service reports over IPC. */
+export interface MediaProcessStats {
+  inboundLatencyMs: { count: number; p50: number; p99: number; max: number };
+  outboundLatencyMs: { count: number; p50: number; p99: number; max: number };
+  firstAudioMs: { count: number; p50: number; p99: number; max: number };
+  eventLoopLagMsP99: number;
+  activeCalls: number;
+  cpu: { user: number; system: number };
+  rss: number;
+}
+
+/**
+ * The media service as its own process (`media-service/main.ts`, as in the container),
+ * configured from `env`; resolves once it listens on `port`.
+ */
+export function startMediaProcess(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('../media-service/main.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...env, MEDIA_PORT: String(port), POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => (message === 'ready' ? resolve(child) : reject(new Error(String(message)))));
+    child.once('exit', (code, signal) => reject(new Error(`media process exited (${code ?? signal}) before it was ready`)));
+  });
+}
+
+export function mediaProcessStats(child: ChildProcess): Promise<MediaProcessStats> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message && 'inboundLatencyMs' in message) {
+        child.off('message', onMessage);
+        resolve(message as MediaProcessStats);
+      }
+    };
+    child.on('message', onMessage);
+    child.send('stats');
+  });
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}

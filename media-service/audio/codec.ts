@@ -1,0 +1,102 @@
+/**
+ * The media service's one audio codec module: Twilio's μ-law 8 kHz ⇄ the 16-bit PCM that realtime
+ * models speak, at whatever rate they speak it. Stable API (other adapters import it):
+ *
+ *   mulawToPcm16(bytes) / pcm16ToMulaw(samples)   G.711 μ-law ⇄ PCM16 (8 kHz either way)
+ *   pcm16ToBytes(samples) / bytesToPcm16(bytes)   PCM16 samples ⇄ little-endian bytes (wire form)
+ *   resample(pcm, from, to)                       whole buffer, any integer rates, time-aligned
+ *   new Resampler(from, to)                       streaming: .process(chunk) per 20 ms frame, .flush(), .reset()
+ *   twilioPayloadToPcm(b64, rate, resampler?)     one Twilio `media.payload` → PCM16 at `rate`
+ *   pcmToTwilioPayload(pcm, rate, resampler?)     PCM16 at `rate` → one Twilio `media.payload`
+ *   new TwilioToPcm(rate).decode(b64)             the caller's side of one call (stateful)
+ *   new PcmToTwilio(rate).encode(pcm)             the agent's side of one call (stateful), → μ-law bytes
+ *
+ * Resampling is a polyphase Kaiser-windowed sinc FIR (see resample.ts): passband to 0.9 of the
+ * lower Nyquist, ≥ 70 dB stopband from the lower Nyquist up, unity gain, no dropped samples.
+ * Pass the same Resampler (or use the stateful classes) for every chunk of one stream so the
+ * filter history carries across chunk boundaries; a fresh one per chunk would click. Each
+ * direction of each call needs its own. After a barge-in, `reset()` the agent-side one.
+ */
+import { endianness } from 'node:os';
+import { mulawToPcm16, pcm16ToMulaw } from './mulaw';
+import { resample, Resampler } from './resample';
+
+export { mulawToPcm16, pcm16ToMulaw } from './mulaw';
+export { resample, Resampler, STOPBAND_DB, PASSBAND_FRACTION } from './resample';
+
+/** Twilio Media Streams audio: μ-law, 8 kHz, mono. */
+export const TWILIO_SAMPLE_RATE = 8000;
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** PCM16 samples as little-endian bytes (the wire form of `audio/pcm` / `pcm_16000` / LPCM). */
+export function pcm16ToBytes(samples: Int16Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(samples.slice().buffer);
+  const bytes = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) bytes.writeInt16LE(samples[i]!, i * 2);
+  return bytes;
+}
+
+/** Little-endian PCM16 bytes to samples; a trailing odd byte is ignored. */
+export function bytesToPcm16(bytes: Uint8Array): Int16Array {
+  const count = Math.floor(bytes.byteLength / 2);
+  // A copy (Buffers are often views into a shared pool, and may be oddly aligned).
+  if (LITTLE_ENDIAN) return new Int16Array(new Uint8Array(bytes.subarray(0, count * 2)).buffer);
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const samples = new Int16Array(count);
+  for (let i = 0; i < count; i++) samples[i] = view.readInt16LE(i * 2);
+  return samples;
+}
+
+/** One Twilio `media.payload` (base64 μ-law 8 kHz) as PCM16 at `rate`. Pass the stream's resampler when streaming. */
+export function twilioPayloadToPcm(payloadBase64: string, rate: number, resampler?: Resampler): Int16Array {
+  const pcm8k = mulawToPcm16(Buffer.from(payloadBase64, 'base64'));
+  if (rate === TWILIO_SAMPLE_RATE) return pcm8k;
+  return resampler ? resampler.process(pcm8k) : resample(pcm8k, TWILIO_SAMPLE_RATE, rate);
+}
+
+/** PCM16 at `rate` as one Twilio `media.payload` (base64 μ-law 8 kHz). Pass the stream's resampler when streaming. */
+export function pcmToTwilioPayload(pcm: Int16Array, rate: number, resampler?: Resampler): string {
+  const pcm8k = rate === TWILIO_SAMPLE_RATE ? pcm : resampler ? resampler.process(pcm) : resample(pcm, rate, TWILIO_SAMPLE_RATE);
+  return Buffer.from(pcm16ToMulaw(pcm8k)).toString('base64');
+}
+
+/** The caller's audio for one call: Twilio payloads in, PCM16 at the model's input rate out. */
+export class TwilioToPcm {
+  readonly #resampler: Resampler;
+
+  constructor(readonly rate: number) {
+    this.#resampler = new Resampler(TWILIO_SAMPLE_RATE, rate);
+  }
+
+  decode(payloadBase64: string): Int16Array {
+    return twilioPayloadToPcm(payloadBase64, this.rate, this.#resampler);
+  }
+
+  reset(): void {
+    this.#resampler.reset();
+  }
+}
+
+/** The agent's audio for one call: PCM16 at the model's output rate in, μ-law 8 kHz bytes out. */
+export class PcmToTwilio {
+  readonly #resampler: Resampler;
+
+  constructor(readonly rate: number) {
+    this.#resampler = new Resampler(rate, TWILIO_SAMPLE_RATE);
+  }
+
+  encode(pcm: Int16Array): Uint8Array {
+    return pcm16ToMulaw(this.#resampler.process(pcm));
+  }
+
+  /** The held-back tail of the current utterance (call at the end of a model turn). */
+  flush(): Uint8Array {
+    return pcm16ToMulaw(this.#resampler.flush());
+  }
+
+  /** Drops the held-back tail (barge-in: nothing of the old turn may play). */
+  reset(): void {
+    this.#resampler.reset();
+  }
+}

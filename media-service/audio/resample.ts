@@ -1,0 +1,223 @@
+/**
+ * Rational-ratio sample-rate conversion with a Kaiser-windowed sinc low-pass, applied as a
+ * polyphase filter: conceptually the input is zero-stuffed by L, low-passed at the lower of the
+ * two Nyquist frequencies, and kept every M-th sample (to/from = L/M in lowest terms); only the
+ * non-zero products are computed. No sample is dropped or repeated, and nothing above the target
+ * Nyquist folds back into the band.
+ *
+ * The filter is zero-phase: output sample n is the signal at time n / to seconds after the first
+ * input sample. A streaming `Resampler` therefore holds back the last ~`latencyMs` of output
+ * until the input that follows it has arrived; `flush()` releases it (padding with silence).
+ */
+
+/** Stopband attenuation of the anti-aliasing filter, in dB. */
+export const STOPBAND_DB = 70;
+/** The passband ends at this fraction of the lower Nyquist frequency; the stopband starts at it. */
+export const PASSBAND_FRACTION = 0.9;
+
+export interface ResamplerFilter {
+  readonly from: number;
+  readonly to: number;
+  /** Upsampling factor L. */
+  readonly up: number;
+  /** Downsampling factor M. */
+  readonly down: number;
+  /** Half-length of the filter, in samples at the intermediate rate `from * up`. */
+  readonly half: number;
+  /** Taps h[k + half] for k in [-half, half], with gain `up` (each polyphase branch sums to 1). */
+  readonly taps: Float64Array;
+  /**
+   * The taps regrouped per polyphase branch, in input order: branch r holds taps[2·half − r − j·up]
+   * for j = 0, 1, …, so an output is a plain dot product of consecutive input samples and a branch.
+   */
+  readonly branches: readonly Float64Array[];
+}
+
+const filters = new Map<string, ResamplerFilter>();
+
+/** The (cached) filter for a conversion; throws on rates that are not positive integers. */
+export function resamplerFilter(from: number, to: number): ResamplerFilter {
+  for (const rate of [from, to]) {
+    if (!Number.isInteger(rate) || rate <= 0 || rate > 384_000) throw new RangeError(`unsupported sample rate ${rate}`);
+  }
+  const key = `${from}>${to}`;
+  let filter = filters.get(key);
+  if (!filter) {
+    filter = designFilter(from, to);
+    filters.set(key, filter);
+  }
+  return filter;
+}
+
+function designFilter(from: number, to: number): ResamplerFilter {
+  const g = gcd(from, to);
+  const up = to / g;
+  const down = from / g;
+  const rate = from * up;
+  const nyquist = Math.min(from, to) / 2;
+  const transition = (1 - PASSBAND_FRACTION) * nyquist;
+  const cutoff = nyquist - transition / 2;
+  // Kaiser's estimates for the length and the window shape that reach STOPBAND_DB.
+  const deltaOmega = (2 * Math.PI * transition) / rate;
+  const length = Math.ceil((STOPBAND_DB - 7.95) / (2.285 * deltaOmega)) + 1;
+  const half = Math.max(1, Math.ceil((length - 1) / 2));
+  const beta = STOPBAND_DB > 50 ? 0.1102 * (STOPBAND_DB - 8.7) : 0.5842 * (STOPBAND_DB - 21) ** 0.4 + 0.07886 * (STOPBAND_DB - 21);
+  const i0Beta = besselI0(beta);
+  const fc = cutoff / rate;
+  const taps = new Float64Array(2 * half + 1);
+  for (let k = -half; k <= half; k++) {
+    const x = 2 * fc * k;
+    const sinc = k === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    const r = k / half;
+    const window = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
+    taps[k + half] = 2 * fc * sinc * window;
+  }
+  // Unity DC gain for every output sample: each polyphase branch (taps k ≡ p mod L) sums to 1.
+  for (let phase = 0; phase < up; phase++) {
+    let sum = 0;
+    for (let j = phase; j < taps.length; j += up) sum += taps[j]!;
+    if (sum !== 0) for (let j = phase; j < taps.length; j += up) taps[j]! /= sum;
+  }
+  const branches: Float64Array[] = [];
+  for (let r = 0; r < Math.min(up, 2 * half + 1); r++) {
+    const branch = new Float64Array(Math.floor((2 * half - r) / up) + 1);
+    for (let j = 0; j < branch.length; j++) branch[j] = taps[2 * half - r - j * up]!;
+    branches.push(branch);
+  }
+  return { from, to, up, down, half, taps, branches };
+}
+
+/**
+ * Streaming converter for one direction of one call. Feed it chunks of any size; it carries the
+ * filter history across them, so chunked and whole-buffer conversion give identical samples.
+ */
+export class Resampler {
+  readonly from: number;
+  readonly to: number;
+  readonly #filter: ResamplerFilter;
+  readonly #passthrough: boolean;
+  /** Input samples from absolute index `#base` on (negative indexes: the silence before the stream). */
+  #history = new Float64Array(0);
+  #base = 0;
+  #received = 0;
+  #nextOut = 0;
+
+  constructor(from: number, to: number) {
+    this.from = from;
+    this.to = to;
+    this.#filter = resamplerFilter(from, to);
+    this.#passthrough = from === to;
+    this.reset();
+  }
+
+  /** How far output lags input while streaming, in milliseconds. */
+  get latencyMs(): number {
+    return this.#passthrough ? 0 : (1000 * this.#filter.half) / (this.from * this.#filter.up);
+  }
+
+  /** Converts the next chunk; returns every output sample whose input has now arrived. */
+  process(chunk: Int16Array): Int16Array {
+    if (this.#passthrough) return chunk.slice();
+    this.#append(chunk, chunk.length);
+    const { up, down, half } = this.#filter;
+    // Output n needs input up to floor((n·M + half) / L).
+    const ready = Math.floor(((this.#received - 1) * up - half) / down) + 1;
+    return this.#emit(Math.max(0, ready - this.#nextOut));
+  }
+
+  /** Ends the stream: returns the held-back tail (the input is treated as silence after its end) and resets. */
+  flush(): Int16Array {
+    if (this.#passthrough) return new Int16Array(0);
+    const { up, down, half } = this.#filter;
+    const total = Math.ceil((this.#received * up) / down);
+    this.#append(new Int16Array(Math.ceil(half / up) + 1), 0);
+    const out = this.#emit(Math.max(0, total - this.#nextOut));
+    this.reset();
+    return out;
+  }
+
+  /** Forgets all history (after barge-in, so stale audio does not ring into the next turn). */
+  reset(): void {
+    const pad = this.#passthrough ? 0 : Math.ceil(this.#filter.half / this.#filter.up);
+    this.#history = new Float64Array(pad);
+    this.#base = -pad;
+    this.#received = 0;
+    this.#nextOut = 0;
+  }
+
+  /** Appends samples; `counted` of them are real input (flush appends uncounted silence). */
+  #append(chunk: Int16Array, counted: number): void {
+    const { up, down, half } = this.#filter;
+    const firstNeeded = Math.ceil((this.#nextOut * down - half) / up);
+    const keepFrom = Math.min(Math.max(0, firstNeeded - this.#base), this.#history.length);
+    const kept = this.#history.length - keepFrom;
+    const next = new Float64Array(kept + chunk.length);
+    next.set(this.#history.subarray(keepFrom), 0);
+    for (let i = 0; i < chunk.length; i++) next[kept + i] = chunk[i]!;
+    this.#history = next;
+    this.#base += keepFrom;
+    this.#received += counted;
+  }
+
+  #emit(count: number): Int16Array {
+    const { up, down, half, branches } = this.#filter;
+    const history = this.#history;
+    const base = this.#base;
+    const out = new Int16Array(count);
+    for (let j = 0; j < count; j++) {
+      const t = (this.#nextOut + j) * down;
+      const first = Math.ceil((t - half) / up);
+      const branch = branches[half - t + first * up]!;
+      const offset = first - base;
+      // Four accumulators: the dot product is the hot loop of every call's audio.
+      const n = branch.length;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let k = 0;
+      for (; k + 3 < n; k += 4) {
+        const at = offset + k;
+        a0 += history[at]! * branch[k]!;
+        a1 += history[at + 1]! * branch[k + 1]!;
+        a2 += history[at + 2]! * branch[k + 2]!;
+        a3 += history[at + 3]! * branch[k + 3]!;
+      }
+      for (; k < n; k++) a0 += history[offset + k]! * branch[k]!;
+      const acc = a0 + a1 + (a2 + a3);
+      out[j] = acc >= 32767 ? 32767 : acc <= -32768 ? -32768 : Math.round(acc);
+    }
+    this.#nextOut += count;
+    return out;
+  }
+}
+
+/** Converts a whole buffer; the result has ceil(length · to / from) samples, aligned in time with the input. */
+export function resample(pcm: Int16Array, from: number, to: number): Int16Array {
+  if (from === to) return pcm.slice();
+  const resampler = new Resampler(from, to);
+  const head = resampler.process(pcm);
+  const tail = resampler.flush();
+  const out = new Int16Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return out;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Zeroth-order modified Bessel function of the first kind (power series). */
+function besselI0(x: number): number {
+  let sum = 1;
+  let term = 1;
+  const q = (x * x) / 4;
+  for (let k = 1; k < 50; k++) {
+    term *= q / (k * k);
+    sum += term;
+    if (term < sum * 1e-12) break;
+  }
+  return sum;
+}

@@ -1,0 +1,360 @@
+import { EventEmitter } from 'node:events';
+import WebSocket, { type RawData } from 'ws';
+import { z } from 'zod';
+import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { LocalBargeIn } from './barge-in';
+import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
+import { TwilioPlayback } from './playback';
+import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
+
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** The platform's placeholder voice: keep the agent's own voice (no TTS override). */
+export const AGENT_DEFAULT_VOICE = 'agent-default';
+/** A response is over once its audio has been quiet this long (the protocol has no "done" event). */
+const RESPONSE_QUIET_MS = 700;
+/** After an interruption, how long the agent's words wait for `agent_response_correction`. */
+const CORRECTION_WAIT_MS = 1_000;
+/** An agent with a first message starts speaking at once; without one, the adapter cues a greeting after this. */
+const FIRST_MESSAGE_GRACE_MS = 1_500;
+export const GREETING_CUE = '(The call has just been answered. Greet the person now, as your instructions say.)';
+
+const signedUrlSchema = z.object({ signed_url: z.string().regex(/^wss?:\/\//) }).loose();
+
+/** The conversation could not start; the message says what ElevenLabs answered. */
+export class ElevenLabsConnectError extends Error {
+  override readonly name = 'ElevenLabsConnectError';
+}
+
+/**
+ * An ElevenLabs agent (Agents Platform) over its conversation WebSocket, with `ws`: a signed URL
+ * from the API key, `conversation_initiation_client_data` with the call's prompt, voice and
+ * dynamic variables, audio in whichever formats the agent announces (μ-law 8 kHz passes
+ * through untouched; PCM is resampled), ping/pong, interruption with stale-audio dropping and
+ * the corrected agent text, and client tool calls run through the call's tools.
+ */
+export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
+  readonly #o: ProviderSessionOptions;
+  readonly #playback: TwilioPlayback;
+  readonly #bargeIn = new LocalBargeIn();
+  #ws: WebSocket | undefined;
+  #input: AudioFormat | undefined;
+  #output: AudioFormat | undefined;
+  #caller: TwilioToPcm | undefined;
+  #agent: PcmToTwilio | undefined;
+  /** Audio events with an id at or below this belong to an interrupted response. */
+  #lastInterruptId = -1;
+  #responseEventId: number | undefined;
+  /** The agent's words for the response in progress, until they are final. */
+  #agentText: string | undefined;
+  #generating = false;
+  #awaitingCorrection = false;
+  #agentSpoke = false;
+  #quietTimer: NodeJS.Timeout | undefined;
+  #correctionTimer: NodeJS.Timeout | undefined;
+  #greetingTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #closedEmitted = false;
+
+  constructor(options: ProviderSessionOptions) {
+    super();
+    this.#o = options;
+    this.#playback = new TwilioPlayback((message) => this.emit('twilio', message), 'elevenlabs');
+  }
+
+  async connect(): Promise<void> {
+    const url = await this.#conversationUrl();
+    const ws = new WebSocket(url, ['convai'], { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
+    this.#ws = ws;
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let lastError: string | undefined;
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+        ws.terminate();
+      };
+      const timer = setTimeout(
+        () => fail(new ElevenLabsConnectError(`ElevenLabs did not start the conversation within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+        CONNECT_TIMEOUT_MS,
+      );
+      ws.on('unexpected-response', (_request, response) =>
+        fail(new ElevenLabsConnectError(`ElevenLabs refused the conversation WebSocket (HTTP ${response.statusCode})`)),
+      );
+      ws.on('open', () => ws.send(JSON.stringify(this.#initiationData())));
+      ws.on('error', (error) => {
+        lastError = error.message;
+      });
+      ws.on('close', (code, reason) => {
+        if (!settled) return fail(closeError(code, reason.toString(), lastError));
+        this.#onClosed(code, reason.toString());
+      });
+      ws.on('message', (data) => {
+        const parsed = parseServerMessage(rawToString(data));
+        if (!parsed.ok) return this.#o.log.warn('Ignored a malformed ElevenLabs message', { reason: parsed.reason });
+        if (settled) return this.#onMessage(parsed.message);
+        if (parsed.message.type !== 'conversation_initiation_metadata') return;
+        const metadata = parsed.message.conversation_initiation_metadata_event;
+        this.#configureAudio(metadata.user_input_audio_format ?? 'pcm_16000', metadata.agent_output_audio_format);
+        this.#o.log.info('ElevenLabs conversation started', {
+          conversationId: metadata.conversation_id,
+          inputFormat: metadata.user_input_audio_format,
+          outputFormat: metadata.agent_output_audio_format,
+        });
+        settled = true;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  streamStarted(streamSid: string): void {
+    this.#playback.streamStarted(streamSid);
+  }
+
+  sendAudio(payloadBase64: string): void {
+    if (!this.#input || this.#closing) return;
+    if (this.#bargeIn.hear(payloadBase64, this.#playback.playing && !this.#generating)) this.#onLocalBargeIn();
+    if (this.#input.kind === 'ulaw') return this.#send({ user_audio_chunk: payloadBase64 });
+    const pcm = this.#caller!.decode(payloadBase64);
+    if (pcm.length > 0) this.#send({ user_audio_chunk: pcm16ToBytes(pcm).toString('base64') });
+  }
+
+  markPlayed(name: string): void {
+    if (this.#playback.markPlayed(name)) this.#maybeFinishAgentTurn();
+  }
+
+  /**
+   * The greeting is the agent's first message, spoken as soon as the conversation starts; an
+   * agent without one is cued. Later requests (e.g. the time limit) go in as a user message.
+   */
+  requestResponse(instructions?: string): void {
+    if (instructions) return this.sendText(instructions);
+    if (this.#agentSpoke) return;
+    clearTimeout(this.#greetingTimer);
+    this.#greetingTimer = setTimeout(() => {
+      if (!this.#agentSpoke) this.sendText(GREETING_CUE);
+    }, FIRST_MESSAGE_GRACE_MS);
+  }
+
+  sendText(text: string): void {
+    this.#send({ type: 'user_message', text });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#clearTimers();
+    this.#finishAgentTurn();
+    const ws = this.#ws;
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) ws.close(1000, 'call ended');
+    else this.#emitClosed(true);
+  }
+
+  /** A signed URL when an API key is configured (private agents), else the public agent URL. */
+  async #conversationUrl(): Promise<string> {
+    const { ELEVENLABS_API_KEY: apiKey, ELEVENLABS_AGENT_ID: agentId, ELEVENLABS_BASE_URL: baseUrl } = this.#o.config;
+    if (!agentId) throw new ElevenLabsConnectError('ELEVENLABS_AGENT_ID is not set');
+    if (!apiKey) {
+      const url = new URL('/v1/convai/conversation', baseUrl.replace(/^http/, 'ws'));
+      url.searchParams.set('agent_id', agentId);
+      return url.toString();
+    }
+    const request = new URL('/v1/convai/conversation/get-signed-url', baseUrl);
+    request.searchParams.set('agent_id', agentId);
+    let response: Response;
+    try {
+      response = await fetch(request, { headers: { 'xi-api-key': apiKey }, signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
+    } catch (error) {
+      throw new ElevenLabsConnectError(`ElevenLabs signed-URL request failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const detail = describeDetail(body);
+      if (response.status === 401) throw new ElevenLabsConnectError(`ElevenLabs rejected ELEVENLABS_API_KEY (401${detail})`);
+      if (response.status === 404) throw new ElevenLabsConnectError(`ElevenLabs has no agent ELEVENLABS_AGENT_ID=${agentId} (404${detail})`);
+      throw new ElevenLabsConnectError(`ElevenLabs signed-URL request failed (${response.status}${detail})`);
+    }
+    const parsed = signedUrlSchema.safeParse(body);
+    if (!parsed.success) throw new ElevenLabsConnectError('ElevenLabs answered the signed-URL request without a signed_url');
+    return parsed.data.signed_url;
+  }
+
+  #initiationData(): object {
+    const { instructions, voice, variables } = this.#o;
+    return {
+      type: 'conversation_initiation_client_data',
+      conversation_config_override: {
+        agent: { prompt: { prompt: instructions } },
+        ...(voice && voice !== AGENT_DEFAULT_VOICE ? { tts: { voice_id: voice } } : {}),
+      },
+      dynamic_variables: { ...variables },
+    };
+  }
+
+  #configureAudio(input: string, output: string): void {
+    this.#input = audioFormat(input);
+    this.#output = audioFormat(output);
+    this.#caller = this.#input.kind === 'pcm' ? new TwilioToPcm(this.#input.rate) : undefined;
+    this.#agent = this.#output.kind === 'pcm' ? new PcmToTwilio(this.#output.rate) : undefined;
+  }
+
+  #onMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'audio':
+        return this.#onAudio(message.audio_event.audio_base_64, message.audio_event.event_id);
+      case 'agent_response':
+        this.#finishAgentTurn();
+        this.#agentSpoke = true;
+        this.#agentText = message.agent_response_event.agent_response;
+        return this.#stillGenerating();
+      case 'agent_response_correction':
+        if (this.#agentText === undefined) return;
+        this.#agentText = message.agent_response_correction_event.corrected_agent_response;
+        this.#awaitingCorrection = false;
+        return this.#finishAgentTurn();
+      case 'user_transcript': {
+        this.#finishAgentTurn();
+        const text = message.user_transcription_event.user_transcript.trim();
+        if (text) this.emit('turn', { role: 'user', text });
+        return;
+      }
+      case 'interruption':
+        return this.#onInterruption(message.interruption_event.event_id);
+      case 'ping':
+        return this.#send({ type: 'pong', event_id: message.ping_event.event_id });
+      case 'client_tool_call':
+        return void this.#runTool(message.client_tool_call.tool_name, message.client_tool_call.tool_call_id, message.client_tool_call.parameters);
+      case 'error': {
+        const event = message.error_event;
+        this.emit('error', { code: 'model_error', message: event?.message ?? event?.reason ?? message.message ?? `ElevenLabs error ${event?.code ?? ''}`.trim() });
+        return;
+      }
+      case 'conversation_initiation_metadata':
+      case 'other':
+        return;
+    }
+  }
+
+  #onAudio(base64: string, eventId: number): void {
+    if (eventId <= this.#lastInterruptId) return;
+    if (eventId !== this.#responseEventId) {
+      this.#responseEventId = eventId;
+      this.#playback.startResponse();
+    }
+    this.#agentSpoke = true;
+    const bytes = Buffer.from(base64, 'base64');
+    this.#playback.play(this.#agent ? this.#agent.encode(bytesToPcm16(bytes)) : bytes);
+    this.#stillGenerating();
+  }
+
+  /** Output is arriving: the response ends once it has been quiet for a while. */
+  #stillGenerating(): void {
+    this.#generating = true;
+    clearTimeout(this.#quietTimer);
+    this.#quietTimer = setTimeout(() => {
+      if (this.#agent) this.#playback.play(this.#agent.flush());
+      this.#generating = false;
+      this.emit('response_done');
+      this.#maybeFinishAgentTurn();
+    }, RESPONSE_QUIET_MS);
+  }
+
+  #onInterruption(eventId: number): void {
+    this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId);
+    const heard = this.#playback.interrupt();
+    this.#agent?.reset();
+    this.#o.log.info('ElevenLabs reported an interruption; playback cleared', { ...heard });
+    this.emit('interrupted');
+    clearTimeout(this.#quietTimer);
+    if (this.#generating) {
+      this.#generating = false;
+      this.emit('response_done');
+    }
+    if (this.#agentText === undefined) return;
+    this.#awaitingCorrection = true;
+    clearTimeout(this.#correctionTimer);
+    this.#correctionTimer = setTimeout(() => {
+      this.#awaitingCorrection = false;
+      this.#finishAgentTurn();
+    }, CORRECTION_WAIT_MS);
+  }
+
+  /** The caller talks over a response ElevenLabs finished sending that is still playing. */
+  #onLocalBargeIn(): void {
+    const heard = this.#playback.interrupt();
+    this.#agent?.reset();
+    this.#o.log.info('Caller talked over queued agent audio; playback cleared', { ...heard });
+    this.emit('interrupted');
+    this.#maybeFinishAgentTurn();
+  }
+
+  /** The agent's turn is final when it finished playing (or was cut and corrected). */
+  #maybeFinishAgentTurn(): void {
+    if (!this.#generating && !this.#awaitingCorrection && !this.#playback.playing) this.#finishAgentTurn();
+  }
+
+  #finishAgentTurn(): void {
+    const text = this.#agentText?.trim();
+    this.#agentText = undefined;
+    this.#awaitingCorrection = false;
+    clearTimeout(this.#correctionTimer);
+    if (text) this.emit('turn', { role: 'assistant', text });
+  }
+
+  async #runTool(name: string, toolCallId: string, parameters: Record<string, unknown>): Promise<void> {
+    const result = await this.#o.tools.run(name, parameters);
+    this.#send({ type: 'client_tool_result', tool_call_id: toolCallId, result: result.output, is_error: result.isError });
+  }
+
+  #onClosed(code: number, reason: string): void {
+    this.#clearTimers();
+    this.#finishAgentTurn();
+    if (this.#closing) return this.#emitClosed(true);
+    const message = `ElevenLabs closed the conversation (${code}${reason ? `: ${reason}` : ''})`;
+    this.emit('error', { code: 'model_disconnected', message });
+    this.#emitClosed(false);
+  }
+
+  #emitClosed(expected: boolean): void {
+    if (this.#closedEmitted) return;
+    this.#closedEmitted = true;
+    this.emit('closed', { expected });
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#quietTimer);
+    clearTimeout(this.#correctionTimer);
+    clearTimeout(this.#greetingTimer);
+  }
+
+  #send(message: object): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(message));
+  }
+}
+
+/** What ElevenLabs said when it ended the conversation before it started. */
+function closeError(code: number, reason: string, lastError: string | undefined): ElevenLabsConnectError {
+  if (reason) return new ElevenLabsConnectError(`ElevenLabs closed the conversation before it started (${code}): ${reason}`);
+  if (lastError) return new ElevenLabsConnectError(`ElevenLabs connection failed: ${lastError}`);
+  return new ElevenLabsConnectError(`ElevenLabs closed the conversation before it started (${code})`);
+}
+
+/** `{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}` → `: invalid_api_key: Invalid API key`. */
+function describeDetail(body: unknown): string {
+  const detail = body && typeof body === 'object' && 'detail' in body ? (body as { detail: unknown }).detail : undefined;
+  if (typeof detail === 'string') return `: ${detail}`;
+  if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
+    const { status, message } = detail as { status?: unknown; message?: unknown };
+    return `: ${[status, message].filter((v) => typeof v === 'string').join(': ')}`;
+  }
+  return '';
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}

@@ -1,0 +1,337 @@
+import { EventEmitter } from 'node:events';
+import { GoogleGenAI, Modality, type LiveConnectConfig, type Session } from '@google/genai';
+import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { toolParametersJsonSchema } from '../tools/json-schema';
+import type { ToolDefinition } from '../tools/types';
+import { LocalBargeIn } from './barge-in';
+import { parseLiveServerMessage, pcmRate, type FunctionCall, type ServerContent } from './gemini-messages';
+import { TwilioPlayback } from './playback';
+import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
+
+/** Gemini Live takes 16 kHz PCM16 and speaks 24 kHz PCM16. */
+export const GEMINI_INPUT_RATE = 16_000;
+export const GEMINI_OUTPUT_RATE = 24_000;
+const INPUT_MIME_TYPE = `audio/pcm;rate=${GEMINI_INPUT_RATE}`;
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** Sent as the first user text: the model greets when the call connects. */
+export const GREETING_CUE = 'The call has just been answered. Greet the person now, as your instructions say.';
+
+interface CloseInfo {
+  code?: number;
+  reason?: string;
+}
+
+/** A Live connection that failed before `setupComplete`, with the service's words. */
+export class GeminiConnectError extends Error {
+  override readonly name = 'GeminiConnectError';
+}
+
+/**
+ * Gemini Live through `@google/genai` (`ai.live.connect`): the caller's μ-law 8 kHz goes up as
+ * 16 kHz PCM, the model's 24 kHz PCM comes back as μ-law 8 kHz on Twilio `media` + `mark`;
+ * transcripts from input/output transcription, barge-in from `interrupted`, tools from
+ * `toolCall`, and the ~10-minute connection limit bridged with session resumption on `goAway`.
+ */
+export class GeminiProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
+  readonly #o: ProviderSessionOptions;
+  readonly #ai: GoogleGenAI;
+  readonly #playback: TwilioPlayback;
+  readonly #caller = new TwilioToPcm(GEMINI_INPUT_RATE);
+  readonly #bargeIn = new LocalBargeIn();
+  #agent = new PcmToTwilio(GEMINI_OUTPUT_RATE);
+  #session: Session | undefined;
+  #resumeHandle: string | undefined;
+  #reconnecting = false;
+  #userText = '';
+  #agentText = '';
+  #responding = false;
+  #closing = false;
+  #closedEmitted = false;
+  readonly #cancelledCalls = new Set<string>();
+
+  constructor(options: ProviderSessionOptions) {
+    super();
+    this.#o = options;
+    const baseUrl = options.config.GEMINI_BASE_URL;
+    this.#ai = new GoogleGenAI({ apiKey: options.config.GEMINI_API_KEY ?? '', ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
+    this.#playback = new TwilioPlayback((message) => this.emit('twilio', message), 'gemini');
+  }
+
+  async connect(): Promise<void> {
+    const session = await this.#open(undefined);
+    // The call ended while the connection was being set up.
+    if (this.#closing) return session.close();
+    this.#session = session;
+  }
+
+  streamStarted(streamSid: string): void {
+    this.#playback.streamStarted(streamSid);
+  }
+
+  sendAudio(payloadBase64: string): void {
+    const session = this.#session;
+    if (!session || this.#closing) return;
+    if (this.#bargeIn.hear(payloadBase64, this.#playback.playing && !this.#responding)) this.#onLocalBargeIn();
+    const pcm = this.#caller.decode(payloadBase64);
+    if (pcm.length === 0) return;
+    this.#send(() => session.sendRealtimeInput({ audio: { data: pcm16ToBytes(pcm).toString('base64'), mimeType: INPUT_MIME_TYPE } }));
+  }
+
+  markPlayed(name: string): void {
+    this.#playback.markPlayed(name);
+  }
+
+  requestResponse(instructions?: string): void {
+    this.sendText(instructions ?? GREETING_CUE);
+  }
+
+  sendText(text: string): void {
+    const session = this.#session;
+    if (!session || this.#closing) return;
+    this.#send(() => session.sendRealtimeInput({ text }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#flushUserTurn();
+    this.#emitAgentTurn();
+    const session = this.#session;
+    if (!session) return this.#emitClosed(true);
+    try {
+      session.close();
+    } catch {
+      this.#emitClosed(true);
+    }
+  }
+
+  /** Opens a Live connection; resolves once the service answered `setupComplete`. */
+  #open(resumeHandle: string | undefined): Promise<Session> {
+    return new Promise<Session>((resolve, reject) => {
+      const connection: { session?: Session; settled: boolean; lastError?: string } = { settled: false };
+      const fail = (error: Error) => {
+        if (connection.settled) return;
+        connection.settled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => fail(new GeminiConnectError(`Gemini Live did not complete its setup within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+        CONNECT_TIMEOUT_MS,
+      );
+      this.#ai.live
+        .connect({
+          model: this.#o.model,
+          config: this.#liveConfig(resumeHandle),
+          callbacks: {
+            onmessage: (message) => this.#onMessage(message),
+            onerror: (event: { message?: string; error?: unknown }) => {
+              connection.lastError = event.message ?? (event.error instanceof Error ? event.error.message : undefined);
+            },
+            onclose: (event: CloseInfo) => {
+              if (!connection.settled) return fail(connectError(event, connection.lastError));
+              this.#onConnectionClosed(connection.session, event);
+            },
+          },
+        })
+        .then(
+          (session) => {
+            connection.session = session;
+            if (connection.settled) return session.close();
+            connection.settled = true;
+            clearTimeout(timer);
+            resolve(session);
+          },
+          (error: unknown) => fail(error instanceof Error ? error : new GeminiConnectError(String(error))),
+        );
+    });
+  }
+
+  #liveConfig(resumeHandle: string | undefined): LiveConnectConfig {
+    const { voice, instructions, tools } = this.#o;
+    return {
+      responseModalities: [Modality.AUDIO],
+      speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: voice } } },
+      systemInstruction: instructions,
+      inputAudioTranscription: {},
+      outputAudioTranscription: {},
+      sessionResumption: resumeHandle ? { handle: resumeHandle } : {},
+      // Audio sessions stop at ~15 minutes unless old context is compressed away.
+      contextWindowCompression: { slidingWindow: {} },
+      ...(tools.definitions.length > 0 ? { tools: [{ functionDeclarations: tools.definitions.map(functionDeclaration) }] } : {}),
+    };
+  }
+
+  #onMessage(raw: unknown): void {
+    const parsed = parseLiveServerMessage(raw);
+    if (!parsed.ok) {
+      this.#o.log.warn('Ignored a malformed Gemini Live message', { reason: parsed.reason });
+      return;
+    }
+    const message = parsed.message;
+    if (message.serverContent) this.#onServerContent(message.serverContent);
+    for (const call of message.toolCall?.functionCalls ?? []) void this.#runTool(call);
+    for (const id of message.toolCallCancellation?.ids ?? []) this.#cancelledCalls.add(id);
+    const update = message.sessionResumptionUpdate;
+    if (update?.resumable && update.newHandle) this.#resumeHandle = update.newHandle;
+    if (message.goAway) void this.#onGoAway(message.goAway.timeLeft);
+  }
+
+  #onServerContent(content: ServerContent): void {
+    for (const part of content.modelTurn?.parts ?? []) {
+      const data = part.inlineData?.data;
+      if (!data) continue;
+      const rate = pcmRate(part.inlineData?.mimeType, GEMINI_OUTPUT_RATE);
+      if (rate === undefined) {
+        this.#o.log.warn('Ignored non-PCM model audio', { mimeType: part.inlineData?.mimeType });
+        continue;
+      }
+      this.#beginResponse();
+      if (rate !== this.#agent.rate) this.#agent = new PcmToTwilio(rate);
+      this.#playback.play(this.#agent.encode(bytesToPcm16(Buffer.from(data, 'base64'))));
+    }
+    if (content.inputTranscription?.text) this.#userText += content.inputTranscription.text;
+    if (content.outputTranscription?.text) {
+      this.#beginResponse();
+      this.#agentText += content.outputTranscription.text;
+    }
+    if (content.interrupted) this.#onInterrupted();
+    if (content.turnComplete) this.#onTurnComplete();
+  }
+
+  /** The model's first output of a response: the caller's words before it form a finished turn. */
+  #beginResponse(): void {
+    if (this.#responding) return;
+    this.#responding = true;
+    this.#flushUserTurn();
+    this.#playback.startResponse();
+  }
+
+  #onInterrupted(): void {
+    const heard = this.#playback.interrupt();
+    this.#agent.reset();
+    this.#o.log.info('Gemini detected barge-in; playback cleared', { ...heard });
+    this.emit('interrupted');
+    this.#emitAgentTurn();
+    this.#endResponse();
+  }
+
+  /** The caller talks over a finished response that is still playing: Gemini will not interrupt it. */
+  #onLocalBargeIn(): void {
+    const heard = this.#playback.interrupt();
+    this.#agent.reset();
+    this.#o.log.info('Caller talked over queued agent audio; playback cleared', { ...heard });
+    this.emit('interrupted');
+  }
+
+  #onTurnComplete(): void {
+    this.#playback.play(this.#agent.flush());
+    // Input transcription can trail the model's reply; it still belongs before it.
+    this.#flushUserTurn();
+    this.#emitAgentTurn();
+    this.#endResponse();
+  }
+
+  #endResponse(): void {
+    if (!this.#responding) return;
+    this.#responding = false;
+    this.emit('response_done');
+  }
+
+  #flushUserTurn(): void {
+    const text = tidy(this.#userText);
+    this.#userText = '';
+    if (text) this.emit('turn', { role: 'user', text });
+  }
+
+  #emitAgentTurn(): void {
+    const text = tidy(this.#agentText);
+    this.#agentText = '';
+    if (text) this.emit('turn', { role: 'assistant', text });
+  }
+
+  async #runTool(call: FunctionCall): Promise<void> {
+    this.#flushUserTurn();
+    const result = await this.#o.tools.run(call.name, call.args ?? {});
+    if (call.id !== undefined && this.#cancelledCalls.delete(call.id)) {
+      this.#o.log.info('Gemini cancelled a tool call; its result was not sent', { tool: call.name });
+      return;
+    }
+    const session = this.#session;
+    if (!session || this.#closing) return;
+    const response = result.isError ? { error: result.output } : { output: jsonOrText(result.output) };
+    this.#send(() => session.sendToolResponse({ functionResponses: [{ id: call.id, name: call.name, response }] }));
+  }
+
+  /** The service will close this connection soon: continue the conversation on a resumed one. */
+  async #onGoAway(timeLeft: string | undefined): Promise<void> {
+    const handle = this.#resumeHandle;
+    if (this.#reconnecting || this.#closing) return;
+    if (!handle) {
+      this.#o.log.warn('Gemini Live will close the connection and gave no resumption handle', { timeLeft });
+      return;
+    }
+    this.#reconnecting = true;
+    this.#o.log.info('Gemini Live sent goAway; resuming on a new connection', { timeLeft });
+    try {
+      const next = await this.#open(handle);
+      const previous = this.#session;
+      if (this.#closing) return next.close();
+      this.#session = next;
+      previous?.close();
+    } catch (error) {
+      this.#o.log.warn('Resuming the Gemini Live session failed', { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.#reconnecting = false;
+    }
+  }
+
+  #onConnectionClosed(session: Session | undefined, event: CloseInfo): void {
+    // A connection replaced by a resumed one closes quietly.
+    if (session !== undefined && session !== this.#session) return;
+    if (this.#closing) return this.#emitClosed(true);
+    const message = `Gemini Live closed the connection (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''})`;
+    this.emit('error', { code: 'model_disconnected', message });
+    this.#emitClosed(false);
+  }
+
+  #emitClosed(expected: boolean): void {
+    if (this.#closedEmitted) return;
+    this.#closedEmitted = true;
+    this.emit('closed', { expected });
+  }
+
+  #send(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.#o.log.warn('Sending to Gemini Live failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/** A tool as a Gemini function declaration (JSON Schema parameters). */
+function functionDeclaration(definition: ToolDefinition) {
+  return { name: definition.name, description: definition.description, parametersJsonSchema: toolParametersJsonSchema(definition) };
+}
+
+/** What the service said when it ended a connection before `setupComplete`. */
+function connectError(event: CloseInfo, lastError: string | undefined): GeminiConnectError {
+  const reason = event.reason?.trim();
+  if (reason && /api key/i.test(reason)) return new GeminiConnectError(`Gemini Live rejected GEMINI_API_KEY (close ${event.code}): ${reason}`);
+  if (reason) return new GeminiConnectError(`Gemini Live closed the connection during setup (close ${event.code}): ${reason}`);
+  if (lastError) return new GeminiConnectError(`Gemini Live connection failed: ${lastError}`);
+  return new GeminiConnectError(`Gemini Live closed the connection during setup (close ${event.code ?? 'without a code'})`);
+}
+
+function tidy(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function jsonOrText(output: string): unknown {
+  try {
+    return JSON.parse(output);
+  } catch {
+    return output;
+  }
+}

@@ -1,0 +1,349 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { encodeVoiceCode, decodeVoiceCode } from '../local/audio/voice-code';
+import { startFakeElevenLabs, type FakeElevenLabsOptions } from '../local/fake-elevenlabs/server';
+import { CLOSING_LINE, greetingFor, type AgentScript } from '../local/fake-openai/scripts';
+import { DEFAULT_CALLEE } from '../local/scenarios';
+import type { LocalStack } from '../local/stack';
+import { mulawToPcm16, pcm16ToMulaw } from '../media-service/audio/codec';
+import { ElevenLabsProviderSession } from '../media-service/providers/elevenlabs';
+import { elevenLabsClientTool } from '../media-service/providers/elevenlabs-tools';
+import { sendSmsTool } from '../media-service/tools/send-sms';
+import type { ProviderEvents } from '../media-service/providers/types';
+import { createToolRunner } from '../media-service/tools/runner';
+import type { ToolContext } from '../media-service/tools/types';
+import { parseConfig } from '../shared/config';
+import { callCompletedEventSchema } from '../shared/events';
+import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+
+const PROVIDER = 'elevenlabs';
+
+/** Greets, texts the callee after their first answer (send_sms is offered on every call), then closes. */
+const smsScript: AgentScript = {
+  next({ instructions, history, trigger, tools }) {
+    if (trigger === 'greeting') return { say: greetingFor(instructions) };
+    if (trigger === 'tool_output') return { say: 'I have texted you the details.' };
+    const userTurns = history.filter((entry) => entry.role === 'user').length;
+    if (userTurns === 1 && tools.includes('send_sms')) return { call: { name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' } } };
+    return { say: CLOSING_LINE, end: true };
+  },
+};
+
+describe('an ElevenLabs agent call through the embedded stack', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('greets, takes turns, and ends in one event naming elevenlabs with the transcript and a summary', async () => {
+    const callbackId = uniqueId('eleven');
+    const res = await initiate(stack, {
+      callbackId,
+      to: '+15557782001',
+      provider: PROVIDER,
+      instructions: 'Your name is Ava. You are calling {{name}}.',
+      variables: { name: 'Sam' },
+    });
+    expect(res.status).toBe(200);
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+
+    expect(detail).toMatchObject({ provider: 'elevenlabs', transcriptComplete: true, error: null });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi, this is Ava. Do you have a minute?' });
+    expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(DEFAULT_CALLEE.utterances);
+    expect(detail.transcript.map((t) => t.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
+    expect(detail.summary).toEqual(expect.stringContaining(DEFAULT_CALLEE.utterances[0]!));
+
+    const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+    expect(stream.heard[0]).toBe(detail.transcript[0]!.text);
+    expect(stream.protocolErrors).toEqual([]);
+    const fake = stack.elevenlabs!;
+    expect(fake.stats.signedUrlRequests).toBeGreaterThanOrEqual(1);
+    const conversation = fake.stats.conversations.at(-1)!;
+    expect(conversation).toMatchObject({
+      protocols: ['convai'],
+      instructions: 'Your name is Ava. You are calling Sam.',
+      inputFormat: 'pcm_16000',
+      outputFormat: 'pcm_16000',
+      closedBy: 'client',
+      invalidMessages: [],
+    });
+    expect(conversation.initiation).toMatchObject({
+      type: 'conversation_initiation_client_data',
+      conversation_config_override: { agent: { prompt: { prompt: 'Your name is Ava. You are calling Sam.' } } },
+      dynamic_variables: { name: 'Sam' },
+    });
+    expect(conversation.initiation?.conversation_config_override?.tts).toBeUndefined();
+    expect(conversation.pongsReceived).toBeGreaterThanOrEqual(1);
+    expect(conversation.userTranscripts).toEqual(DEFAULT_CALLEE.utterances);
+  });
+
+  const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 };
+
+  it('barge-in while the agent is still sending: interruption, Twilio clear, the turn is the corrected text', async () => {
+    stack.elevenlabs!.configure({ audioChunkIntervalMs: 100 }); // real-time audio: still streaming when the callee cuts in
+    try {
+      stack.twilio!.setBehaviour('+15557782002', { kind: 'answer', callee: BARGE_IN_CALLEE });
+      const callbackId = uniqueId('eleven-barge');
+      const res = await initiate(stack, { callbackId, to: '+15557782002', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
+      expect(stream.heard[0]).toBe('[interrupted]');
+      expect(stack.elevenlabs!.stats.conversations.at(-1)!.interruptions).toBeGreaterThanOrEqual(1);
+      // The first agent turn is the corrected (cut) text, not the whole greeting.
+      expect(detail.transcript[0]!.role).toBe('assistant');
+      expect(detail.transcript[0]!.text).toMatch(/\.\.\.$/);
+      expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
+    } finally {
+      stack.elevenlabs!.configure({ audioChunkIntervalMs: undefined });
+    }
+  });
+
+  it('barge-in over a finished response still queued at Twilio: the adapter clears it itself', async () => {
+    stack.elevenlabs!.configure({ audioChunkIntervalMs: 2 });
+    try {
+      stack.twilio!.setBehaviour('+15557782006', { kind: 'answer', callee: BARGE_IN_CALLEE });
+      const callbackId = uniqueId('eleven-barge-local');
+      const res = await initiate(stack, { callbackId, to: '+15557782006', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+      expect(stack.elevenlabs!.stats.conversations.at(-1)!.interruptions).toBe(0);
+      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
+      expect(stream.heard[0]).toBe('[interrupted]');
+      expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
+    } finally {
+      stack.elevenlabs!.configure({ audioChunkIntervalMs: undefined });
+    }
+  });
+
+  it('a client tool round trip: client_tool_call → send_sms through Twilio → client_tool_result → the agent goes on', async () => {
+    stack.elevenlabs!.configure({ agent: smsScript, clientTools: ['send_sms'] });
+    try {
+      const callbackId = uniqueId('eleven-tool');
+      await initiate(stack, { callbackId, to: '+15557782003', provider: PROVIDER, instructions: 'Your name is Ava.' });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
+      expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
+      expect(stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.')?.to).toBe('+15557782003');
+      const conversation = stack.elevenlabs!.stats.conversations.at(-1)!;
+      expect(conversation.toolResults).toHaveLength(1);
+      expect(conversation.toolResults[0]!.is_error).toBe(false);
+      expect(JSON.parse(conversation.toolResults[0]!.result as string)).toMatchObject({ sent: true });
+    } finally {
+      stack.elevenlabs!.configure({ agent: undefined, clientTools: undefined });
+    }
+  });
+
+  it('ElevenLabs dropping mid-call ends the call with transcriptComplete false and the error', async () => {
+    stack.elevenlabs!.configure({ dropAfterResponses: 1 });
+    try {
+      const callbackId = uniqueId('eleven-drop');
+      await initiate(stack, { callbackId, to: '+15557782004', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.transcriptComplete).toBe(false);
+      expect(detail.error).toMatchObject({ code: 'model_disconnected' });
+      expect(detail.transcript[0]?.role).toBe('assistant');
+      expect(stack.elevenlabs!.stats.conversations.at(-1)!.closedBy).toBe('fault');
+    } finally {
+      stack.elevenlabs!.configure({ dropAfterResponses: undefined });
+    }
+  });
+
+  it('an API key ElevenLabs refuses: the call ends and the event names the key and the answer', async () => {
+    const refusedBefore = stack.elevenlabs!.stats.signedUrlRefusals;
+    const conversationsBefore = stack.elevenlabs!.stats.conversations.length;
+    stack.elevenlabs!.configure({ apiKey: 'a-different-key' });
+    try {
+      const callbackId = uniqueId('eleven-auth');
+      await initiate(stack, { callbackId, to: '+15557782005', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.error?.code).toBe('model_connect_failed');
+      expect(detail.error?.message).toBe('ElevenLabs rejected ELEVENLABS_API_KEY (401: invalid_api_key: Invalid API key)');
+      expect(detail.transcriptComplete).toBe(false);
+      expect(stack.elevenlabs!.stats.signedUrlRefusals).toBe(refusedBefore + 1);
+      expect(stack.elevenlabs!.stats.conversations).toHaveLength(conversationsBefore);
+    } finally {
+      stack.elevenlabs!.configure({ apiKey: stack.config.ELEVENLABS_API_KEY });
+    }
+  });
+});
+
+describe('the ElevenLabs adapter without a call around it', () => {
+  const log = new Logger({ serviceName: 'elevenlabs-test', logLevel: 'SILENT' });
+
+  function openSession(env: Record<string, string>, voice = 'agent-default') {
+    const session = new ElevenLabsProviderSession({
+      config: parseConfig({ ELEVENLABS_AGENT_ID: 'agent_fake', ...env }),
+      provider: PROVIDER,
+      model: 'elevenlabs-agent',
+      voice,
+      instructions: 'You check orders.',
+      variables: { orderId: 'A-17' },
+      tools: createToolRunner({
+        definitions: [],
+        context: { callbackId: 'adapter-test', callSid: undefined, to: '+15550001111', from: '+15550002222' } as Omit<ToolContext, 'signal'>,
+        log,
+        record: () => undefined,
+      }),
+      log,
+    });
+    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: [] as Buffer[], clears: 0 };
+    session.on('turn', (turn) => seen.turns.push(turn));
+    session.on('error', (error) => seen.errors.push(error));
+    session.on('closed', ({ expected }) => seen.closed.push(expected));
+    session.on('twilio', (message) => {
+      if (message.event === 'media') seen.media.push(Buffer.from(message.media.payload, 'base64'));
+      if (message.event === 'mark') setTimeout(() => session.markPlayed(message.mark.name), 5);
+      if (message.event === 'clear') seen.clears += 1;
+    });
+    return { session, seen };
+  }
+
+  const until = async (condition: () => boolean, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  async function withFake(options: FakeElevenLabsOptions, run: (fake: Awaited<ReturnType<typeof startFakeElevenLabs>>) => Promise<void>) {
+    const fake = await startFakeElevenLabs(options);
+    try {
+      await run(fake);
+    } finally {
+      await fake.close();
+    }
+  }
+
+  it('an agent set to ulaw_8000 both ways: Twilio audio passes through untouched in both directions', () =>
+    withFake({ apiKey: 'xi', inputFormat: 'ulaw_8000', outputFormat: 'ulaw_8000', firstMessage: 'Hello {{orderId}} caller.' }, async (fake) => {
+      const { session, seen } = openSession({ ELEVENLABS_API_KEY: 'xi', ELEVENLABS_BASE_URL: fake.baseUrl }, 'voice-123');
+      await session.connect();
+      session.streamStarted('MZ-adapter');
+      session.requestResponse();
+      await until(() => seen.turns.length === 1);
+      expect(seen.turns).toEqual([{ role: 'assistant', text: 'Hello A-17 caller.' }]);
+      const conversation = fake.stats.conversations[0]!;
+      // What Twilio got is exactly the agent's μ-law: same bytes, no resampling.
+      expect(Buffer.concat(seen.media).length).toBe(conversation.audioBytesSent);
+      expect(decodeVoiceCode(mulawToPcm16(Buffer.concat(seen.media)), 8000)).toBe('Hello A-17 caller.');
+      expect(conversation.initiation?.conversation_config_override?.tts).toEqual({ voice_id: 'voice-123' });
+
+      const said = Buffer.from(pcm16ToMulaw(encodeVoiceCode('It is A-17.', 8000)));
+      const silence = Buffer.alloc(8000, 0xff);
+      const audio = Buffer.concat([said, silence]);
+      for (let at = 0; at < audio.length; at += 160) session.sendAudio(audio.subarray(at, at + 160).toString('base64'));
+      await until(() => seen.turns.length >= 3);
+      expect(conversation.audioBytesReceived).toBe(audio.length);
+      expect(seen.turns[1]).toEqual({ role: 'user', text: 'It is A-17.' });
+      await session.close();
+      await until(() => seen.closed.length > 0);
+      expect(seen.closed).toEqual([true]);
+      expect(seen.errors).toEqual([]);
+    }));
+
+  it('a public agent (no API key): connects straight to the agent URL', () =>
+    withFake({}, async (fake) => {
+      const { session, seen } = openSession({ ELEVENLABS_BASE_URL: fake.baseUrl });
+      await session.connect();
+      session.streamStarted('MZ-adapter');
+      await until(() => seen.turns.length === 1);
+      expect(fake.stats.signedUrlRequests).toBe(0);
+      expect(fake.stats.conversations[0]!.agentId).toBe('agent_fake');
+      await session.close();
+    }));
+
+  it('a private agent reached without a signed URL is refused with the reason', () =>
+    withFake({ apiKey: 'xi' }, async (fake) => {
+      const { session } = openSession({ ELEVENLABS_BASE_URL: fake.baseUrl });
+      await expect(session.connect()).rejects.toThrow('ElevenLabs closed the conversation before it started (1008): This agent requires authentication: use a signed URL.');
+      expect(fake.stats.conversationsRefused).toBe(1);
+    }));
+
+  it('an agent that does not allow the prompt override: connect fails with ElevenLabs’ reason', () =>
+    withFake({ apiKey: 'xi', allowOverrides: { prompt: false } }, async (fake) => {
+      const { session } = openSession({ ELEVENLABS_API_KEY: 'xi', ELEVENLABS_BASE_URL: fake.baseUrl });
+      await expect(session.connect()).rejects.toThrow("ElevenLabs closed the conversation before it started (1008): Override for field 'prompt' is not allowed by config.");
+    }));
+
+  it('an unknown agent id: the signed-URL request fails with 404 named', () =>
+    withFake({ apiKey: 'xi', agentId: 'agent_other' }, async (fake) => {
+      const { session } = openSession({ ELEVENLABS_API_KEY: 'xi', ELEVENLABS_BASE_URL: fake.baseUrl });
+      await expect(session.connect()).rejects.toThrow('ElevenLabs has no agent ELEVENLABS_AGENT_ID=agent_fake (404: agent_not_found: Agent with id agent_fake not found)');
+    }));
+
+  it('after an interruption, audio of the interrupted response (older event_id) is dropped', async () => {
+    // A scripted server sending the exact frames of a late-audio race, which the fake never produces.
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'convai' });
+    const audio = (eventId: number) => JSON.stringify({ type: 'audio', audio_event: { audio_base_64: Buffer.alloc(160, 0x10).toString('base64'), event_id: eventId } });
+    const pongs: unknown[] = [];
+    wss.on('connection', (ws) => {
+      let burstSent = false;
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type?: string; user_audio_chunk?: string };
+        if (message.type === 'conversation_initiation_client_data') {
+          ws.send(JSON.stringify({ type: 'conversation_initiation_metadata', conversation_initiation_metadata_event: { conversation_id: 'c1', agent_output_audio_format: 'ulaw_8000', user_input_audio_format: 'ulaw_8000' } }));
+        } else if (message.type === 'pong') {
+          pongs.push(message);
+        } else if (message.user_audio_chunk !== undefined && !burstSent) {
+          burstSent = true;
+          ws.send(JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'First answer', event_id: 3 } }));
+          ws.send(audio(3));
+          ws.send(JSON.stringify({ type: 'interruption', interruption_event: { event_id: 3 } }));
+          ws.send(audio(3));
+          ws.send(JSON.stringify({ type: 'agent_response_correction', agent_response_correction_event: { original_agent_response: 'First answer', corrected_agent_response: 'First', event_id: 3 } }));
+          ws.send(JSON.stringify({ type: 'ping', ping_event: { event_id: 4, ping_ms: null } }));
+          ws.send(JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Second answer', event_id: 5 } }));
+          ws.send(audio(5));
+        }
+      });
+    });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    const { port } = wss.address() as AddressInfo;
+    try {
+      const { session, seen } = openSession({ ELEVENLABS_BASE_URL: `http://127.0.0.1:${port}` });
+      await session.connect();
+      session.streamStarted('MZ-adapter');
+      session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
+      await until(() => seen.turns.length === 2);
+      expect(seen.media).toHaveLength(2);
+      expect(seen.clears).toBe(1);
+      expect(seen.turns).toEqual([
+        { role: 'assistant', text: 'First' },
+        { role: 'assistant', text: 'Second answer' },
+      ]);
+      await until(() => pongs.length > 0);
+      expect(pongs).toContainEqual({ type: 'pong', event_id: 4 });
+      await session.close();
+    } finally {
+      for (const client of wss.clients) client.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  });
+});
+
+describe('our tools as ElevenLabs client tools (the agent holds its tools)', () => {
+  it('send_sms becomes a client tool with the same name, a described parameter schema and its timeout', () => {
+    expect(elevenLabsClientTool(sendSmsTool as never)).toEqual({
+      type: 'client',
+      name: 'send_sms',
+      description: sendSmsTool.description,
+      parameters: {
+        type: 'object',
+        properties: {
+          message: { type: 'string', description: 'The text to send, at most 320 characters.' },
+          to: { type: 'string', description: expect.stringContaining('Leave this out') },
+        },
+        required: ['message'],
+      },
+      expects_response: true,
+      response_timeout_secs: 8,
+    });
+  });
+});

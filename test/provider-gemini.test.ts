@@ -1,0 +1,287 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startFakeGemini } from '../local/fake-gemini/server';
+import { CLOSING_LINE, GENERIC_GREETING, greetingFor, type AgentScript } from '../local/fake-openai/scripts';
+import { DEFAULT_CALLEE } from '../local/scenarios';
+import type { LocalStack } from '../local/stack';
+import { GeminiProviderSession } from '../media-service/providers/gemini';
+import type { ProviderEvents } from '../media-service/providers/types';
+import { createToolRunner } from '../media-service/tools/runner';
+import type { ToolContext, ToolDefinition } from '../media-service/tools/types';
+import type { ToolCallRecord } from '../shared/call-record';
+import { parseConfig } from '../shared/config';
+import { callCompletedEventSchema } from '../shared/events';
+import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+
+const PROVIDER = 'gemini';
+
+/** Greets, texts the callee after their first answer (send_sms is offered on every call), then closes. */
+const smsScript: AgentScript = {
+  next({ instructions, history, trigger, tools }) {
+    if (trigger === 'greeting') return { say: greetingFor(instructions) };
+    if (trigger === 'tool_output') return { say: 'I have texted you the details.' };
+    const userTurns = history.filter((entry) => entry.role === 'user').length;
+    if (userTurns === 1 && tools.includes('send_sms')) return { call: { name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' } } };
+    return { say: CLOSING_LINE, end: true };
+  },
+};
+
+describe('a Gemini Live call through the embedded stack', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('greets, takes turns, and ends in one event naming gemini with the transcript and a summary', async () => {
+    const callbackId = uniqueId('gemini');
+    const res = await initiate(stack, {
+      callbackId,
+      to: '+15557781001',
+      provider: PROVIDER,
+      instructions: 'Your name is Ava. You are calling {{name}}.',
+      variables: { name: 'Sam' },
+    });
+    expect(res.status).toBe(200);
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+
+    expect(detail).toMatchObject({ provider: 'gemini', model: 'gemini-2.5-flash-native-audio-preview-09-2025', transcriptComplete: true, error: null });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi, this is Ava. Do you have a minute?' });
+    expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(DEFAULT_CALLEE.utterances);
+    expect(detail.transcript.map((t) => t.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
+    expect(detail.transcript.at(-1)!.text).toBe(CLOSING_LINE);
+    expect(detail.summary).toEqual(expect.stringContaining(DEFAULT_CALLEE.utterances[0]!));
+
+    const heard = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+    expect(heard.heard[0]).toBe(detail.transcript[0]!.text);
+    expect(heard.protocolErrors).toEqual([]);
+    const session = stack.gemini!.stats.sessions.find((s) => s.instructions === 'Your name is Ava. You are calling Sam.')!;
+    expect(session).toMatchObject({
+      model: 'models/gemini-2.5-flash-native-audio-preview-09-2025',
+      voice: 'Puck',
+      inputRates: [16_000],
+      binaryFrames: true,
+      closedBy: 'client',
+    });
+    expect(session.setup).toMatchObject({ generationConfig: { responseModalities: ['AUDIO'] }, inputAudioTranscription: {}, outputAudioTranscription: {} });
+    expect(session.userTranscripts).toEqual(DEFAULT_CALLEE.utterances);
+  });
+
+  const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 };
+
+  it('barge-in while Gemini is still generating: it says interrupted, Twilio gets a clear', async () => {
+    stack.gemini!.configure({ audioChunkIntervalMs: 100 }); // real-time generation: still going when the callee cuts in
+    try {
+      stack.twilio!.setBehaviour('+15557781002', { kind: 'answer', callee: BARGE_IN_CALLEE });
+      const callbackId = uniqueId('gemini-barge');
+      const res = await initiate(stack, { callbackId, to: '+15557781002', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
+      expect(stream.heard[0]).toBe('[interrupted]');
+      const session = stack.gemini!.stats.sessions.at(-1)!;
+      expect(session.interruptions).toBeGreaterThanOrEqual(1);
+      expect(detail.transcript[0]!.role).toBe('assistant');
+      // What Gemini had said when it was cut off: a part of the greeting.
+      expect(GENERIC_GREETING.startsWith(detail.transcript[0]!.text)).toBe(true);
+      expect(detail.transcript[0]!.text.length).toBeLessThan(GENERIC_GREETING.length);
+      expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
+      expect(detail.transcriptComplete).toBe(true);
+    } finally {
+      stack.gemini!.configure({ audioChunkIntervalMs: undefined });
+    }
+  });
+
+  it('barge-in over a finished response still queued at Twilio: the adapter clears it itself', async () => {
+    stack.gemini!.configure({ audioChunkIntervalMs: 2 }); // the whole greeting is generated before it plays
+    try {
+      stack.twilio!.setBehaviour('+15557781006', { kind: 'answer', callee: BARGE_IN_CALLEE });
+      const callbackId = uniqueId('gemini-barge-local');
+      const res = await initiate(stack, { callbackId, to: '+15557781006', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+      expect(stack.gemini!.stats.sessions.at(-1)!.interruptions).toBe(0);
+      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
+      expect(stream.heard[0]).toBe('[interrupted]');
+      expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
+    } finally {
+      stack.gemini!.configure({ audioChunkIntervalMs: undefined });
+    }
+  });
+
+  it('a tool call round trip: toolCall → send_sms through Twilio → toolResponse → the agent goes on', async () => {
+    stack.gemini!.configure({ agent: smsScript });
+    try {
+      const callbackId = uniqueId('gemini-tool');
+      const res = await initiate(stack, { callbackId, to: '+15557781003', provider: PROVIDER, instructions: 'Your name is Ava.' });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
+      expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
+      const sms = stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.');
+      expect(sms?.to).toBe('+15557781003');
+      const session = stack.gemini!.stats.sessions.at(-1)!;
+      expect(session.toolNames).toContain('send_sms');
+      expect(session.toolResponses).toMatchObject([{ name: 'send_sms', response: { output: { sent: true } } }]);
+      expect(res.status).toBe(200);
+    } finally {
+      stack.gemini!.configure({ agent: undefined });
+    }
+  });
+
+  it('Gemini dropping mid-call ends the call with transcriptComplete false and the error', async () => {
+    stack.gemini!.configure({ dropAfterTurns: 1 });
+    try {
+      const callbackId = uniqueId('gemini-drop');
+      await initiate(stack, { callbackId, to: '+15557781004', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.transcriptComplete).toBe(false);
+      expect(detail.error).toMatchObject({ code: 'model_disconnected' });
+      expect(detail.transcript[0]?.role).toBe('assistant');
+      expect(stack.gemini!.stats.sessions.at(-1)!.closedBy).toBe('fault');
+    } finally {
+      stack.gemini!.configure({ dropAfterTurns: undefined });
+    }
+  });
+
+  it('a key Gemini refuses: the call ends and the event says which key and what Google answered', async () => {
+    const refusedBefore = stack.gemini!.stats.connectionsRefused;
+    stack.gemini!.configure({ apiKey: 'a-different-key' });
+    try {
+      const callbackId = uniqueId('gemini-auth');
+      await initiate(stack, { callbackId, to: '+15557781005', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.error?.code).toBe('model_connect_failed');
+      expect(detail.error?.message).toBe('Gemini Live rejected GEMINI_API_KEY (close 1007): API key not valid. Please pass a valid API key.');
+      expect(detail.transcriptComplete).toBe(false);
+      expect(detail.transcript).toEqual([]);
+      expect(stack.gemini!.stats.connectionsRefused).toBe(refusedBefore + 1);
+    } finally {
+      stack.gemini!.configure({ apiKey: stack.config.GEMINI_API_KEY });
+    }
+  });
+});
+
+describe('the Gemini adapter against the fake, without a call around it', () => {
+  const log = new Logger({ serviceName: 'gemini-test', logLevel: 'SILENT' });
+  const lookupOrder: ToolDefinition = {
+    name: 'lookup_order',
+    description: 'Looks up an order by its number.',
+    parameters: z.object({ orderId: z.string().describe('The order number, e.g. A-17') }),
+    execute: async ({ orderId }) => ({ orderId, status: 'shipped' }),
+  };
+  /** Calls lookup_order, then a tool the call does not offer, then says how that went. */
+  const toolScript: AgentScript = {
+    next({ trigger, history }) {
+      if (trigger === 'greeting') return { call: { name: 'lookup_order', arguments: { orderId: 'A-17' } } };
+      const tool = history.findLast((entry) => entry.role === 'tool');
+      if (trigger === 'tool_output' && tool?.toolName === 'lookup_order') return { call: { name: 'no_such_tool', arguments: {} } };
+      if (trigger === 'tool_output') return { say: 'Sorry, I could not do that.' };
+      return { say: 'Anything else?' };
+    },
+  };
+
+  function openSession(baseUrl: string, apiKey: string, tools: ToolDefinition[], recorded: ToolCallRecord[] = []) {
+    const session = new GeminiProviderSession({
+      config: parseConfig({ GEMINI_API_KEY: apiKey, GEMINI_BASE_URL: baseUrl }),
+      provider: PROVIDER,
+      model: 'gemini-live-2.5-flash-preview',
+      voice: 'Kore',
+      instructions: 'You check orders.',
+      tools: createToolRunner({
+        definitions: tools,
+        context: { callbackId: 'adapter-test', callSid: undefined, to: '+15550001111', from: '+15550002222' } as Omit<ToolContext, 'signal'>,
+        log,
+        record: (call) => recorded.push(call),
+      }),
+      log,
+    });
+    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: 0, marks: [] as string[] };
+    session.on('turn', (turn) => seen.turns.push(turn));
+    session.on('error', (error) => seen.errors.push(error));
+    session.on('closed', ({ expected }) => seen.closed.push(expected));
+    session.on('twilio', (message) => {
+      if (message.event === 'media') seen.media += 1;
+      if (message.event === 'mark') seen.marks.push(message.mark.name);
+    });
+    return { session, seen };
+  }
+
+  const until = async (condition: () => boolean, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('a tool call round trip on the wire: functionDeclarations with JSON Schema, toolResponse {output} and {error}', async () => {
+    const fake = await startFakeGemini({ apiKey: 'k', agent: toolScript, binaryFrames: false });
+    try {
+      const recorded: ToolCallRecord[] = [];
+      const { session, seen } = openSession(fake.baseUrl, 'k', [lookupOrder], recorded);
+      await session.connect();
+      session.streamStarted('MZ-adapter');
+      session.requestResponse();
+      await until(() => seen.turns.some((turn) => turn.role === 'assistant'));
+      const live = fake.stats.sessions[0]!;
+      expect(live.toolNames).toEqual(['lookup_order']);
+      expect((live.setup!.tools as Array<{ functionDeclarations: unknown[] }>)[0]!.functionDeclarations[0]).toEqual({
+        name: 'lookup_order',
+        description: 'Looks up an order by its number.',
+        parametersJsonSchema: {
+          type: 'object',
+          properties: { orderId: { type: 'string', description: 'The order number, e.g. A-17' } },
+          required: ['orderId'],
+          additionalProperties: false,
+        },
+      });
+      expect(live.toolResponses[0]).toMatchObject({ name: 'lookup_order', response: { output: { orderId: 'A-17', status: 'shipped' } } });
+      expect(live.toolResponses[0]!.id).toMatch(/^function-call-/);
+      expect(live.toolResponses[1]).toMatchObject({ name: 'no_such_tool', response: { error: expect.stringContaining('There is no tool called no_such_tool') } });
+      expect(recorded).toMatchObject([{ name: 'lookup_order', result: { orderId: 'A-17', status: 'shipped' } }, { name: 'no_such_tool' }]);
+      expect(seen.turns).toEqual([{ role: 'assistant', text: 'Sorry, I could not do that.' }]);
+      expect(seen.media).toBeGreaterThan(0);
+      expect(seen.marks.length).toBe(seen.media);
+      await session.close();
+      await until(() => seen.closed.length > 0);
+      expect(seen.closed).toEqual([true]);
+      expect(seen.errors).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('goAway: the adapter resumes on a new connection with the last handle and the call goes on', async () => {
+    const fake = await startFakeGemini({ apiKey: 'k', goAwayAfterMs: 1500, goAwayTimeLeftMs: 800 });
+    try {
+      const { session, seen } = openSession(fake.baseUrl, 'k', []);
+      await session.connect();
+      session.streamStarted('MZ-adapter');
+      session.requestResponse();
+      await until(() => fake.stats.sessions.length === 2 && fake.stats.sessions[1]!.setup !== undefined);
+      const [first, second] = fake.stats.sessions;
+      expect(second!.resumedFrom).toMatch(/^handle-/);
+      await until(() => first!.closedBy !== undefined);
+      session.sendText('Can you repeat that?');
+      await until(() => seen.turns.length >= 2);
+      expect(second!.textInputs).toEqual(['Can you repeat that?']);
+      expect(seen.turns.at(-1)).toEqual({ role: 'assistant', text: 'You said "Can you repeat that?". Could you tell me more?' });
+      expect(seen.closed).toEqual([]);
+      expect(seen.errors).toEqual([]);
+      await session.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('connect fails clearly when nothing listens at the base URL', async () => {
+    const fake = await startFakeGemini();
+    const baseUrl = fake.baseUrl;
+    await fake.close();
+    const { session } = openSession(baseUrl, 'k', []);
+    await expect(session.connect()).rejects.toThrow(/Gemini Live connection failed: connect ECONNREFUSED/);
+  });
+});

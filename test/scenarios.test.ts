@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { voiceCodeDurationMs } from '../local/audio/voice-code';
+import { SCENARIOS, type ScenarioName } from '../local/scenarios';
+import type { LocalStack } from '../local/stack';
+import { callCompletedEventSchema } from '../shared/events';
+import { compileJsonSchema } from '../shared/json-schema';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+
+/**
+ * The demo scenarios (`npm run demo -- --scenario …`) end to end on the embedded stack: the
+ * fake model follows the scenario script, the simulator plays the phone, the fake Google
+ * holds the calendar; each call is judged by its Call Completed event and by what the
+ * far end actually saw.
+ */
+
+let stack: LocalStack;
+beforeAll(async () => {
+  const env = Object.assign({}, ...Object.values(SCENARIOS).map((s) => s.env)) as Record<string, string>;
+  stack = await startTestStack({ overrides: env });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function run(name: ScenarioName, to: string) {
+  const scenario = SCENARIOS[name];
+  stack.twilio!.setBehaviour(to, scenario.behaviour);
+  const callbackId = uniqueId(name);
+  const res = await initiate(stack, { callbackId, to, ...scenario.request });
+  expect(res.status).toBe(200);
+  const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId, 90_000));
+  const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+  return { callbackId, detail, sim };
+}
+
+describe('scenario book-meeting', () => {
+  it('checks availability, books the offered slot, texts a confirmation, hangs up after the goodbye; analysis per the caller schema', async () => {
+    const to = '+15557720001';
+    const { callbackId, detail, sim } = await run('book-meeting', to);
+
+    expect(detail.outcome).toBe('completed');
+    expect(detail.toolCalls.map((t) => t.name)).toEqual(['check_availability', 'schedule_meeting', 'send_sms', 'end_call']);
+    expect(detail.toolCalls.filter((t) => t.error)).toEqual([]);
+    const [availability, booking, sms] = detail.toolCalls as Array<{ arguments: any; result: any }>;
+    const offered = availability!.result.slots[0];
+    expect(booking!.arguments.start).toBe(offered.start);
+    expect(booking!.result).toMatchObject({ booked: true, start: offered.start, spoken: offered.spoken });
+
+    const event = stack.google!.calendars.events('primary').find((e) => e.id === booking!.result.eventId)!;
+    expect(Date.parse(event.start.dateTime)).toBe(Date.parse(offered.start));
+    expect(event.description).toContain(callbackId);
+
+    const texts = stack.twilio!.messages.filter((m) => m.to === to);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]!.sid).toBe(sms!.result.messageSid);
+    expect(texts[0]!.body).toContain(offered.spoken);
+
+    const goodbye = detail.transcript.at(-1)!;
+    expect(goodbye).toMatchObject({ role: 'assistant', text: expect.stringContaining(`booked for ${offered.spoken}`) });
+    const stream = sim.streams[0]!;
+    expect(stream.heard.at(-1)).toBe(goodbye.text);
+    expect(stream.endReason).toBe('twilio-stopped');
+    expect(sim.updates).toMatchObject([{ outcome: 'hangup' }]);
+
+    const stored = await getCall(stack, callbackId);
+    expect(stored.body.toolCalls).toEqual(detail.toolCalls);
+
+    // The post-call analysis the request asked for: data valid against the caller's schema, and a verdict.
+    const compiled = compileJsonSchema(SCENARIOS['book-meeting'].request.analysis.schema);
+    expect(detail.analysis).not.toBeNull();
+    expect(compiled.ok && compiled.validate(detail.analysis!.data)).toEqual({ ok: true });
+    expect(typeof detail.analysis!.successful).toBe('boolean');
+    expect(stored.body.call.analysisResult).toEqual(detail.analysis);
+  });
+});
+
+describe('scenario voicemail', () => {
+  it('leaves the voicemail message after the beep, opens no model session, and reports voicemail with answeredBy', async () => {
+    const sessionsBefore = stack.model!.stats.sessions.length;
+    const { detail, sim } = await run('voicemail', '+15557720003');
+    const message = SCENARIOS.voicemail.request.voicemailMessage;
+
+    expect(detail).toMatchObject({ outcome: 'voicemail', answeredBy: 'machine_end_beep', toolCalls: [], analysis: null, error: null });
+    expect(detail.transcript).toEqual([{ role: 'assistant', text: message, at: expect.any(String) }]);
+    expect(sim.voicemail!.recorded).toEqual([message]);
+    expect(sim.answeredAt! + voiceCodeDurationMs('Please leave a message after the tone.')).toBeLessThanOrEqual(sim.voicemail!.beepAt);
+    expect(sim.streams).toHaveLength(0);
+    expect(stack.model!.stats.sessions.length).toBe(sessionsBefore);
+  });
+});
+
+describe('scenario transfer', () => {
+  it('tells the caller, then replaces the call with a <Dial> to the transfer number; the outcome is transferred', async () => {
+    const { detail, sim } = await run('transfer', '+15557720004');
+    const transferTo = SCENARIOS.transfer.request.transferTo;
+
+    expect(detail.outcome).toBe('transferred');
+    expect(sim.dialed).toEqual([transferTo]);
+    expect(sim.updates).toMatchObject([{ outcome: 'redirect' }]);
+    expect(sim.updates[0]!.params.Twiml).toContain(`<Dial callerId="${detail.from}">${transferTo}</Dial>`);
+    expect(detail.toolCalls).toMatchObject([{ name: 'transfer_call', result: { transferred: true } }]);
+    const announcement = 'Of course. I am transferring you to a colleague now.';
+    expect(detail.transcript.at(-1)).toMatchObject({ role: 'assistant', text: announcement });
+    expect(sim.streams[0]!.heard.at(-1)).toBe(announcement);
+  });
+});
