@@ -85,6 +85,14 @@ describe('POST /call/initiate: validation', () => {
   });
 });
 
+describe('IAM auth', () => {
+  it('with API_AUTH=iam the function leaves authentication to API Gateway', async () => {
+    const handler = createInitiateHandler({ ...stack.deps, config: { ...stack.config, API_AUTH: 'iam' } });
+    const res = await handler(apiEvent('POST', '/call/initiate', { callbackId: uniqueId(), to: 'not-a-number' }));
+    expect(res.statusCode, 'past authentication, refused by validation').toBe(400);
+  });
+});
+
 describe('POST /call/initiate: placing the call', () => {
   it('places one call and answers with its SID', async () => {
     stack.twilio!.setBehaviour('+15551230001', { kind: 'busy' });
