@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_VARIABLES, type SecretVariable } from '../shared/secrets';
 
 /**
  * Every deploy-time option of the Caller Engine CDK app, read from CDK context
@@ -10,15 +11,8 @@ import { z } from 'zod';
  */
 
 /** Secret variables of `shared/config.ts`: they never appear as plain values in the template. */
-export const SECRET_NAMES = [
-  'API_KEY',
-  'TWILIO_AUTH_TOKEN',
-  'OPENAI_API_KEY',
-  'GEMINI_API_KEY',
-  'ELEVENLABS_API_KEY',
-  'GOOGLE_PRIVATE_KEY',
-] as const;
-export type SecretName = (typeof SECRET_NAMES)[number];
+export const SECRET_NAMES = SECRET_VARIABLES;
+export type SecretName = SecretVariable;
 
 export const API_AUTH_MODES = ['api-key', 'iam'] as const;
 export type ApiAuthMode = (typeof API_AUTH_MODES)[number];

@@ -75,8 +75,13 @@ export class BridgeCallControl implements CallControl {
     } catch (error) {
       throw new ToolError('The transfer did not go through. Tell the caller and carry on.', { cause: error });
     }
-    await this.options.store.mutate(this.options.callbackId, () => ({ outcomeOverride: 'transferred' }));
     log.info('Call transferred', { to: maskPhone(to) });
+    try {
+      await this.options.store.mutate(this.options.callbackId, () => ({ outcomeOverride: 'transferred' }));
+    } catch (error) {
+      // The caller is already with the colleague; only the event's outcome is at stake.
+      log.error('Transfer could not be recorded on the call', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   async sendDigits(digits: string): Promise<void> {

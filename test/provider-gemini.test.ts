@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { z } from 'zod';
 import { startFakeGemini } from '../local/fake-gemini/server';
 import { CLOSING_LINE, GENERIC_GREETING, greetingFor, type AgentScript } from '../local/fake-openai/scripts';
@@ -285,3 +286,45 @@ describe('the Gemini adapter against the fake, without a call around it', () => 
     await expect(session.connect()).rejects.toThrow(/Gemini Live connection failed: connect ECONNREFUSED/);
   });
 });
+
+describe('the fake Gemini on the wire', () => {
+  const path = '//ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+
+  async function open(baseUrl: string, key: string) {
+    const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}${path}?key=${key}`);
+    const frames: Array<{ binary: boolean; json: unknown }> = [];
+    ws.on('message', (data, binary) => frames.push({ binary, json: JSON.parse(String(data)) }));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    await new Promise((resolve) => ws.once('open', resolve));
+    return { ws, frames, closed };
+  }
+
+  it('answers setup with a binary setupComplete, and closes 1007 on input it does not understand', async () => {
+    const fake = await startFakeGemini({ apiKey: 'k' });
+    try {
+      const { ws, frames, closed } = await open(fake.baseUrl, 'k');
+      ws.send(JSON.stringify({ setup: { model: 'models/gemini-live-2.5-flash-preview' } }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(frames).toEqual([{ binary: true, json: { setupComplete: {} } }]);
+      ws.send(JSON.stringify({ realtimeInput: { audio: { data: 'AAAA', mimeType: 'audio/webm' } } }));
+      expect(await closed).toEqual({ code: 1007, reason: 'Unsupported mime type: audio/webm' });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('refuses input before setup and a setup without the models/ prefix', async () => {
+    const fake = await startFakeGemini();
+    try {
+      const first = await open(fake.baseUrl, 'any');
+      first.ws.send(JSON.stringify({ realtimeInput: { text: 'hi' } }));
+      expect(await first.closed).toEqual({ code: 1007, reason: 'Request contains an invalid argument.' });
+      const second = await open(fake.baseUrl, 'any');
+      second.ws.send(JSON.stringify({ setup: { model: 'gemini-live' } }));
+      expect((await second.closed).code).toBe(1007);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+

@@ -87,6 +87,18 @@ describe('scenario voicemail', () => {
     expect(sim.streams).toHaveLength(0);
     expect(stack.model!.stats.sessions.length).toBe(sessionsBefore);
   });
+
+  it('without a voicemailMessage, hangs up on the machine: nothing recorded, still a voicemail outcome', async () => {
+    const to = '+15557720005';
+    stack.twilio!.setBehaviour(to, { kind: 'machine' });
+    const callbackId = uniqueId('voicemail-silent');
+    const res = await initiate(stack, { callbackId, to, machineDetection: true });
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+    const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+    expect(detail).toMatchObject({ outcome: 'voicemail', answeredBy: 'machine_end_beep', transcript: [] });
+    expect(sim.voicemail!.recorded).toEqual([]);
+    expect(sim.twiml[0]!.executed.map((verb) => verb.verb)).toEqual(['Hangup']);
+  });
 });
 
 describe('scenario transfer', () => {

@@ -54,11 +54,16 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   #greetingTimer: NodeJS.Timeout | undefined;
   #closing = false;
   #closedEmitted = false;
+  /** When the message being handled arrived (process.hrtime), for the bridge's latency metric. */
+  #messageAtNs: bigint | undefined;
 
   constructor(options: ProviderSessionOptions) {
     super();
     this.#o = options;
-    this.#playback = new TwilioPlayback((message) => this.emit('twilio', message), 'elevenlabs');
+    this.#playback = new TwilioPlayback(
+      (message) => this.emit('twilio', message, message.event === 'media' ? this.#messageAtNs : undefined),
+      'elevenlabs',
+    );
   }
 
   async connect(): Promise<void> {
@@ -91,6 +96,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
         this.#onClosed(code, reason.toString());
       });
       ws.on('message', (data) => {
+        this.#messageAtNs = process.hrtime.bigint();
         const parsed = parseServerMessage(rawToString(data));
         if (!parsed.ok) return this.#o.log.warn('Ignored a malformed ElevenLabs message', { reason: parsed.reason });
         if (settled) return this.#onMessage(parsed.message);
@@ -110,6 +116,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   }
 
   streamStarted(streamSid: string): void {
+    this.#messageAtNs = undefined; // held audio waited for the stream, not for us
     this.#playback.streamStarted(streamSid);
   }
 
@@ -254,6 +261,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     this.#generating = true;
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => {
+      this.#messageAtNs = undefined;
       if (this.#agent) this.#playback.play(this.#agent.flush());
       this.#generating = false;
       this.emit('response_done');

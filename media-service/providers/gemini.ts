@@ -47,6 +47,8 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   #responding = false;
   #closing = false;
   #closedEmitted = false;
+  /** When the model message being handled arrived (process.hrtime), for the bridge's latency metric. */
+  #messageAtNs: bigint | undefined;
   readonly #cancelledCalls = new Set<string>();
 
   constructor(options: ProviderSessionOptions) {
@@ -54,7 +56,10 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     this.#o = options;
     const baseUrl = options.config.GEMINI_BASE_URL;
     this.#ai = new GoogleGenAI({ apiKey: options.config.GEMINI_API_KEY ?? '', ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
-    this.#playback = new TwilioPlayback((message) => this.emit('twilio', message), 'gemini');
+    this.#playback = new TwilioPlayback(
+      (message) => this.emit('twilio', message, message.event === 'media' ? this.#messageAtNs : undefined),
+      'gemini',
+    );
   }
 
   async connect(): Promise<void> {
@@ -65,6 +70,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   }
 
   streamStarted(streamSid: string): void {
+    this.#messageAtNs = undefined; // held audio waited for the stream, not for us
     this.#playback.streamStarted(streamSid);
   }
 
@@ -124,7 +130,10 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
           model: this.#o.model,
           config: this.#liveConfig(resumeHandle),
           callbacks: {
-            onmessage: (message) => this.#onMessage(message),
+            onmessage: (message) => {
+              this.#messageAtNs = process.hrtime.bigint();
+              this.#onMessage(message);
+            },
             onerror: (event: { message?: string; error?: unknown }) => {
               connection.lastError = event.message ?? (event.error instanceof Error ? event.error.message : undefined);
             },
