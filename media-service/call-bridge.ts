@@ -10,7 +10,7 @@ import { consumeStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
 import type { TwilioClient } from '../shared/twilio';
 import { BridgeCallControl } from './call-control';
 import { bridgeMetrics } from './metrics';
-import { DEFAULT_INSTRUCTIONS, renderInstructions, TIME_UP_INSTRUCTIONS } from './prompt';
+import { DEFAULT_INSTRUCTIONS, renderInstructions, RESUME_RESPONSE_INSTRUCTIONS, resumeInstructions, TIME_UP_INSTRUCTIONS } from './prompt';
 import { providerFactory } from './providers';
 import type { ProviderSession } from './providers/types';
 import { googleClients } from './tools/google';
@@ -20,7 +20,7 @@ import type { ToolRunner } from './tools/types';
 import { analyzeCall } from './transcript/analysis';
 import { TranscriptCollector } from './transcript/collector';
 import { summarizeCall } from './transcript/summary';
-import { parseTwilioMessage, type StartMessage, type TwilioOutbound } from './twilio-stream';
+import { outbound, parseTwilioMessage, type StartMessage, type TwilioOutbound } from './twilio-stream';
 
 export const START_TIMEOUT_MS = 10_000;
 const GOODBYE_PLAYBACK_TIMEOUT_MS = 15_000;
@@ -73,6 +73,8 @@ export class CallBridge {
   /** hrtime of the stream's start until the first agent audio frame is written, then 0. */
   private startedAtNs = 0n;
   private modelReady = false;
+  private reconnected = false;
+  private baseInstructions = '';
   private readonly heldAudio: Array<{ payload: string; timestampMs: number | undefined }> = [];
   private control: BridgeCallControl | undefined;
   private tools: ToolRunner | undefined;
@@ -226,21 +228,35 @@ export class CallBridge {
       },
     });
     this.tools = tools;
+    this.baseInstructions = renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables);
+    if (!(await this.openProvider(call, this.baseInstructions, 'model_connect_failed'))) return;
+    this.provider!.requestResponse();
+    this.log.info('Initial greeting triggered');
+
+    const maxSeconds = call.request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS;
+    this.timers.push(setTimeout(() => void this.sayGoodbyeAndHangUp(), maxSeconds * 1000));
+  }
+
+  /** Opens a model session for the call and starts relaying; false (and the call failing) if it cannot. */
+  private async openProvider(call: CallRecord, instructions: string, failureCode: string): Promise<boolean> {
+    const c = this.deps.config;
+    let provider: ProviderSession;
     try {
-      this.provider = providerFactory(call.provider)({
+      provider = providerFactory(call.provider)({
         config: c,
         provider: call.provider,
         model: call.model,
         voice: call.request.voice ?? c.REALTIME_VOICE ?? defaultVoice(call.provider),
-        instructions: renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables),
+        instructions,
         variables: call.request.variables,
-        tools,
+        tools: this.tools!,
         log: this.log,
       });
     } catch (error) {
-      return this.fail('provider_unavailable', error);
+      this.fail('provider_unavailable', error);
+      return false;
     }
-    const provider = this.provider;
+    this.provider = provider;
     provider.on('twilio', (message, modelMessageAtNs) => this.sendToTwilio(message, modelMessageAtNs));
     provider.on('turn', (turn) => {
       const saved = this.collector.add(turn.role, turn.text);
@@ -253,26 +269,45 @@ export class CallBridge {
       this.log.warn('Realtime model error', error);
     });
     provider.on('closed', ({ expected }) => {
-      const cause = lastModelError ? `: ${lastModelError}` : '';
-      if (!expected && !this.ended) this.fail('model_disconnected', new Error(`The realtime model connection closed unexpectedly${cause}`));
+      if (expected || this.ended || provider !== this.provider) return;
+      const cause = `The realtime model connection closed unexpectedly${lastModelError ? `: ${lastModelError}` : ''}`;
+      void this.reconnect(call, cause);
     });
 
     const connectStarted = Date.now();
     try {
       await provider.connect();
     } catch (error) {
-      return this.fail('model_connect_failed', error);
+      this.fail(failureCode, error);
+      return false;
     }
-    if (this.ended) return void provider.close();
+    if (this.ended) {
+      void provider.close();
+      return false;
+    }
     this.log.info('Realtime session connected', { connectMs: Date.now() - connectStarted });
     provider.streamStarted(this.streamSid!);
     this.modelReady = true;
     for (const frame of this.heldAudio.splice(0)) provider.sendAudio(frame.payload, frame.timestampMs);
-    provider.requestResponse();
-    this.log.info('Initial greeting triggered');
+    return true;
+  }
 
-    const maxSeconds = call.request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS;
-    this.timers.push(setTimeout(() => void this.sayGoodbyeAndHangUp(), maxSeconds * 1000));
+  /**
+   * The model dropped mid-call: one new session that knows the conversation so far. If that
+   * fails too, the stream ends and Twilio plays the TwiML's apology before hanging up.
+   */
+  private async reconnect(call: CallRecord, cause: string): Promise<void> {
+    if (this.reconnected) return this.fail('model_disconnected', new Error(`${cause} (after one reconnect)`));
+    this.reconnected = true;
+    this.modelReady = false;
+    this.log.warn('Realtime model dropped; reconnecting once with the conversation so far', { cause });
+    if (this.streamSid) this.sendToTwilio(outbound.clear(this.streamSid));
+    const old = this.provider;
+    void old?.close().catch(() => undefined);
+    const instructions = resumeInstructions(this.baseInstructions, this.collector.turns);
+    if (!(await this.openProvider(call, instructions, 'model_disconnected'))) return;
+    this.provider!.requestResponse(RESUME_RESPONSE_INSTRUCTIONS);
+    this.log.info('Realtime model reconnected');
   }
 
   private sendToTwilio(message: TwilioOutbound, modelMessageAtNs?: bigint): void {

@@ -13,3 +13,17 @@ export function renderInstructions(template: string, variables: Record<string, s
 
 /** Instructions the agent gets when the call reaches its time limit. */
 export const TIME_UP_INSTRUCTIONS = 'The call has reached its time limit. Politely tell the caller you have to go now and say goodbye in one short sentence.';
+
+/** Instructions for a session that replaces one that dropped mid-call: the original ones plus the conversation so far. */
+export function resumeInstructions(base: string, transcript: readonly { role: 'user' | 'assistant'; text: string }[]): string {
+  const lines = transcript.map((turn) => `${turn.role === 'assistant' ? 'You' : 'Caller'}: ${turn.text}`);
+  return [
+    base,
+    'The call is already in progress; the connection to you was briefly lost and has been restored.',
+    lines.length ? `The conversation so far:\n${lines.join('\n')}` : 'Nothing had been said yet.',
+    'Do not greet the caller again; continue from where the conversation stopped.',
+  ].join('\n\n');
+}
+
+/** What the agent says first after a reconnect. */
+export const RESUME_RESPONSE_INSTRUCTIONS = 'Briefly apologize for the interruption in a few words, then continue the conversation where it stopped.';

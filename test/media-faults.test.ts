@@ -5,28 +5,55 @@ import { openRawStream } from './support/raw-stream';
 import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 describe('the model connection drops mid-call', () => {
-  let stack: LocalStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ fakeModel: { dropAfterResponses: 1 } });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  describe('once', () => {
+    let stack: LocalStack;
+    beforeAll(async () => {
+      stack = await startTestStack({ fakeModel: { dropAfterResponses: 1, faultySessions: 1 } });
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it('reconnects once with the conversation so far, and the call carries on', async () => {
+      const callbackId = uniqueId('drop-once');
+      await initiate(stack, { callbackId, to: '+15557772002' });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail).toMatchObject({ transcriptComplete: true, error: null, outcome: 'completed' });
+      const roles = detail.transcript.map((t) => t.role);
+      expect(roles.slice(roles.indexOf('user')), 'the conversation went on after the reconnect').toContain('assistant');
+      const [first, second] = stack.model!.stats.sessions;
+      expect(first!.closedBy).toBe('fault');
+      expect(second!.instructions).toContain('The conversation so far');
+      expect(second!.instructions).toContain(detail.transcript[0]!.text);
+    });
   });
 
-  it('ends the call cleanly, keeps the partial transcript and says so in the event', async () => {
-    const callbackId = uniqueId('drop');
-    const res = await initiate(stack, { callbackId, to: '+15557772001' });
-    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-    expect(detail.transcriptComplete).toBe(false);
-    expect(detail.error).toMatchObject({ code: 'model_disconnected' });
-    expect(detail.transcript[0]).toMatchObject({ role: 'assistant' });
-    expect(detail.outcome).toBe('completed');
-    const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
-    expect(sim.streams[0]!.endReason).toBe('server-closed');
-    const executed = sim.twiml[0]!.executed.map((step) => step.verb);
-    expect(executed, 'Twilio carried on with the fallback after </Connect>').toEqual(expect.arrayContaining(['Say', 'Hangup']));
-    const stored = await getCall(stack, callbackId);
-    expect(stored.body.transcript).toEqual(detail.transcript);
+  describe('and again after the reconnect', () => {
+    let stack: LocalStack;
+    beforeAll(async () => {
+      stack = await startTestStack({ fakeModel: { dropAfterResponses: 1 } });
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it('ends the call cleanly with an apology, keeps the partial transcript and says so in the event', async () => {
+      const callbackId = uniqueId('drop');
+      const res = await initiate(stack, { callbackId, to: '+15557772001' });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      expect(detail.transcriptComplete).toBe(false);
+      expect(detail.error).toMatchObject({ code: 'model_disconnected' });
+      expect(detail.error!.message).toContain('after one reconnect');
+      expect(detail.transcript[0]).toMatchObject({ role: 'assistant' });
+      expect(detail.outcome).toBe('completed');
+      expect(stack.model!.stats.sessions).toHaveLength(2);
+      const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+      expect(sim.streams[0]!.endReason).toBe('server-closed');
+      const executed = sim.twiml[0]!.executed.map((step) => step.verb);
+      expect(executed, 'Twilio carried on with the apology after </Connect>').toEqual(expect.arrayContaining(['Say', 'Hangup']));
+      const stored = await getCall(stack, callbackId);
+      expect(stored.body.transcript).toEqual(detail.transcript);
+    });
   });
 });
 

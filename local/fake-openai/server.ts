@@ -20,6 +20,8 @@ export interface FakeOpenAIOptions extends RealtimeFaults {
   port?: number;
   /** When set, requests without `Authorization: Bearer <apiKey>` get a 401. */
   apiKey?: string;
+  /** Apply the drop/delay faults only to the first N sessions (later ones behave); all when unset. */
+  faultySessions?: number;
   /** Decides what the fake model says or calls. */
   agent: AgentScript;
   /** Wall-clock gap between two 100 ms output audio chunks (5× real time by default). @default 20 */
@@ -64,7 +66,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         socket: ws,
         stats: sessionStats,
         script: options.agent,
-        faults: { dropAfterMs: options.dropAfterMs, dropAfterResponses: options.dropAfterResponses, responseDelayMs: options.responseDelayMs },
+        faults:
+          options.faultySessions === undefined || stats.connectionsOpened <= options.faultySessions
+            ? { dropAfterMs: options.dropAfterMs, dropAfterResponses: options.dropAfterResponses, responseDelayMs: options.responseDelayMs }
+            : {},
         audioChunkIntervalMs: options.audioChunkIntervalMs ?? 20,
       });
       sessions.add(session);

@@ -120,8 +120,8 @@ export class Resampler {
     if (this.#passthrough) return chunk.slice();
     this.#append(chunk, chunk.length);
     const { up, down, half } = this.#filter;
-    // Output n needs input up to floor((n·M + half) / L).
-    const ready = Math.floor(((this.#received - 1) * up - half) / down) + 1;
+    // Output n needs input up to floor((n·M + half) / L), i.e. n·M + half < received·L.
+    const ready = Math.floor((this.#received * up - 1 - half) / down) + 1;
     return this.#emit(Math.max(0, ready - this.#nextOut));
   }
 

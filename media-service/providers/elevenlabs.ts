@@ -72,6 +72,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     this.#ws = ws;
     await new Promise<void>((resolve, reject) => {
       let settled = false;
+      let started = false;
       let lastError: string | undefined;
       const fail = (error: Error) => {
         if (settled) return;
@@ -93,7 +94,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       });
       ws.on('close', (code, reason) => {
         if (!settled) return fail(closeError(code, reason.toString(), lastError));
-        this.#onClosed(code, reason.toString());
+        if (started) this.#onClosed(code, reason.toString());
       });
       ws.on('message', (data) => {
         this.#messageAtNs = process.hrtime.bigint();
@@ -109,6 +110,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
           outputFormat: metadata.agent_output_audio_format,
         });
         settled = true;
+        started = true;
         clearTimeout(timer);
         resolve();
       });

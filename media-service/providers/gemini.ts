@@ -114,7 +114,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   /** Opens a Live connection; resolves once the service answered `setupComplete`. */
   #open(resumeHandle: string | undefined): Promise<Session> {
     return new Promise<Session>((resolve, reject) => {
-      const connection: { session?: Session; settled: boolean; lastError?: string } = { settled: false };
+      const connection: { session?: Session; settled: boolean; opened: boolean; lastError?: string } = { settled: false, opened: false };
       const fail = (error: Error) => {
         if (connection.settled) return;
         connection.settled = true;
@@ -139,7 +139,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
             },
             onclose: (event: CloseInfo) => {
               if (!connection.settled) return fail(connectError(event, connection.lastError));
-              this.#onConnectionClosed(connection.session, event);
+              if (connection.opened) this.#onConnectionClosed(connection.session, event);
             },
           },
         })
@@ -148,6 +148,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
             connection.session = session;
             if (connection.settled) return session.close();
             connection.settled = true;
+            connection.opened = true;
             clearTimeout(timer);
             resolve(session);
           },
