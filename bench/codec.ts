@@ -3,8 +3,8 @@ import { pcm16ToBytes, pcm16ToMulaw, PcmToTwilio, Resampler, TwilioToPcm } from 
 
 /**
  * What the audio codec costs per second of call, measured the way adapters use it: 20 ms
- * chunks, one stateful converter per direction, base64 on the wire side. `npm run bench:codec`
- * (or `npx tsx bench/codec.ts`) prints a table; `measureCodecCost()` returns it for bench/run.ts.
+ * chunks, one stateful converter per direction, base64 on the wire side. `npx tsx bench/codec.ts`
+ * prints a table; `measureCodecCost()` returns the rows (for bench/run.ts to include).
  */
 
 export interface CodecCost {

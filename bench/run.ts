@@ -46,6 +46,8 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
     env: {},
     externalMediaUrl: `ws://127.0.0.1:${port}`,
     fakeModel: { agent: benchAgentScript },
+    fakeGemini: { agent: benchAgentScript },
+    fakeElevenLabs: { agent: benchAgentScript },
     overrides: { EVENTS_FILE: `.local/bench-events-${Date.now()}.jsonl`, MAX_CALL_DURATION_SECONDS: String(durationSeconds + 120) },
   });
   const media = await startMediaProcess(stack.env, port);
@@ -78,13 +80,15 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
     let framesLost = 0;
     for (const [i, call] of simCalls.entries()) {
       const stream = call?.streams[0];
-      const session = stack.model?.stats.sessions.find((s) => s.instructions.includes(ids[i]!.callbackId));
-      if (!stream || !session) {
+      const model = modelSide(stack, provider, ids[i]!.callbackId);
+      if (!stream || !model) {
         framesLost += Math.round(durationSeconds * 50);
         continue;
       }
-      framesLost += Math.max(0, Math.floor((stream.bytesSent - session.audioBytesReceived) / 160));
-      framesLost += Math.max(0, Math.floor((session.audioBytesSent - stream.bytesReceived) / 160));
+      // Audio time the callee sent vs the model received, and the reverse; resampling providers get one frame of slack.
+      const slack = provider === 'openai' ? 0 : 1;
+      framesLost += Math.max(0, Math.floor((stream.bytesSent / 8 - model.receivedMs) / 20) - slack);
+      framesLost += Math.max(0, Math.floor((model.sentMs - stream.bytesReceived / 8) / 20) - slack);
     }
     const events = stack.events.events.filter(mine);
     const callSeconds = simCalls.reduce((sum, call) => sum + (call?.duration ?? 0), 0) || calls * durationSeconds;
@@ -107,6 +111,32 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
     media.kill('SIGTERM');
     await exited(media);
     await stack.close();
+  }
+}
+
+/** Milliseconds of audio one call's model session received and sent, from the provider's fake. */
+function modelSide(stack: LocalStack, provider: string, callbackId: string): { receivedMs: number; sentMs: number } | undefined {
+  const pcmBytesPerMs = (rate: number) => (rate * 2) / 1000;
+  const elevenLabsBytesPerMs = (format: string) => (format === 'ulaw_8000' ? 8 : pcmBytesPerMs(Number(format.replace('pcm_', ''))));
+  switch (provider) {
+    case 'openai': {
+      const s = stack.model?.stats.sessions.find((x) => x.instructions.includes(callbackId));
+      return s && { receivedMs: s.audioBytesReceived / 8, sentMs: s.audioBytesSent / 8 };
+    }
+    case 'gemini': {
+      const s = stack.gemini?.stats.sessions.find((x) => x.instructions.includes(callbackId));
+      return s && { receivedMs: s.audioBytesReceived / pcmBytesPerMs(16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(24_000) };
+    }
+    case 'elevenlabs': {
+      const s = stack.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(callbackId));
+      return s && { receivedMs: s.audioBytesReceived / elevenLabsBytesPerMs(s.inputFormat), sentMs: s.audioBytesSent / elevenLabsBytesPerMs(s.outputFormat) };
+    }
+    case 'amazon_nova_sonic': {
+      const s = stack.novaSonic?.stats.streams.find((x) => x.systemPrompt.includes(callbackId));
+      return s && { receivedMs: s.audioBytesReceived / pcmBytesPerMs(s.inputSampleRate ?? 16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(s.outputSampleRate ?? 24_000) };
+    }
+    default:
+      return undefined;
   }
 }
 

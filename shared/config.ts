@@ -142,7 +142,9 @@ export class ConfigError extends Error {
 
 /** Parses an environment; throws one ConfigError naming every bad or missing variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(env);
+  // `NAME=` in a .env file means "not set", as it does in .env.example.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = configSchema.safeParse(set);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`);
   throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

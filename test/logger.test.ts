@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
 import { redactForLog } from '../shared/logger';
 import { maskPhone } from '../shared/phone';
-import { parseConfig } from '../shared/config';
+import { configSchema, parseConfig } from '../shared/config';
 
 describe('logs carry no secrets and no full phone numbers', () => {
   it('masks phone numbers anywhere in a string and redacts secret-named keys', () => {
@@ -43,6 +43,22 @@ describe('configuration', () => {
     const bad = { STAGE: 'prod', TWILIO_PHONE_NUMBER: '555', BASE_URL: 'nope', ALLOWED_DESTINATION_PREFIXES: '1,+44' };
     expect(() => parseConfig(bad)).toThrow(/TWILIO_PHONE_NUMBER[\s\S]*BASE_URL|BASE_URL[\s\S]*TWILIO_PHONE_NUMBER/);
     expect(() => parseConfig(bad)).toThrow(/"1" is not an E.164 prefix/);
+  });
+
+  it('reads .env.example as it is: empty values mean unset', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL('../.env.example', import.meta.url), 'utf8');
+    const env = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(env).length).toBeGreaterThan(40);
+    expect(() => parseConfig(env)).not.toThrow();
+    const documented = new Set(Object.keys(env));
+    const undocumented = Object.keys(configSchema.shape).filter((name) => !documented.has(name));
+    expect(undocumented, 'every variable of the schema is in .env.example').toEqual([]);
   });
 
   it('has working defaults for the embedded stack', () => {
