@@ -37,6 +37,8 @@ const { values } = parseArgs({
 });
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+/** How fast calls are placed; each lasts well past the ramp, so at the peak all of them are live at once. */
+const SETUP_CALLS_PER_SECOND = 25;
 
 /** Runs `calls` concurrent simulated calls of `durationSeconds` through one media-service process. */
 async function runOnce(calls: number, durationSeconds: number, provider: string): Promise<BenchResult> {
@@ -58,7 +60,8 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
 
     const placed = await Promise.all(
       ids.map(async ({ callbackId, to }, i) => {
-        await new Promise((r) => setTimeout(r, (i * 1000) / Math.max(calls, 1) / 2)); // spread set-up over ≤ 0.5 s
+        // Calls arrive at SETUP_CALLS_PER_SECOND (the simulators and the API share this process), then all overlap.
+        await new Promise((r) => setTimeout(r, (i * 1000) / SETUP_CALLS_PER_SECOND));
         const response = await fetch(`${stack.apiUrl}/call/initiate`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
@@ -80,13 +83,15 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
     let framesLost = 0;
     for (const [i, call] of simCalls.entries()) {
       const stream = call?.streams[0];
-      const model = modelSide(stack, provider, ids[i]!.callbackId);
+      const model = modelSide(stack, provider, `Benchmark call ${ids[i]!.callbackId}.`);
       if (!stream || !model) {
+        if (process.env.BENCH_DEBUG) console.log(JSON.stringify({ missing: { stream: Boolean(stream), model: Boolean(model), status: call?.status, twiml: call?.twiml.map((t) => [t.xml?.slice(0, 200), t.error, t.fetch?.responseStatus, t.fetch?.durationMs, t.fetch?.error]) } }));
         framesLost += Math.round(durationSeconds * 50);
         continue;
       }
       // Audio time the callee sent vs the model received, and the reverse; resampling providers get one frame of slack.
       const slack = provider === 'openai' ? 0 : 1;
+      if (process.env.BENCH_DEBUG) console.log(JSON.stringify({ sent: stream.bytesSent / 8, recv: model.receivedMs, mSent: model.sentMs, cRecv: stream.bytesReceived / 8, end: stream.endReason }));
       framesLost += Math.max(0, Math.floor((stream.bytesSent / 8 - model.receivedMs) / 20) - slack);
       framesLost += Math.max(0, Math.floor((model.sentMs - stream.bytesReceived / 8) / 20) - slack);
     }
@@ -115,24 +120,24 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
 }
 
 /** Milliseconds of audio one call's model session received and sent, from the provider's fake. */
-function modelSide(stack: LocalStack, provider: string, callbackId: string): { receivedMs: number; sentMs: number } | undefined {
+function modelSide(stack: LocalStack, provider: string, marker: string): { receivedMs: number; sentMs: number } | undefined {
   const pcmBytesPerMs = (rate: number) => (rate * 2) / 1000;
   const elevenLabsBytesPerMs = (format: string) => (format === 'ulaw_8000' ? 8 : pcmBytesPerMs(Number(format.replace('pcm_', ''))));
   switch (provider) {
     case 'openai': {
-      const s = stack.model?.stats.sessions.find((x) => x.instructions.includes(callbackId));
+      const s = stack.model?.stats.sessions.find((x) => x.instructions.includes(marker));
       return s && { receivedMs: s.audioBytesReceived / 8, sentMs: s.audioBytesSent / 8 };
     }
     case 'gemini': {
-      const s = stack.gemini?.stats.sessions.find((x) => x.instructions.includes(callbackId));
+      const s = stack.gemini?.stats.sessions.find((x) => x.instructions.includes(marker));
       return s && { receivedMs: s.audioBytesReceived / pcmBytesPerMs(16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(24_000) };
     }
     case 'elevenlabs': {
-      const s = stack.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(callbackId));
+      const s = stack.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(marker));
       return s && { receivedMs: s.audioBytesReceived / elevenLabsBytesPerMs(s.inputFormat), sentMs: s.audioBytesSent / elevenLabsBytesPerMs(s.outputFormat) };
     }
     case 'amazon_nova_sonic': {
-      const s = stack.novaSonic?.stats.streams.find((x) => x.systemPrompt.includes(callbackId));
+      const s = stack.novaSonic?.stats.streams.find((x) => x.systemPrompt.includes(marker));
       return s && { receivedMs: s.audioBytesReceived / pcmBytesPerMs(s.inputSampleRate ?? 16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(s.outputSampleRate ?? 24_000) };
     }
     default:

@@ -6,11 +6,18 @@ export const benchAgentScript: AgentScript = {
   next: ({ trigger }) => (trigger === 'greeting' ? { say: 'Hello, this is the benchmark agent.' } : { say: 'Got it, thank you.' }),
 };
 
-/** A callee that keeps talking in turns until `durationSeconds` have passed, then hangs up. */
+/** One exchange (a short line, the agent's answer, the pauses around them) takes about this long. */
+const EXCHANGE_SECONDS = 4;
+
+/**
+ * A callee that talks in turns for about `durationSeconds`, then hangs up once the agent's
+ * last answer has played (never mid-sentence, so every frame sent is a frame that should arrive).
+ */
 export function benchCallee(durationSeconds: number): CalleeScript {
-  const turns = Math.max(2, Math.ceil(durationSeconds / 2));
+  const exchanges = Math.max(1, Math.round(durationSeconds / EXCHANGE_SECONDS));
   return {
-    utterances: Array.from({ length: turns }, (_, i) => `Line ${i + 1}.`),
-    maxCallMs: durationSeconds * 1000,
+    utterances: Array.from({ length: exchanges }, (_, i) => `Line ${i + 1}.`),
+    hangUpAfterAgentTurns: exchanges + 1,
+    maxCallMs: durationSeconds * 3000,
   };
 }

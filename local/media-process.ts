@@ -31,7 +31,7 @@ export interface MediaProcessStats {
  */
 export function startMediaProcess(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
   const child = fork(fileURLToPath(new URL('../media-service/main.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env.MEDIA_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : [])],
     env: { ...env, MEDIA_PORT: String(port), POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
