@@ -13,6 +13,8 @@ export interface BenchResult {
   calls: number;
   durationSeconds: number;
   provider: string;
+  /** Most calls the media process held at once (sampled every second). */
+  peakActiveCalls: number;
   completed: number;
   eventsEmitted: number;
   framesLost: number;
@@ -54,6 +56,8 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
   });
   const media = await startMediaProcess(stack.env, port);
   try {
+    await warmUp(stack, provider);
+    media.send('reset-stats');
     const baseline = await mediaStats(media);
     const ids = Array.from({ length: calls }, (_, i) => ({ callbackId: `bench-${Date.now()}-${i}`, to: `+1555${String(2_000_000 + i).padStart(7, '0')}` }));
     for (const { to } of ids) stack.twilio!.setBehaviour(to, { kind: 'answer', ringMs: 50, callee: benchCallee(durationSeconds) });
@@ -72,7 +76,15 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
     );
 
     let peakRss = baseline.rss;
-    const sampler = setInterval(() => void mediaStats(media).then((s) => (peakRss = Math.max(peakRss, s.rss))), 2_000);
+    let peakActiveCalls = 0;
+    const sampler = setInterval(
+      () =>
+        void mediaStats(media).then((s) => {
+          peakRss = Math.max(peakRss, s.rss);
+          peakActiveCalls = Math.max(peakActiveCalls, s.activeCalls);
+        }),
+      1_000,
+    );
     const deadline = Date.now() + (durationSeconds + 90) * 1000;
     const mine = (event: { detail: unknown }) => ids.some(({ callbackId }) => (event.detail as { callbackId: string }).callbackId === callbackId);
     while (stack.events.events.filter(mine).length < calls && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
@@ -102,6 +114,7 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
       calls,
       durationSeconds,
       provider,
+      peakActiveCalls,
       completed: events.filter((e) => (e.detail as { outcome: string }).outcome === 'completed').length,
       eventsEmitted: events.length,
       framesLost,
@@ -117,6 +130,19 @@ async function runOnce(calls: number, durationSeconds: number, provider: string)
     await exited(media);
     await stack.close();
   }
+}
+
+/** One call through the whole path first, so module loading and JIT warm-up are not measured. */
+async function warmUp(stack: LocalStack, provider: string): Promise<void> {
+  const callbackId = `bench-warmup-${Date.now()}`;
+  const to = '+15559999999';
+  stack.twilio!.setBehaviour(to, { kind: 'answer', ringMs: 50, callee: benchCallee(4) });
+  await fetch(`${stack.apiUrl}/call/initiate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+    body: JSON.stringify({ callbackId, to, provider }),
+  });
+  await stack.events.waitFor((event) => (event.detail as { callbackId: string }).callbackId === callbackId, 60_000);
 }
 
 /** Milliseconds of audio one call's model session received and sent, from the provider's fake. */
@@ -152,6 +178,7 @@ function pick(h: { p50: number; p99: number; max: number }) {
 function printTable(results: BenchResult[]): void {
   const rows = results.map((r) => ({
     calls: r.calls,
+    peak: r.peakActiveCalls,
     provider: r.provider,
     'events/completed': `${r.eventsEmitted}/${r.completed}`,
     framesLost: r.framesLost,
@@ -171,14 +198,17 @@ if (values.ramp) {
   const results: BenchResult[] = [];
   let best = 0;
   for (let n = Number(values['ramp-step']); n <= Number(values['ramp-max']); n += Number(values['ramp-step'])) {
-    const result = await runOnce(n, duration, provider);
+    // Long enough that every call of the step is live at once after the steady-rate set-up.
+    const result = await runOnce(n, Math.max(duration, Math.ceil((2 * n) / SETUP_CALLS_PER_SECOND)), provider);
     results.push(result);
     printTable([result]);
-    const ok = result.framesLost === 0 && result.inboundLatencyMs.p99 <= 20 && result.outboundLatencyMs.p99 <= 20 && result.eventsEmitted === n;
+    // A frame also waits while the event loop is busy, so its lag counts against the 20 ms budget too.
+    const worstP99 = Math.max(result.inboundLatencyMs.p99, result.outboundLatencyMs.p99, result.eventLoopLagMsP99);
+    const ok = result.framesLost === 0 && worstP99 <= 20 && result.eventsEmitted === n;
     if (!ok) break;
     best = n;
   }
-  console.log(`Ramp: ${best} concurrent calls per media-service process (one event loop, so per vCPU) before p99 passed 20 ms or frames were lost.`);
+  console.log(`Ramp: ${best} concurrent calls per media-service process (one event loop, so per vCPU) before a p99 (inbound, outbound or event-loop lag) passed 20 ms or frames were lost.`);
   printTable(results);
   if (values.json) await writeFile(values.json, `${JSON.stringify({ maxCallsPerVcpu: best, runs: results }, null, 2)}\n`);
 } else {
