@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { encodeVoiceCode, decodeVoiceCode } from '../local/audio/voice-code';
 import { startFakeElevenLabs, type FakeElevenLabsOptions } from '../local/fake-elevenlabs/server';
-import { CLOSING_LINE, greetingFor, type AgentScript } from '../local/fake-openai/scripts';
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
 import { mulawToPcm16, pcm16ToMulaw } from '../media-service/audio/codec';
@@ -16,20 +15,10 @@ import { createToolRunner } from '../media-service/tools/runner';
 import type { ToolContext } from '../media-service/tools/types';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
+import { smsScript } from './support/scripts';
 import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'elevenlabs';
-
-/** Greets, texts the callee after their first answer (send_sms is offered on every call), then closes. */
-const smsScript: AgentScript = {
-  next({ instructions, history, trigger, tools }) {
-    if (trigger === 'greeting') return { say: greetingFor(instructions) };
-    if (trigger === 'tool_output') return { say: 'I have texted you the details.' };
-    const userTurns = history.filter((entry) => entry.role === 'user').length;
-    if (userTurns === 1 && tools.includes('send_sms')) return { call: { name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' } } };
-    return { say: CLOSING_LINE, end: true };
-  },
-};
 
 describe('an ElevenLabs agent call through the embedded stack', () => {
   let stack: LocalStack;

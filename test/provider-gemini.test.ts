@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { startFakeGemini } from '../local/fake-gemini/server';
-import { CLOSING_LINE, GENERIC_GREETING, greetingFor, type AgentScript } from '../local/fake-openai/scripts';
+import { CLOSING_LINE, GENERIC_GREETING, type AgentScript } from '../local/fake-openai/scripts';
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
 import { GeminiProviderSession } from '../media-service/providers/gemini';
@@ -13,20 +13,10 @@ import type { ToolContext, ToolDefinition } from '../media-service/tools/types';
 import type { ToolCallRecord } from '../shared/call-record';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
+import { smsScript } from './support/scripts';
 import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'gemini';
-
-/** Greets, texts the callee after their first answer (send_sms is offered on every call), then closes. */
-const smsScript: AgentScript = {
-  next({ instructions, history, trigger, tools }) {
-    if (trigger === 'greeting') return { say: greetingFor(instructions) };
-    if (trigger === 'tool_output') return { say: 'I have texted you the details.' };
-    const userTurns = history.filter((entry) => entry.role === 'user').length;
-    if (userTurns === 1 && tools.includes('send_sms')) return { call: { name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' } } };
-    return { say: CLOSING_LINE, end: true };
-  },
-};
 
 describe('a Gemini Live call through the embedded stack', () => {
   let stack: LocalStack;
