@@ -14,7 +14,7 @@ import { parseConfig, type Config } from '../shared/config';
 import { createTwilioClient } from '../shared/twilio-client';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startEventSink, type EventSink, type SunkEvent } from './event-sink';
-import { conversationScript, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai/server';
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai/server';
 import { startFakeNovaSonic, type FakeNovaSonic, type FakeNovaSonicOptions } from './fake-nova-sonic/server';
 import { startFakeGemini, type FakeGemini, type FakeGeminiSettings } from './fake-gemini/server';
 import { startFakeElevenLabs, type FakeElevenLabs, type FakeElevenLabsSettings } from './fake-elevenlabs/server';
@@ -135,15 +135,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const google = serviceAccount ? await startFakeGoogle({ serviceAccount, delegatedUsers: [LOCAL_GOOGLE_USER] }) : undefined;
   const novaSonic = usesRealBedrock(base)
     ? undefined
-    : await startFakeNovaSonic({ agent: options.fakeModel?.agent ?? conversationScript, ...options.fakeNovaSonic });
+    : await startFakeNovaSonic({ agent: options.fakeModel?.agent ?? scenarioAgent, ...options.fakeNovaSonic });
   const geminiKey = base.GEMINI_API_KEY ?? `gemini-local-${randomBytes(8).toString('hex')}`;
   const gemini = base.GEMINI_API_KEY
     ? undefined
-    : await startFakeGemini({ agent: options.fakeModel?.agent ?? conversationScript, ...options.fakeGemini, apiKey: geminiKey });
+    : await startFakeGemini({ agent: options.fakeModel?.agent ?? scenarioAgent, ...options.fakeGemini, apiKey: geminiKey });
   const elevenLabsKey = `xi-local-${randomBytes(8).toString('hex')}`;
   const elevenlabs = base.ELEVENLABS_AGENT_ID
     ? undefined
-    : await startFakeElevenLabs({ agent: options.fakeModel?.agent ?? conversationScript, ...options.fakeElevenLabs, apiKey: elevenLabsKey });
+    : await startFakeElevenLabs({ agent: options.fakeModel?.agent ?? scenarioAgent, ...options.fakeElevenLabs, apiKey: elevenLabsKey });
   const api = await serveLambdaRoutes(options.port ?? Number(base.PORT ?? 3000));
   const apiKey = base.API_KEY ?? randomBytes(18).toString('base64url');
 

@@ -223,21 +223,22 @@ export class FakeConversation {
       ? undefined
       : this.#o.script.next({ instructions: stats.instructions, tools: [...this.#o.agent.clientTools], history: this.#history.map((e) => ({ ...e })), trigger });
     if (!turn) return;
-    if ('call' in turn) {
-      const toolCallId = `toolu_${randomBytes(10).toString('hex')}`;
-      this.#pendingTools.set(toolCallId, turn.call.name);
-      stats.toolCallsIssued += 1;
-      this.#send({
-        type: 'client_tool_call',
-        client_tool_call: { tool_name: turn.call.name, tool_call_id: toolCallId, parameters: turn.call.arguments, event_id: ++this.#eventId },
-      });
-      return;
-    }
-    this.#speak(turn.say, turn.end === true);
+    if ('call' in turn) return this.#callTool(turn.call);
+    this.#speak(turn.say, turn.end === true, turn.andCall);
+  }
+
+  #callTool(call: { name: string; arguments: Record<string, unknown> }): void {
+    const toolCallId = `toolu_${randomBytes(10).toString('hex')}`;
+    this.#pendingTools.set(toolCallId, call.name);
+    this.#stats.toolCallsIssued += 1;
+    this.#send({
+      type: 'client_tool_call',
+      client_tool_call: { tool_name: call.name, tool_call_id: toolCallId, parameters: call.arguments, event_id: ++this.#eventId },
+    });
   }
 
   /** One agent response: its text first (`agent_response`), then its audio, all under one event id. */
-  #speak(text: string, ends = false): void {
+  #speak(text: string, ends = false, andCall?: { name: string; arguments: Record<string, unknown> }): void {
     const stats = this.#stats;
     const eventId = ++this.#eventId;
     stats.responses += 1;
@@ -259,6 +260,8 @@ export class FakeConversation {
         this.#history.push({ role: 'assistant', text });
         stats.assistantTranscripts.push(text);
         if (ends) stats.ended = true;
+        // Speaking and then calling a tool in the same response (a goodbye, then end_call).
+        if (andCall) this.#callTool(andCall);
         this.#responsesDone += 1;
         const { dropAfterResponses } = this.#o.faults;
         if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) {

@@ -223,7 +223,10 @@ export class FakeLiveSession {
       this.#pendingCalls.delete(id);
       this.#stats.toolResponsesReceived += 1;
       this.#stats.toolResponses.push(structuredClone(response));
-      this.#history.push({ role: 'tool', text: JSON.stringify(response.response ?? {}), toolName: response.name });
+      // Gemini's convention is `{ output }` or `{ error }`; the script sees the output itself, as the other fakes give it.
+      const { output, error } = response.response ?? {};
+      const text = error !== undefined ? JSON.stringify({ error }) : typeof output === 'string' ? output : JSON.stringify(output ?? response.response ?? {});
+      this.#history.push({ role: 'tool', text, toolName: response.name });
     }
     if (this.#pendingCalls.size === 0 && !this.#active) this.#startTurn('tool_output');
   }
@@ -234,13 +237,7 @@ export class FakeLiveSession {
       ? undefined
       : this.#o.script.next({ instructions: stats.instructions, tools: [...stats.toolNames], history: this.#history.map((e) => ({ ...e })), trigger });
     if (!turn) return this.#completeTurn(false);
-    if ('call' in turn) {
-      const id = `function-call-${randomBytes(8).toString('hex')}`;
-      this.#pendingCalls.set(id, turn.call.name);
-      stats.toolCallsIssued += 1;
-      this.#send({ toolCall: { functionCalls: [{ id, name: turn.call.name, args: turn.call.arguments }] } });
-      return;
-    }
+    if ('call' in turn) return this.#callTool(turn.call);
     const transcribe = Boolean(this.#setup?.outputAudioTranscription);
     const spoken = new SpokenTurn({
       text: turn.say,
@@ -261,11 +258,20 @@ export class FakeLiveSession {
         this.#history.push({ role: 'assistant', text: turn.say });
         stats.assistantTranscripts.push(turn.say);
         if (turn.end) stats.ended = true;
+        // Speaking and then calling a tool in the same turn, as the real model does with a goodbye and end_call.
+        if (turn.andCall) this.#callTool(turn.andCall);
         this.#completeTurn(true);
       },
     });
     this.#active = { kind: 'speech', turn: spoken };
     spoken.start();
+  }
+
+  #callTool(call: { name: string; arguments: Record<string, unknown> }): void {
+    const id = `function-call-${randomBytes(8).toString('hex')}`;
+    this.#pendingCalls.set(id, call.name);
+    this.#stats.toolCallsIssued += 1;
+    this.#send({ toolCall: { functionCalls: [{ id, name: call.name, args: call.arguments }] } });
   }
 
   #completeTurn(generated: boolean): void {
