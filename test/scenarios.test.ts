@@ -22,11 +22,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function run(name: ScenarioName, to: string) {
+async function run(name: ScenarioName, to: string, provider?: string) {
   const scenario = SCENARIOS[name];
   stack.twilio!.setBehaviour(to, scenario.behaviour);
   const callbackId = uniqueId(name);
-  const res = await initiate(stack, { callbackId, to, ...scenario.request });
+  const res = await initiate(stack, { callbackId, to, ...scenario.request, ...(provider ? { provider } : {}) });
   expect(res.status).toBe(200);
   const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId, 90_000));
   const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
@@ -71,6 +71,20 @@ describe('scenario book-meeting', () => {
     expect(compiled.ok && compiled.validate(detail.analysis!.data)).toEqual({ ok: true });
     expect(typeof detail.analysis!.successful).toBe('boolean');
     expect(stored.body.call.analysisResult).toEqual(detail.analysis);
+  });
+});
+
+describe('scenario book-meeting on the other providers', () => {
+  // One after the other: they share one calendar, and each books the first slot still free.
+  it.each(['gemini', 'elevenlabs', 'amazon_nova_sonic'] as const)('books, texts and hangs up through %s', async (provider) => {
+    const to = `+155577920${provider.length}`;
+    const { detail, sim } = await run('book-meeting', to, provider);
+    expect(detail.provider).toBe(provider);
+    expect(detail.toolCalls.map((t) => t.name)).toEqual(['check_availability', 'schedule_meeting', 'send_sms', 'end_call']);
+    expect(detail.toolCalls.every((t) => t.error === undefined)).toBe(true);
+    expect((detail.toolCalls[1]!.result as { booked?: boolean }).booked).toBe(true);
+    expect(sim.updates.some((u) => u.outcome === 'hangup'), 'end_call hung up through Twilio').toBe(true);
+    expect(stack.twilio!.messages.filter((m) => m.to === to)).toHaveLength(1);
   });
 });
 
