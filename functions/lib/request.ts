@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
+import { apiKeyMatches } from '../../shared/api-key';
 import {
   BadRequestError,
   ForbiddenError,
@@ -28,8 +28,7 @@ export function authorizeCaller(event: HttpEvent, c: Pick<Config, 'API_AUTH' | '
 export function requireApiKey(event: HttpEvent, expected: string): void {
   const given = event.headers['x-api-key'];
   if (!given) throw new UnauthorizedError();
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  if (!timingSafeEqual(digest(given), digest(expected))) throw new UnauthorizedError('The x-api-key header is not valid');
+  if (!apiKeyMatches(given, expected)) throw new UnauthorizedError('The x-api-key header is not valid');
 }
 
 /** Parses and validates a JSON body of at most `maxBytes`. */

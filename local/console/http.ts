@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiKeyMatches } from '../../shared/api-key';
 import { HttpError, PayloadTooLargeError, UnauthorizedError } from '../../shared/http-error';
 import { logger } from '../../shared/logger';
 
@@ -11,8 +11,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: R
 export function hasApiKey(req: IncomingMessage, expected: string): boolean {
   const given = req.headers['x-api-key'];
   if (typeof given !== 'string' || !given) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+  return apiKeyMatches(given, expected);
 }
 
 /** Wraps a console API handler: API key first, then HttpErrors rendered the way the API renders them. */
