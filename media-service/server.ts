@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CallStore, callStoreSettings, createDynamoClient } from '../shared/call-store';
@@ -107,7 +108,7 @@ export async function startMediaService(options: { port: number; host?: string }
       draining = true;
       logger.info('Draining media service', { activeCalls: active.size, timeoutMs });
       const all = () => Promise.all([...active].map((entry) => entry.done));
-      const finished = await Promise.race([all().then(() => true), sleep(timeoutMs).then(() => false)]);
+      const finished = await Promise.race([all().then(() => true), sleep(timeoutMs, false, { ref: false })]);
       if (!finished) {
         logger.warn('Drain timeout reached; ending remaining calls', { activeCalls: active.size });
         for (const entry of active) entry.bridge.close(1001, 'media service shutting down');
@@ -138,8 +139,4 @@ function safeDecode(value: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { awsClientOptions } from './aws';
@@ -167,9 +168,6 @@ export function backoff(attempt: number, baseMs: number, capMs = 5_000): number 
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export function createEventPublisher(c: Pick<Config, 'AWS_REGION' | 'EVENTBRIDGE_ENDPOINT' | 'EVENT_BUS_NAME'>): EventPublisher {
   const client = new EventBridgeClient(awsClientOptions(c.AWS_REGION, c.EVENTBRIDGE_ENDPOINT));
