@@ -1,9 +1,8 @@
 import { NotFoundError, BadRequestError } from '../shared/http-error';
+import { CALLBACK_ID } from '../shared/patterns';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
 import { authorizeCaller } from './lib/request';
-
-const CALLBACK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** `GET /calls/{callbackId}`: the whole call — state, status history, transcript, tool calls. */
 export function createGetCallHandler(deps: Deps): HttpHandler {

@@ -1,3 +1,4 @@
+import { isAnsweringMachine, takesVoicemail } from '../shared/answered-by';
 import { isTerminal } from '../shared/call-record';
 import { callLogger, logger } from '../shared/logger';
 import { issueStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
@@ -54,10 +55,6 @@ export function createTwimlHandler(deps: Deps): HttpHandler {
  * with `AnsweredBy` set: a machine gets the call's voicemail message (or nothing) and a
  * hang-up, and no media stream or model session is opened.
  */
-export function isAnsweringMachine(answeredBy: string | undefined): boolean {
-  return answeredBy !== undefined && (answeredBy.startsWith('machine_') || answeredBy === 'fax');
-}
-
 async function answerMachine(deps: Deps, callbackId: string, params: Record<string, string>): Promise<string> {
   const log = callLogger({ callbackId, callSid: params.CallSid });
   const updated = callbackId
@@ -71,7 +68,7 @@ async function answerMachine(deps: Deps, callbackId: string, params: Record<stri
     log.warn('Answering machine on a call that cannot be connected', { known: Boolean(updated) });
     return voicemailTwiml(undefined);
   }
-  const message = params.AnsweredBy?.startsWith('machine_') ? updated.call.request.voicemailMessage : undefined;
+  const message = takesVoicemail(params.AnsweredBy) ? updated.call.request.voicemailMessage : undefined;
   // What the machine recorded is the call's transcript; the event carries it like any other turn.
   if (message) await deps.store.appendTurn(callbackId, 1, { role: 'assistant', text: message, at: deps.now().toISOString() });
   log.info('Answering machine reached', { answeredBy: params.AnsweredBy, voicemailLeft: Boolean(message) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { e164Schema as e164 } from '../shared/phone';
 import { SECRET_VARIABLES, type SecretVariable } from '../shared/secrets';
 
 /**
@@ -65,8 +66,6 @@ const stringRecord = z.preprocess((v) => {
     return v; // reported by the record schema below
   }
 }, z.record(z.string(), z.string()).default({}));
-
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567');
 
 export const settingsSchema = z
   .object({

@@ -7,6 +7,7 @@ import { CallCompleter } from '../shared/completion';
 import type { Config } from '../shared/config';
 import { createEventPublisher } from '../shared/events';
 import { logger } from '../shared/logger';
+import { CALLBACK_ID } from '../shared/patterns';
 import { isValidStreamSignature, type TwilioClient } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
@@ -14,7 +15,6 @@ import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
 import { callCounts, protectWhileBusy } from './telemetry';
 
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
-const CALLBACK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 

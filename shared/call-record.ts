@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { realtimeProviderSchema } from './config';
 import { compileJsonSchema } from './json-schema';
+import { CALLBACK_ID, CALLBACK_ID_MESSAGE } from './patterns';
 import { e164Schema } from './phone';
 
 export const METADATA_MAX_BYTES = 8 * 1024;
@@ -20,9 +21,7 @@ export type AnalysisRequest = z.infer<typeof analysisRequestSchema>;
 
 /** The body of `POST /call/initiate`. Unknown keys are refused. */
 export const initiateRequestSchema = z.strictObject({
-  callbackId: z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"'),
+  callbackId: z.string().regex(CALLBACK_ID, CALLBACK_ID_MESSAGE),
   to: e164Schema,
   from: e164Schema.optional(),
   record: z.boolean().default(false),

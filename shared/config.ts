@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { e164Schema as e164 } from './phone';
 
 /**
  * The whole environment of Caller Engine in one schema. Every process (the Lambda
@@ -20,7 +21,6 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567');
 
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const wsUrl = z.url({ protocol: /^wss?$/ }).transform((u) => u.replace(/\/+$/, ''));

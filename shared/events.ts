@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
+import { isAnsweringMachine } from './answered-by';
 import { awsClientOptions } from './aws';
 import { realtimeProviderSchema, type Config } from './config';
 import {
@@ -74,7 +75,7 @@ export function outcomeOf(call: CallRecord): Outcome {
     case 'canceled':
       return call.status;
     case 'completed':
-      return call.answeredBy && /^(machine|fax)/.test(call.answeredBy) ? 'voicemail' : 'completed';
+      return isAnsweringMachine(call.answeredBy) ? 'voicemail' : 'completed';
     default:
       // Completed by the sweeper before Twilio reported an end.
       return 'failed';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { E164, E164_MESSAGE } from './patterns';
 
-export const e164Schema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567');
+export const e164Schema = z.string().regex(E164, E164_MESSAGE);
 
 /** `+15551234567` → `+*******4567`: enough to tell calls apart in logs, not enough to dial. */
 export function maskPhone(phone: string): string {

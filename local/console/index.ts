@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { POLICY_VIOLATION } from '../../media-service/call-bridge';
 import { NotFoundError } from '../../shared/http-error';
 import { logger } from '../../shared/logger';
+import { CALLBACK_ID_SOURCE } from '../../shared/patterns';
 import type { ExtraRoute } from '../lambda-http';
 import type { LocalStack } from '../stack';
 import { buildConsoleAssets, type Asset } from './assets';
@@ -57,7 +58,7 @@ export function devConsole(stack: LocalStack): ExtraRoute {
     },
     {
       method: 'GET',
-      path: /^\/console\/api\/calls\/(?<callbackId>[A-Za-z0-9._:-]{1,128})$/,
+      path: new RegExp(`^/console/api/calls/(?<callbackId>${CALLBACK_ID_SOURCE})$`),
       handle: api(async (_req, res, { callbackId }) => {
         const details = await stack.deps.store.details(callbackId!);
         if (!details) throw new NotFoundError(`No call with callbackId ${callbackId}`);

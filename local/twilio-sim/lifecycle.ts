@@ -1,3 +1,4 @@
+import { E164 } from '../../shared/patterns';
 import { voiceCodeDurationMs } from '../audio/voice-code';
 import { SimulatedCallee } from './callee';
 import { BEEP_MS, VOICEMAIL_GREETING } from './speech';
@@ -474,7 +475,7 @@ export class CallRun {
 }
 
 function isE164(number: string): boolean {
-  return /^\+[1-9]\d{6,14}$/.test(number);
+  return E164.test(number);
 }
 
 /** Absolute URLs are kept verbatim: the app validates signatures against the URL exactly as it wrote it. */

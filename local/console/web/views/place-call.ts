@@ -1,3 +1,4 @@
+import { E164_HTML_PATTERN } from '../../../../shared/patterns';
 import { describeError } from '../api';
 import type { ConsoleContext, View } from '../context';
 import { fill, h, icon } from '../dom';
@@ -8,8 +9,8 @@ import { agentFields, checkbox, field } from './agent-fields';
 export function placeCallView(ctx: ConsoleContext): View {
   const env = ctx.environment;
   const agent = agentFields(env);
-  const to = h('input', { name: 'to', type: 'tel', required: true, autocomplete: 'off', placeholder: '+15551234567', pattern: '\\+[1-9][0-9]{6,14}' });
-  const from = h('input', { name: 'from', type: 'tel', autocomplete: 'off', placeholder: env.fromNumber ?? '+15550001111', pattern: '\\+[1-9][0-9]{6,14}' });
+  const to = h('input', { name: 'to', type: 'tel', required: true, autocomplete: 'off', placeholder: '+15551234567', pattern: E164_HTML_PATTERN });
+  const from = h('input', { name: 'from', type: 'tel', autocomplete: 'off', placeholder: env.fromNumber ?? '+15550001111', pattern: E164_HTML_PATTERN });
   const callbackId = h('input', { name: 'callbackId', type: 'text', required: true, class: 'mono', spellcheck: false, value: newCallbackId() });
   const metadata = h('textarea', { name: 'metadata', rows: 3, class: 'mono', spellcheck: false, placeholder: '{ "orderId": "A-17" }' });
   const status = h('div', { 'aria-live': 'polite' });
