@@ -1,36 +1,25 @@
-import { Aws, type CfnElement, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { logBucketDefaults } from '../defaults';
 import type { CallTable } from './call-table';
+import { buildMediaDistribution } from './media/cloudfront';
+import { attachMediaTargets, buildMediaLoadBalancer, type MediaTls } from './media/load-balancer';
+import { buildMediaNetwork } from './media/network';
+import { scaleMediaService } from './media/scaling';
+import { buildMediaTask, grantMediaTask, MEDIA_PORT, STOP_TIMEOUT } from './media/task';
 
-/** Port the media service listens on (MEDIA_PORT) and the Dockerfile EXPOSEs. */
-export const MEDIA_PORT = 5050;
-/** The longest stop timeout Fargate allows; the container drains for less (DRAIN_TIMEOUT_SECONDS). */
-export const STOP_TIMEOUT = Duration.seconds(120);
-/** Construct id of the AwsCustomResource provider singleton (fixed by aws-cdk-lib). */
-const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+export { MEDIA_PORT, STOP_TIMEOUT, type MediaTls };
 /** Metric namespace of the application's EMF metrics. */
 export const METRICS_NAMESPACE = 'CallerEngine';
-
-/** How Twilio reaches the media WebSocket over TLS. */
-export type MediaTls =
-  /** A CloudFront distribution (default *.cloudfront.net certificate) in front of the internal ALB through a VPC origin. */
-  | { readonly kind: 'cloudfront' }
-  /** An internet-facing ALB with an HTTPS listener for your own host name (point its DNS at `loadBalancer`). */
-  | { readonly kind: 'alb'; readonly domainName: string; readonly certificateArn: string };
 
 export interface MediaServiceProps {
   /** Repository root: the Docker build context (filtered by the root `.dockerignore`). */
@@ -149,172 +138,45 @@ export class MediaService extends Construct {
       if (key in props.environment) throw new Error(`MediaService: environment must not set ${key}; the construct wires it`);
     }
 
-    // build: network. Two AZs. The tasks need egress to Twilio and the model vendors; see
-    // `natGateways` above and infra/README.md ("NAT choice"). A DynamoDB gateway endpoint
-    // keeps call-state traffic off the NAT (free, and lower latency).
-    const privateSubnets: ec2.SubnetSelection =
-      natGateways > 0 ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', { retention: logRetention });
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        natGateways > 0
-          ? { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }
-          : { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
-      ],
-      flowLogs: {
-        all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.ALL },
-      },
-    });
-    this.vpc.addGatewayEndpoint('DynamoDb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
-
+    // build: network, cluster, access logs, front door
+    const network = buildMediaNetwork(this, { natGateways, logRetention });
+    this.vpc = network.vpc;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
-
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', logBucketDefaults());
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This bucket is the access-log destination itself; logging it to another bucket would only recurse.',
     });
-
-    // build: load balancer. Idle timeout 4000 s (the ALB maximum) so a quiet WebSocket is never cut.
-    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+    const front = buildMediaLoadBalancer(this, {
       vpc: this.vpc,
-      description: 'Caller Engine media ALB',
-      allowAllOutbound: false,
+      tls,
+      subnets: network.privateSubnets,
+      accessLogBucket: this.accessLogBucket,
     });
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: this.vpc,
-      internetFacing: tls.kind === 'alb',
-      vpcSubnets: tls.kind === 'alb' ? { subnetType: ec2.SubnetType.PUBLIC } : privateSubnets,
-      securityGroup: albSecurityGroup,
-      idleTimeout: Duration.seconds(4000),
-      dropInvalidHeaderFields: true,
-      http2Enabled: true,
-    });
-    if (Token.isUnresolved(stack.region)) {
-      // ELB log delivery needs the region's ELB account in the bucket policy.
-      Validations.of(this.loadBalancer).acknowledge({
-        id: 'AwsSolutions-ELB2',
-        reason: 'Environment-agnostic synth: ALB access logging is enabled automatically when the stack has a concrete region (context region or CDK_DEFAULT_REGION).',
+    this.loadBalancer = front.loadBalancer;
+    if (tls.kind === 'cloudfront') {
+      this.distribution = buildMediaDistribution(this, {
+        vpc: this.vpc,
+        loadBalancer: this.loadBalancer,
+        loadBalancerSecurityGroup: front.securityGroup,
+        accessLogBucket: this.accessLogBucket,
+        logRetention,
       });
+      this.publicHostName = this.distribution.distributionDomainName;
     } else {
-      this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+      this.publicHostName = tls.domainName;
     }
+    this.mediaUrl = `wss://${this.publicHostName}`;
 
     // build: task
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention });
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+    const task = buildMediaTask(this, {
+      projectRoot: props.projectRoot,
+      dockerfile: props.dockerfile ?? 'media-service/Dockerfile',
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryLimitMiB ?? 2048,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-      volumes: [{ name: 'tmp' }],
-    });
-
-    let publicHostName: string;
-    if (tls.kind === 'cloudfront') {
-      this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-        comment: 'Caller Engine media WebSocket (wss://)',
-        defaultBehavior: {
-          // CloudFront reaches the internal ALB over the AWS network (VPC origin, plain HTTP on
-          // port 80 inside the VPC); viewers must use TLS.
-          origin: origins.VpcOrigin.withApplicationLoadBalancer(this.loadBalancer, {
-            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-            httpPort: 80,
-            readTimeout: Duration.seconds(60),
-          }),
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-          // Every viewer header reaches the origin: X-Twilio-Signature, Upgrade/Connection, Host.
-          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
-          compress: false,
-        },
-        // Twilio's media edges are on several continents: serve from the nearest edge.
-        priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
-        enableLogging: true,
-        logBucket: this.accessLogBucket,
-        logFilePrefix: 'cloudfront/',
-      });
-      Validations.of(this.distribution).acknowledge(
-        {
-          id: 'AwsSolutions-CFR4',
-          reason: 'Uses the default *.cloudfront.net certificate, whose minimum protocol cannot be raised; give context domainName+certificateArn for your own TLS policy.',
-        },
-        {
-          id: 'AwsSolutions-CFR1',
-          reason: 'Twilio connects from its media edges worldwide; geo restriction would drop calls.',
-        },
-        {
-          id: 'AwsSolutions-CFR2',
-          reason: 'The only traffic is Twilio media WebSockets, each authenticated by X-Twilio-Signature and a single-use stream token; a WAF web ACL can be attached later.',
-        },
-      );
-      publicHostName = this.distribution.distributionDomainName;
-
-      // Only CloudFront's VPC-origin ENIs may reach the internal ALB. Their security group
-      // (CloudFront-VPCOrigins-Service-SG) is created by CloudFront with the VPC origin and
-      // CloudFormation does not expose its id, so it is looked up once the distribution exists.
-      const lookup = new cr.AwsCustomResource(this, 'VpcOriginSecurityGroup', {
-        onUpdate: {
-          service: 'EC2',
-          action: 'describeSecurityGroups',
-          parameters: {
-            Filters: [
-              { Name: 'vpc-id', Values: [this.vpc.vpcId] },
-              { Name: 'group-name', Values: ['CloudFront-VPCOrigins-Service-SG'] },
-            ],
-          },
-          physicalResourceId: cr.PhysicalResourceId.of(`${this.node.addr}-vpc-origin-sg`),
-          outputPaths: ['SecurityGroups.0.GroupId'],
-        },
-        policy: cr.AwsCustomResourcePolicy.fromStatements([
-          new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
-        ]),
-        installLatestAwsSdk: false,
-        logGroup: new logs.LogGroup(this, 'VpcOriginSecurityGroupLogs', { retention: logRetention }),
-      });
-      lookup.node.addDependency(this.distribution);
-      const vpcOriginSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(
-        this,
-        'VpcOriginSecurityGroupRef',
-        lookup.getResponseField('SecurityGroups.0.GroupId'),
-        { mutable: false },
-      );
-      albSecurityGroup.addIngressRule(vpcOriginSecurityGroup, ec2.Port.tcp(80), 'CloudFront VPC origin');
-      Validations.of(lookup).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeSecurityGroups supports no resource-level permissions; the call is read-only.',
-      });
-      // The AwsCustomResource provider is a stack-level singleton.
-      const provider = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
-      if (provider) {
-        Validations.of(provider).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: 'CDK-managed provider of the one-off security-group lookup; the managed policy only lets it write its logs.',
-        });
-      }
-    } else {
-      publicHostName = tls.domainName;
-    }
-    this.publicHostName = publicHostName;
-    this.mediaUrl = `wss://${publicHostName}`;
-
-    this.container = this.taskDefinition.addContainer('media', {
-      containerName: 'media',
-      image: ecs.ContainerImage.fromAsset(props.projectRoot, {
-        file: props.dockerfile ?? 'media-service/Dockerfile',
-        platform: Platform.LINUX_ARM64,
-      }),
-      essential: true,
-      portMappings: [{ containerPort: MEDIA_PORT, name: 'media', protocol: ecs.Protocol.TCP }],
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: this.serviceName,
@@ -324,39 +186,12 @@ export class MediaService extends Construct {
         AWS_REGION: stack.region,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      secrets: Object.fromEntries(
-        Object.entries(props.secrets).map(([name, secret]) => [name, ecs.Secret.fromSecretsManager(secret)]),
-      ),
-      logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: 'media',
-        logGroup: this.logGroup,
-        // Never let a slow log pipe stall the event loop that carries live audio.
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      }),
-      // SIGTERM, then up to 120 s (the Fargate maximum) for live calls to finish.
-      stopTimeout: STOP_TIMEOUT,
-      readonlyRootFilesystem: true,
-      // An init process as PID 1 forwards SIGTERM to node and reaps children.
-      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
-      healthCheck: {
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${MEDIA_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-        ],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
+      secrets: props.secrets,
+      logRetention,
     });
-    this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason: 'Only non-secret configuration is passed as environment; every secret is an ECS secret from Secrets Manager.',
-    });
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
+    this.logGroup = task.logGroup;
 
     // build: service
     const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
@@ -373,7 +208,7 @@ export class MediaService extends Construct {
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriod: Duration.seconds(60),
-      vpcSubnets: natGateways > 0 ? privateSubnets : { subnetType: ec2.SubnetType.PUBLIC },
+      vpcSubnets: network.taskSubnets,
       assignPublicIp: natGateways === 0,
       securityGroups: [taskSecurityGroup],
       platformVersion: ecs.FargatePlatformVersion.LATEST,
@@ -384,91 +219,30 @@ export class MediaService extends Construct {
     // deregistration delay before SIGTERM; the ALB keeps existing WebSockets during that
     // delay and sends no new ones. Tasks with live calls are additionally protected from
     // scale-in by ECS task scale-in protection (media-service/ecs-task-protection.ts).
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+    const targets = attachMediaTargets(this, {
       vpc: this.vpc,
-      port: MEDIA_PORT,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
+      tls,
+      loadBalancer: this.loadBalancer,
+      securityGroup: front.securityGroup,
+      service: this.service,
       deregistrationDelay: STOP_TIMEOUT,
-      healthCheck: {
-        path: '/health',
-        healthyHttpCodes: '200',
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
-      },
-      targets: [this.service.loadBalancerTarget({ containerName: 'media', containerPort: MEDIA_PORT })],
     });
+    this.targetGroup = targets.targetGroup;
+    this.listener = targets.listener;
 
-    if (tls.kind === 'alb') {
-      this.listener = this.loadBalancer.addListener('Https', {
-        port: 443,
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [elbv2.ListenerCertificate.fromArn(tls.certificateArn)],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        defaultTargetGroups: [this.targetGroup],
-        open: true,
-      });
-      Validations.of(albSecurityGroup).acknowledge({
-        id: 'AwsSolutions-EC23',
-        reason: 'Public wss:// endpoint for Twilio Media Streams, whose source addresses are not a fixed list; every connection is authenticated by X-Twilio-Signature and a single-use stream token.',
-      });
-    } else {
-      this.listener = this.loadBalancer.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        defaultTargetGroups: [this.targetGroup],
-        open: false, // only the CloudFront VPC origin (ingress rule above)
-      });
-    }
-
-    // grant: the task role reaches only the table, the bus and its own cluster's task protection.
-    const taskRole = this.taskDefinition.taskRole;
-    props.table.grantReadWrite(taskRole);
-    props.eventBus.grantPutEventsTo(taskRole);
-    const taskProtection = new iam.PolicyStatement({
-      sid: 'OwnTaskScaleInProtection',
-      actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
-      // A task's id is only known at run time; scoped to tasks of this cluster.
-      // (pseudo parameters on purpose: the ARN reads the same in every environment)
-      resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${this.cluster.clusterName}/*`],
+    // grant, scale
+    grantMediaTask(this.taskDefinition, {
+      cluster: this.cluster,
+      table: props.table,
+      eventBus: props.eventBus,
+      enableNovaSonic: props.enableNovaSonic ?? false,
     });
-    taskRole.addToPrincipalPolicy(taskProtection);
-    Validations.of(taskRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${stack.getLogicalId(this.cluster.node.defaultChild as CfnElement)}>/*]`,
-      reason: 'Task scale-in protection of its own task: the task id exists only at run time, so the resource is every task of this cluster.',
-    });
-    if (this.taskDefinition.executionRole) {
-      Validations.of(this.taskDefinition.executionRole).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecr:GetAuthorizationToken (pulling the image) supports no resource-level permission.',
-      });
-    }
-    if (props.enableNovaSonic) {
-      taskRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'NovaSonic',
-          actions: ['bedrock:InvokeModelWithBidirectionalStream'],
-          resources: ['amazon.nova-sonic-v1:0', 'amazon.nova-2-sonic-v1:0'].map((model) =>
-            stack.formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: model }),
-          ),
-        }),
-      );
-    }
-
-    // wire: autoscaling on CPU and on live calls per task.
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
-    scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: props.cpuTargetPercent ?? 60,
-      scaleOutCooldown: Duration.seconds(60),
-      scaleInCooldown: Duration.minutes(5),
-    });
-    scaling.scaleToTrackCustomMetric('ActiveCalls', {
-      metric: this.metricActiveCalls('Average'),
-      targetValue: props.callsPerTask ?? 20,
-      scaleOutCooldown: Duration.seconds(60),
-      scaleInCooldown: Duration.minutes(5),
+    scaleMediaService(this.service, {
+      minTasks,
+      maxTasks,
+      cpuTargetPercent: props.cpuTargetPercent ?? 60,
+      callsPerTask: props.callsPerTask ?? 20,
+      activeCalls: this.metricActiveCalls('Average'),
     });
   }
 
