@@ -24,6 +24,7 @@ import { serveLambdaRoutes, type ExtraRoute, type LambdaHttpServer } from './lam
 import { DEFAULT_CALLEE } from './scenarios';
 import { startTwilioSimulator, type TwilioSimulator } from './twilio-sim';
 import type { BridgeDeps } from '../media-service/call-bridge';
+import { providerFactory } from '../media-service/providers';
 import { startMediaService, type MediaService } from '../media-service/server';
 
 export interface LocalStackOptions {
@@ -49,7 +50,7 @@ export interface LocalStackOptions {
   /** Use a media service running elsewhere (e.g. its own process in the benchmark) instead of starting one. */
   externalMediaUrl?: string;
   /** Media service settings for tests (e.g. a shorter start timeout). */
-  media?: Pick<BridgeDeps, 'onTurn' | 'startTimeoutMs'>;
+  media?: Partial<Pick<BridgeDeps, 'onTurn' | 'startTimeoutMs' | 'pingIntervalMs' | 'providerFactory'>>;
 }
 
 /** What happens on the stack, as it happens: any number of listeners (the demo, the dev console). */
@@ -184,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const config = parseConfig(env);
   const deps = buildDeps(config, env, { twilioFactory: createTwilioClient });
   media?.attach(config, {
+    providerFactory,
     ...options.media,
     onTurn: (callbackId, turn) => {
       options.media?.onTurn?.(callbackId, turn);

@@ -6,6 +6,7 @@ import { dtmfAudio } from './tools/dtmf-tones';
 import { ToolError } from './tools/runner';
 import type { CallControl } from './tools/types';
 import { outbound, type TwilioOutbound } from './twilio-stream';
+import { waitAtMost } from './wait-at-most';
 
 /** What call control needs from the live stream; the bridge provides it. */
 export interface CallLine {
@@ -99,21 +100,4 @@ export class BridgeCallControl implements CallControl {
     this.markWaiters.delete(name);
     if (!heard) throw new ToolError('The key presses may not have gone through.');
   }
-}
-
-/** Resolves true when `promise` settles within `ms`, false when the wait ran out. */
-function waitAtMost(promise: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
 }

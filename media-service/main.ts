@@ -1,13 +1,14 @@
 import { config } from '../shared/config';
 import { logger } from '../shared/logger';
 import { bridgeMetrics } from './metrics';
+import { providerFactory } from './providers';
 import { startMediaService } from './server';
 import { publishMetricsPeriodically } from './telemetry';
 
 /** The container's entry point: serve streams until SIGTERM, then drain and exit. */
 const c = config();
 const service = await startMediaService({ port: c.MEDIA_PORT, host: '0.0.0.0' });
-service.attach(c);
+service.attach(c, { providerFactory });
 logger.info('Media service listening', { port: c.MEDIA_PORT, mediaUrl: c.MEDIA_URL });
 // CloudWatch metrics (EMF) only where they are collected: in the ECS task.
 if (process.env.ECS_CONTAINER_METADATA_URI_V4) publishMetricsPeriodically(() => service.activeCalls());

@@ -18,10 +18,13 @@ const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
+/** What the media service is started with besides its configuration: the provider registry at least. */
+export type MediaServiceDeps = Partial<BridgeDeps> & Pick<BridgeDeps, 'providerFactory'>;
+
 export interface MediaService {
   url: string;
   /** Starts accepting streams with this configuration (the URL is known before the configuration is). */
-  attach(c: Config, overrides?: Partial<BridgeDeps>): void;
+  attach(c: Config, deps: MediaServiceDeps): void;
   activeCalls(): number;
   /** Refuses new streams, waits for live calls up to `timeoutMs`, then ends the rest. */
   drain(timeoutMs: number): Promise<void>;
@@ -90,7 +93,7 @@ export async function startMediaService(options: { port: number; host?: string }
 
   return {
     url: `ws://127.0.0.1:${port}`,
-    attach(c, overrides = {}) {
+    attach(c, overrides) {
       const store = overrides.store ?? new CallStore(createDynamoClient(c), callStoreSettings(c));
       let twilio: TwilioClient | undefined;
       deps = {
@@ -99,8 +102,10 @@ export async function startMediaService(options: { port: number; host?: string }
         completer: overrides.completer ?? new CallCompleter(store, createEventPublisher(c), logger),
         twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
         now: overrides.now ?? (() => new Date()),
+        providerFactory: overrides.providerFactory,
         onTurn: overrides.onTurn,
         startTimeoutMs: overrides.startTimeoutMs,
+        pingIntervalMs: overrides.pingIntervalMs,
       };
     },
     activeCalls: () => active.size,

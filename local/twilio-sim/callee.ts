@@ -93,6 +93,7 @@ export class SimulatedCallee {
       this.finish('connect-failed');
     });
     socket.on('open', () => this.onOpen());
+    socket.on('ping', () => this.stats.pingsReceived++);
     socket.on('message', (data, isBinary) => this.onMessage(toBuffer(data), isBinary));
     socket.on('error', (error) => {
       if (this.finished) return;

@@ -393,6 +393,7 @@ export class CallRun {
       marksReceived: 0,
       marksEchoed: [],
       clearsReceived: 0,
+      pingsReceived: 0,
       dtmfSent: [],
       dtmfHeard: [],
       heard: [],

@@ -144,6 +144,8 @@ export interface StreamStats {
   marksReceived: number;
   marksEchoed: string[];
   clearsReceived: number;
+  /** WebSocket pings from the app (answered with pongs, as Twilio does). */
+  pingsReceived: number;
   dtmfSent: string[];
   /** Keypad tones the app played to the callee, as the far end's DTMF detector heard them. */
   dtmfHeard: string[];

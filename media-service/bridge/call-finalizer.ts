@@ -1,0 +1,53 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CallError, CallRecord } from '../../shared/call-record';
+import type { CallStore } from '../../shared/call-store';
+import type { CallCompleter } from '../../shared/completion';
+import type { Config } from '../../shared/config';
+import { analyzeCall } from '../transcript/analysis';
+import type { TranscriptCollector } from '../transcript/collector';
+import { summarizeCall } from '../transcript/summary';
+
+export interface FinalizeInput {
+  call: CallRecord;
+  collector: TranscriptCollector;
+  /** Why the bridge ended the call, if it failed. */
+  error: CallError | undefined;
+  startedAt: number;
+}
+
+export interface FinalizerDeps {
+  config: Config;
+  store: CallStore;
+  completer: CallCompleter;
+  now: () => Date;
+  log: Logger;
+}
+
+/**
+ * The end of an authenticated stream: the transcript flushed, the summary and analysis made,
+ * the stream's end recorded on the call, and the completion event attempted. Returns whether
+ * the transcript is complete. When this fails, the sweeper completes the call from what was persisted.
+ */
+export async function finalizeCall({ call, collector, error, startedAt }: FinalizeInput, deps: FinalizerDeps): Promise<boolean> {
+  const { config, store, completer, now, log } = deps;
+  const persisted = await collector.flush();
+  const transcriptComplete = persisted && !error;
+  const [summary, analysis] = await Promise.all([
+    summarizeCall(config, collector.turns, log),
+    analyzeCall(config, call.request.analysis, collector.turns, log),
+  ]);
+  try {
+    await store.mutate(call.callbackId, () => ({
+      streamEndedAt: now().toISOString(),
+      transcriptComplete,
+      ...(summary ? { summary } : {}),
+      ...(analysis ? { analysisResult: { data: analysis.data as never, successful: analysis.successful } } : {}),
+      ...(error ? { error } : {}),
+    }));
+    const completion = await completer.complete(call.callbackId, 'media-service');
+    log.info('Media stream finalized', { turns: collector.turns.length, transcriptComplete, durationMs: Date.now() - startedAt, completion });
+  } catch (failure) {
+    log.error('Finalizing the call failed', { error: failure instanceof Error ? failure.message : String(failure) });
+  }
+  return transcriptComplete;
+}

@@ -1,0 +1,86 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ProviderFactory, ProviderEvents, ProviderSession, ProviderSessionOptions } from '../providers/types';
+
+export interface ModelLinkHandlers {
+  /** A message for Twilio from the session in use. */
+  twilio: (...args: ProviderEvents['twilio']) => void;
+  turn: (turn: ProviderEvents['turn'][0]) => void;
+  /** The session in use closed without being asked to; `cause` says what the model last reported. */
+  dropped: (cause: string) => void;
+}
+
+/** Why a session could not be opened: the provider could not be created, or did not connect. */
+export class ModelOpenError extends Error {
+  override readonly name = 'ModelOpenError';
+  constructor(
+    readonly stage: 'create' | 'connect',
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/**
+ * The call's connection to its realtime model: one session at a time, created by the injected
+ * factory and wired to the bridge.
+ */
+export class ModelLink {
+  #session: ProviderSession | undefined;
+
+  constructor(
+    private readonly factory: ProviderFactory,
+    private readonly handlers: ModelLinkHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  get session(): ProviderSession | undefined {
+    return this.#session;
+  }
+
+  /** Opens a session (replacing the one in use) and resolves once audio can flow. */
+  async open(options: ProviderSessionOptions): Promise<ProviderSession> {
+    let session: ProviderSession;
+    try {
+      session = this.factory(options);
+    } catch (error) {
+      throw new ModelOpenError('create', error);
+    }
+    this.#session = session;
+    this.#wire(session);
+    const connectStarted = Date.now();
+    try {
+      await session.connect();
+    } catch (error) {
+      throw new ModelOpenError('connect', error);
+    }
+    this.log.info('Realtime session connected', { connectMs: Date.now() - connectStarted });
+    return session;
+  }
+
+  /** Resolves when the session in use finishes its current response. */
+  responseDone(): Promise<void> {
+    return new Promise((resolve) => this.#session?.once('response_done', () => resolve()));
+  }
+
+  /** Closes the session in use, if any; a close that fails is of no consequence. */
+  async close(): Promise<void> {
+    await this.#session?.close().catch(() => undefined);
+  }
+
+  #wire(session: ProviderSession): void {
+    const current = () => session === this.#session;
+    let lastModelError: string | undefined;
+    // A replaced session may still report its last words and audio; only its closing is ignored.
+    session.on('twilio', (message, modelMessageAtNs) => this.handlers.twilio(message, modelMessageAtNs));
+    session.on('turn', (turn) => this.handlers.turn(turn));
+    session.on('interrupted', () => this.log.info('Caller interrupted the agent'));
+    session.on('error', (error) => {
+      lastModelError = error.message;
+      this.log.warn('Realtime model error', error);
+    });
+    session.on('closed', ({ expected }) => {
+      if (expected || !current()) return;
+      this.handlers.dropped(`The realtime model connection closed unexpectedly${lastModelError ? `: ${lastModelError}` : ''}`);
+    });
+  }
+}

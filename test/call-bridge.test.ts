@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LocalStack } from '../local/stack';
+import { RESUME_RESPONSE_INSTRUCTIONS } from '../media-service/prompt';
+import { callCompletedEventSchema } from '../shared/events';
+import { createTwilioClient } from '../shared/twilio-client';
+import { callWithOwnStreamToken, openRawStream, sendJson, startMessage, type RawStream } from './support/raw-stream';
+import { scriptedProvider, type ScriptedSession } from './support/scripted-provider';
+import { getCall, startTestStack, waitForEvent } from './support/stack';
+
+const script = scriptedProvider();
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startTestStack({ media: { providerFactory: script.providerFactory } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const until = <T>(check: () => T) => vi.waitFor(() => {
+  const value = check();
+  if (!value) throw new Error('not yet');
+  return value;
+}, { timeout: 10_000, interval: 10 });
+
+const frame = (n: number) => Buffer.alloc(160, n).toString('base64');
+
+/** A stream started with its real token; resolves with the scripted session the bridge opened for it. */
+async function startedCall(): Promise<{ callbackId: string; callSid: string; stream: RawStream; session: ScriptedSession; streamSid: string }> {
+  const { callbackId, callSid, token } = await callWithOwnStreamToken(stack);
+  const opened = script.sessions.length;
+  const stream = openRawStream(stack, callbackId);
+  expect(await stream.refused).toBeUndefined();
+  const start = startMessage(callbackId, token);
+  sendJson(stream.ws, start);
+  const session = await until(() => script.sessions[opened]);
+  return { callbackId, callSid, stream, session, streamSid: start.streamSid };
+}
+
+/** The simulated call never rings through; ending it on Twilio's side lets the completion event go out. */
+async function cancelOnTwilio(callSid: string): Promise<void> {
+  await createTwilioClient(stack.config).calls(callSid).update({ status: 'canceled' });
+}
+
+describe('the call bridge, driven by a scripted model session over a real Media Stream', () => {
+  it('holds early caller audio, greets once, relays both ways and finalizes with the transcript', async () => {
+    const { callbackId, callSid, stream, session, streamSid } = await startedCall();
+    // Caller audio before the model is up is held, not lost.
+    for (const n of [1, 2, 3]) sendJson(stream.ws, { event: 'media', media: { payload: frame(n), timestamp: String(n * 20) } });
+    await until(() => stack.media!.activeCalls() === 1);
+    expect(session.responsesRequested).toEqual([]);
+    session.connected();
+    await until(() => session.responsesRequested.length === 1);
+    expect(session.responsesRequested).toEqual([undefined]);
+    expect(session.streamSid).toBe(streamSid);
+    await until(() => session.audio.length === 3);
+    expect(session.audio).toEqual([frame(1), frame(2), frame(3)]);
+    sendJson(stream.ws, { event: 'media', media: { payload: frame(4), timestamp: '80' } });
+    await until(() => session.audio.length === 4);
+
+    const mark = session.say('Hello, this is Ava.');
+    await until(() => stream.received.some((m) => m.event === 'mark'));
+    expect(stream.received.map((m) => m.event)).toEqual(['media', 'mark']);
+    expect(stream.received.every((m) => m.streamSid === streamSid)).toBe(true);
+    sendJson(stream.ws, { event: 'mark', streamSid, mark: { name: mark } });
+    await until(() => session.marksPlayed.length === 1);
+    expect(session.marksPlayed).toEqual([mark]);
+
+    sendJson(stream.ws, { event: 'dtmf', streamSid, dtmf: { digit: '5' } });
+    await until(() => session.texts.length === 1);
+    expect(session.texts[0]).toContain('pressed 5');
+    session.heard('Hi Ava, I would like to book a cleaning.');
+    sendJson(stream.ws, { event: 'stop', streamSid });
+    await cancelOnTwilio(callSid);
+
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+    expect(detail.transcript.map((t) => [t.role, t.text])).toEqual([
+      ['assistant', 'Hello, this is Ava.'],
+      ['user', 'Hi Ava, I would like to book a cleaning.'],
+    ]);
+    expect(detail).toMatchObject({ transcriptComplete: true, error: null });
+    expect(session.closed).toBe(true);
+    expect(session.responsesRequested).toHaveLength(1);
+    expect((await getCall(stack, callbackId)).body.transcript).toEqual(detail.transcript);
+  });
+
+  it('reconnects once with the conversation so far, then ends the call when the model drops again', async () => {
+    const { callbackId, callSid, stream, session: first } = await startedCall();
+    first.connected();
+    await until(() => first.responsesRequested.length === 1);
+    first.say('Good morning from Northwind Dental.');
+    first.heard('Morning.');
+    const opened = script.sessions.length;
+    first.drop('socket reset');
+
+    const second = await until(() => script.sessions[opened]);
+    expect(first.closed).toBe(true);
+    expect(second.options.instructions).toContain('Good morning from Northwind Dental.');
+    expect(second.options.instructions).toContain('Morning.');
+    second.connected();
+    await until(() => second.responsesRequested.length === 1);
+    expect(second.responsesRequested).toEqual([RESUME_RESPONSE_INSTRUCTIONS]);
+    expect(stream.received.filter((m) => m.event === 'clear')).toHaveLength(1);
+    second.say('As I was saying, we have an opening on Tuesday.');
+    second.drop('socket reset again');
+
+    expect((await stream.closed).code).toBe(1011);
+    await cancelOnTwilio(callSid);
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+    expect(script.sessions).toHaveLength(opened + 1);
+    expect(detail.transcriptComplete).toBe(false);
+    expect(detail.error).toMatchObject({ code: 'model_disconnected' });
+    expect(detail.error!.message).toContain('socket reset again');
+    expect(detail.transcript.map((t) => t.text)).toEqual([
+      'Good morning from Northwind Dental.',
+      'Morning.',
+      'As I was saying, we have an opening on Tuesday.',
+    ]);
+  });
+
+  it('a model that cannot connect ends the stream with 1011 and the event says why', async () => {
+    const { callbackId, callSid, stream, session } = await startedCall();
+    session.connected(new Error('scripted: invalid API key'));
+    expect((await stream.closed).code).toBe(1011);
+    await cancelOnTwilio(callSid);
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+    expect(detail.error).toMatchObject({ code: 'model_connect_failed', message: 'scripted: invalid API key' });
+    expect(session.responsesRequested).toEqual([]);
+  });
+});
