@@ -1,3 +1,4 @@
+import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
 import type { AudioFormatName, InitiationData } from './client-messages';
 
 export type ConversationCloseCause = 'client' | 'fault' | 'server' | 'auth' | 'override' | 'agent';
@@ -22,6 +23,8 @@ export interface ConversationStats {
   audioBytesReceived: number;
   audioEventsSent: number;
   audioBytesSent: number;
+  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
+  timeline: AudioTimelines;
   pingsSent: number;
   pongsReceived: number;
   responses: number;
@@ -64,6 +67,7 @@ export class ElevenLabsStatsRecorder implements FakeElevenLabsStats {
       audioBytesReceived: 0,
       audioEventsSent: 0,
       audioBytesSent: 0,
+      timeline: audioTimelines(),
       pingsSent: 0,
       pongsReceived: 0,
       responses: 0,

@@ -174,6 +174,7 @@ export class FakeLiveSession {
     const stats = this.#stats;
     stats.audioChunksReceived += 1;
     stats.audioBytesReceived += bytes.length;
+    stats.timeline.received.add(bytes.length / 2 / (rate / 1000));
     if (!stats.inputRates.includes(rate)) stats.inputRates.push(rate);
     if (this.#listener?.sampleRate !== rate) this.#listener = new Listener(rate);
     const samples = new Int16Array(Math.floor(bytes.length / 2));
@@ -249,6 +250,7 @@ export class FakeLiveSession {
         samples.forEach((s, i) => bytes.writeInt16LE(s, i * 2));
         stats.audioChunksSent += 1;
         stats.audioBytesSent += bytes.length;
+        stats.timeline.sent.add(samples.length / (OUTPUT_RATE / 1000));
         this.#send({ serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_MIME_TYPE, data: bytes.toString('base64') } }] } } });
         if (transcribe && delta) this.#send({ serverContent: { outputTranscription: { text: delta } } });
       },

@@ -1,3 +1,4 @@
+import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
 export type LiveCloseCause = 'client' | 'fault' | 'server' | 'auth' | 'invalid' | 'go_away';
 
 /** Everything one Live connection did. */
@@ -22,6 +23,8 @@ export interface LiveSessionStats {
   textInputs: string[];
   audioChunksSent: number;
   audioBytesSent: number;
+  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
+  timeline: AudioTimelines;
   turnsCompleted: number;
   interruptions: number;
   toolCallsIssued: number;
@@ -59,6 +62,7 @@ export class GeminiStatsRecorder implements FakeGeminiStats {
       textInputs: [],
       audioChunksSent: 0,
       audioBytesSent: 0,
+      timeline: audioTimelines(),
       turnsCompleted: 0,
       interruptions: 0,
       toolCallsIssued: 0,

@@ -253,6 +253,7 @@ export class FakeNovaSession {
 
   #appendAudio(bytes: Buffer): void {
     this.#stats.audioBytesReceived += bytes.length;
+    this.#stats.timeline.received.add(bytes.length / 2 / ((this.#stats.inputSampleRate ?? 16000) / 1000));
     const joined = this.#carry.length > 0 ? Buffer.concat([this.#carry, bytes]) : bytes;
     const whole = joined.length - (joined.length % 2);
     this.#carry = Buffer.from(joined.subarray(whole));
@@ -347,6 +348,7 @@ export class FakeNovaSession {
         onAudioChunk: (bytes, durationMs) => {
           this.#stats.audioChunksSent += 1;
           this.#stats.audioBytesSent += bytes;
+          this.#stats.timeline.sent.add(durationMs);
           this.#playbackEndsAt = Math.max(this.#playbackEndsAt, Date.now()) + durationMs;
         },
         onDone: (outcome) => this.#onTurnDone(active, outcome, 'say' in turn && turn.end === true),

@@ -1,3 +1,4 @@
+import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
 export type StreamCloseCause = 'client' | 'fault' | 'server' | 'exception';
 
 /** Everything one bidirectional stream (one Nova Sonic session) did. */
@@ -24,6 +25,8 @@ export interface NovaStreamStats {
   audioBytesReceived: number;
   audioChunksSent: number;
   audioBytesSent: number;
+  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
+  timeline: AudioTimelines;
   /** Interactive USER text contents (greeting triggers, DTMF notices, …). */
   textInputs: string[];
   toolUsesSent: number;
@@ -65,6 +68,7 @@ export class NovaStatsRecorder implements FakeNovaSonicStats {
       audioBytesReceived: 0,
       audioChunksSent: 0,
       audioBytesSent: 0,
+      timeline: audioTimelines(),
       textInputs: [],
       toolUsesSent: 0,
       toolResults: [],

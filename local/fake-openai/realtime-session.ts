@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
+import { bytesPerMs } from './audio-format';
 import { decodeVoiceCode } from '../audio/voice-code';
 import { parseClientEvent, type ClientEvent, type ClientItem, type SessionConfigUpdate } from './client-events';
 import { Conversation, itemFromClient, spokenText, type ConversationItem } from './conversation';
@@ -158,6 +159,7 @@ export class FakeRealtimeSession {
   #appendAudio(bytes: Buffer): void {
     this.#stats.audioFramesReceived += 1;
     this.#stats.audioBytesReceived += bytes.length;
+    this.#stats.timeline.received.add(bytes.length / bytesPerMs(this.#state.inputFormat));
     for (const vadEvent of this.#input.append(bytes, this.#state.turnDetection !== null)) {
       if (vadEvent.type === 'speech_started') this.#onSpeechStarted(vadEvent.audioStartMs);
       else this.#onSpeechStopped(vadEvent.audioEndMs, vadEvent.utterance);
@@ -277,6 +279,7 @@ export class FakeRealtimeSession {
         onAudioChunk: (bytes) => {
           stats.audioFramesSent += 1;
           stats.audioBytesSent += bytes;
+          stats.timeline.sent.add(bytes / bytesPerMs(this.#state.outputFormat));
         },
         onDone: (outcome) => this.#onResponseDone(stream, outcome, turn !== undefined && 'say' in turn && turn.end === true),
       },

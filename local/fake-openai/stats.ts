@@ -1,3 +1,4 @@
+import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
 import type { AudioFormat } from './audio-format';
 
 export type SessionCloseCause = 'client' | 'fault' | 'server';
@@ -20,6 +21,8 @@ export interface RealtimeSessionStats {
   audioBytesReceived: number;
   audioFramesSent: number;
   audioBytesSent: number;
+  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
+  timeline: AudioTimelines;
   responsesCreated: number;
   responsesCancelled: number;
   truncationsReceived: number;
@@ -68,6 +71,7 @@ export class StatsRecorder implements FakeOpenAIStats {
       audioBytesReceived: 0,
       audioFramesSent: 0,
       audioBytesSent: 0,
+      timeline: audioTimelines(),
       responsesCreated: 0,
       responsesCancelled: 0,
       truncationsReceived: 0,

@@ -14,6 +14,7 @@ const DTMF_SPACING_MS = 100;
 /** Frames sent at once to catch up after the event loop stalled; beyond that the clock skips. */
 const MAX_CATCH_UP_FRAMES = 10;
 const CLOSE_GRACE_MS = 2_000;
+const MULAW_BYTES_PER_MS = 8;
 
 export interface CalleeOptions {
   identity: StreamIdentity;
@@ -164,6 +165,7 @@ export class SimulatedCallee {
     this.send(this.messages.media(frame, this.ticks * FRAME_MS));
     this.stats.framesSent += 1;
     this.stats.bytesSent += frame.length;
+    this.stats.timeline.sent.add(frame.length / MULAW_BYTES_PER_MS);
   }
 
   private decide(now: number): void {
@@ -267,6 +269,7 @@ export class SimulatedCallee {
         const bytes = Buffer.from(message.media.payload, 'base64');
         this.stats.framesReceived += 1;
         this.stats.bytesReceived += bytes.length;
+        this.stats.timeline.received.add(bytes.length / MULAW_BYTES_PER_MS);
         this.stats.firstMediaReceivedAt ??= now;
         if (isAudible(bytes)) this.lastAudibleReceivedAt = now;
         this.playback.enqueueAudio(bytes);

@@ -1,4 +1,5 @@
 import { E164 } from '../../shared/patterns';
+import { audioTimelines } from '../fake-common/audio-timeline';
 import { voiceCodeDurationMs } from '../audio/voice-code';
 import { SimulatedCallee } from './callee';
 import { BEEP_MS, VOICEMAIL_GREETING } from './speech';
@@ -399,6 +400,7 @@ export class CallRun {
       heard: [],
       said: [],
       protocolErrors: [],
+      timeline: audioTimelines(),
     };
     this.call.streams.push(stats);
     const streamEvent = (event: string, error?: string) => this.webhooks.streamEvent(stream, stats, event, error);

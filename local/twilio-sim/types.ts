@@ -1,3 +1,4 @@
+import type { AudioTimelines } from '../fake-common/audio-timeline';
 import type { TwimlVerb } from './twiml';
 
 /** A REST error the simulator answers instead of doing the work, shaped like Twilio's error body. */
@@ -154,6 +155,8 @@ export interface StreamStats {
   /** What the callee said, in order. */
   said: string[];
   protocolErrors: StreamProtocolError[];
+  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
+  timeline: AudioTimelines;
 }
 
 export interface CallLogEntry {

@@ -1,0 +1,186 @@
+import { loadavg } from 'node:os';
+import type { AudioTimelines } from '../local/fake-common/audio-timeline';
+import type { startLocalStack } from '../local/stack';
+import type { BridgeProcess } from './bridges';
+import { framesLost, LatencySamples, round } from './e2e';
+import { benchCallee } from './scripts';
+
+export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
+
+export interface PhaseOptions {
+  calls: number;
+  /** Calls placed per second. */
+  rate: number;
+  durationSeconds: number;
+  provider: string;
+}
+
+type Latency = { count: number; p50: number; p99: number; max: number };
+
+export interface PhaseResult {
+  bridge: BridgeProcess['kind'];
+  provider: string;
+  calls: number;
+  /** Most calls the bridge held at once (sampled twice a second). */
+  peakActiveCalls: number;
+  /** Calls that did not run to the callee's hang-up with audio reaching the model (and, for the media service, a `completed` event). */
+  callsFailed: number;
+  framesLostIn: number;
+  framesLostOut: number;
+  /** Callee's send → model's receive, per 20 ms frame, once the model link is up. */
+  inboundMs: Latency;
+  /** Model's send → callee's receive, per 20 ms frame. */
+  outboundMs: Latency;
+  cpuMsPerCallSecond: number;
+  peakRssMb: number;
+  /** The media service's own view: time inside its handlers, and its event-loop lag. */
+  engine?: { eventsEmitted: number; handlerInP99Ms: number; handlerOutP99Ms: number; firstAudioP50Ms: number; loopLagP99Ms: number };
+  /** How busy the machine was: 1-minute load average at the end, and the load generator's (this process's) share of a core. */
+  load: { loadAvg1: number; generatorCorePct: number };
+}
+
+/** Places `calls` simulated calls through `bridge` at a steady rate and measures them end to end. */
+export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: PhaseOptions): Promise<PhaseResult> {
+  const provider = bridge.kind === 'pass-through' ? 'openai' : o.provider;
+  await placeCall(stack, `bench-warmup-${bridge.kind}-${Date.now()}`, '+15559999999', 4, provider).then((sid) => waitForStreams(stack, [sid], 60_000));
+
+  bridge.resetStats();
+  const before = await bridge.stats();
+  const generatorBefore = process.cpuUsage();
+  const startedAt = Date.now();
+  let peakRss = before.rss;
+  let peakActiveCalls = 0;
+  const sampler = setInterval(
+    () =>
+      void bridge.stats().then((s) => {
+        peakRss = Math.max(peakRss, s.rss);
+        peakActiveCalls = Math.max(peakActiveCalls, s.activeCalls);
+      }),
+    500,
+  );
+
+  const stamp = Date.now();
+  const ids = Array.from({ length: o.calls }, (_, i) => ({ callbackId: `bench-${bridge.kind}-${stamp}-${i}`, to: `+1555${String(2_000_000 + i).padStart(7, '0')}` }));
+  const sids = await Promise.all(
+    ids.map(async ({ callbackId, to }, i) => {
+      await new Promise((r) => setTimeout(r, (i * 1000) / o.rate));
+      return placeCall(stack, callbackId, to, o.durationSeconds, provider);
+    }),
+  );
+  await waitForStreams(stack, sids, (o.durationSeconds + 90) * 1000);
+  const mine = new Set(ids.map((id) => id.callbackId));
+  const events = () => stack.events.events.filter((e) => mine.has((e.detail as { callbackId: string }).callbackId));
+  if (bridge.kind === 'engine') await until(() => events().length >= o.calls, 30_000);
+  clearInterval(sampler);
+  const after = await bridge.stats();
+  const generator = process.cpuUsage(generatorBefore);
+  const wallMs = Date.now() - startedAt;
+
+  const inbound = new LatencySamples();
+  const outbound = new LatencySamples();
+  let lostIn = 0;
+  let lostOut = 0;
+  let failed = 0;
+  let callSeconds = 0;
+  const outcomes = new Map(events().map((e) => [(e.detail as { callbackId: string }).callbackId, (e.detail as { outcome: string }).outcome]));
+  const slack = provider === 'openai' ? 0 : 1;
+  for (const [i, sid] of sids.entries()) {
+    const stream = stack.twilio!.calls.find((c) => c.sid === sid)?.streams[0];
+    const model = modelSide(stack, provider, `Benchmark call ${ids[i]!.callbackId}.`);
+    const engineFailed = bridge.kind === 'engine' && outcomes.get(ids[i]!.callbackId) !== 'completed';
+    if (!stream || !model || model.receivedMs === 0 || stream.endReason !== 'callee-hangup' || engineFailed) failed++;
+    if (!stream || !model) {
+      lostIn += o.durationSeconds * 50;
+      continue;
+    }
+    callSeconds += ((stream.endedAt ?? Date.now()) - (stream.startedAt ?? Date.now())) / 1000;
+    lostIn += framesLost(stream.bytesSent / 8, model.receivedMs, slack);
+    lostOut += framesLost(model.sentMs, stream.bytesReceived / 8, slack);
+    inbound.pair(stream.timeline.sent, model.timeline.received, model.timeline.received.frameAt[0]);
+    outbound.pair(model.timeline.sent, stream.timeline.received);
+  }
+  const cpuMs = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000;
+  const e = after.engine;
+  return {
+    bridge: bridge.kind,
+    provider,
+    calls: o.calls,
+    peakActiveCalls,
+    callsFailed: failed,
+    framesLostIn: lostIn,
+    framesLostOut: lostOut,
+    inboundMs: inbound.summary(),
+    outboundMs: outbound.summary(),
+    cpuMsPerCallSecond: round(cpuMs / Math.max(1, callSeconds)),
+    peakRssMb: round(Math.max(peakRss, after.rss) / 1024 / 1024, 1),
+    ...(e && {
+      engine: {
+        eventsEmitted: events().length,
+        handlerInP99Ms: round(e.inboundLatencyMs.p99, 3),
+        handlerOutP99Ms: round(e.outboundLatencyMs.p99, 3),
+        firstAudioP50Ms: round(e.firstAudioMs.p50, 0),
+        loopLagP99Ms: round(e.eventLoopLagMsP99, 1),
+      },
+    }),
+    load: { loadAvg1: round(loadavg()[0]!, 1), generatorCorePct: round(((generator.user + generator.system) / 1000 / wallMs) * 100, 0) },
+  };
+}
+
+async function placeCall(stack: LocalStack, callbackId: string, to: string, durationSeconds: number, provider: string): Promise<string> {
+  stack.twilio!.setBehaviour(to, { kind: 'answer', ringMs: 50, callee: benchCallee(durationSeconds) });
+  const response = await fetch(`${stack.apiUrl}/call/initiate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+    body: JSON.stringify({ callbackId, to, provider, instructions: `Benchmark call ${callbackId}.` }),
+  });
+  const body = (await response.json()) as { callSid?: string };
+  if (!body.callSid) throw new Error(`initiate failed (${response.status}): ${JSON.stringify(body)}`);
+  return body.callSid;
+}
+
+/** Until every call's stream has ended (or was never going to start), bounded by `timeoutMs`. */
+function waitForStreams(stack: LocalStack, sids: string[], timeoutMs: number): Promise<boolean> {
+  return until(() => {
+    return sids.every((sid) => {
+      const call = stack.twilio!.calls.find((c) => c.sid === sid);
+      if (!call) return false;
+      const stream = call.streams[0];
+      return stream ? stream.endedAt !== undefined : call.endedAt !== undefined;
+    });
+  }, timeoutMs);
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return true;
+}
+
+/** One call's model end: its audio timelines and how much audio it received and sent (ms). */
+function modelSide(stack: LocalStack, provider: string, marker: string): { timeline: AudioTimelines; receivedMs: number; sentMs: number } | undefined {
+  const pcmBytesPerMs = (rate: number) => (rate * 2) / 1000;
+  const elevenLabsBytesPerMs = (format: string) => (format === 'ulaw_8000' ? 8 : pcmBytesPerMs(Number(format.replace('pcm_', ''))));
+  switch (provider) {
+    case 'openai': {
+      const s = stack.model?.stats.sessions.find((x) => x.instructions.includes(marker));
+      return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / 8, sentMs: s.audioBytesSent / 8 };
+    }
+    case 'gemini': {
+      const s = stack.gemini?.stats.sessions.find((x) => x.instructions.includes(marker));
+      return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / pcmBytesPerMs(16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(24_000) };
+    }
+    case 'elevenlabs': {
+      const s = stack.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(marker));
+      return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / elevenLabsBytesPerMs(s.inputFormat), sentMs: s.audioBytesSent / elevenLabsBytesPerMs(s.outputFormat) };
+    }
+    case 'amazon_nova_sonic': {
+      const s = stack.novaSonic?.stats.streams.find((x) => x.systemPrompt.includes(marker));
+      return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / pcmBytesPerMs(s.inputSampleRate ?? 16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(s.outputSampleRate ?? 24_000) };
+    }
+    default:
+      return undefined;
+  }
+}
