@@ -100,6 +100,11 @@ export class CallBridge {
     );
   }
 
+  /** True once the stream's `start` carried this call's token and CallSid. */
+  get authenticated(): boolean {
+    return this.call !== undefined;
+  }
+
   /** Runs the stream to its end; resolves once the call is finalized. */
   run(): Promise<BridgeOutcome> {
     return new Promise((resolve) => {
@@ -135,6 +140,8 @@ export class CallBridge {
         if (!this.streamSid) void this.onStart(message, receivedAtNs);
         return;
       case 'media':
+        // Nothing is held for a stream that has not authenticated.
+        if (!this.call) return;
         return this.audio.hear(message.media.payload, message.media.timestamp, receivedAtNs);
       case 'mark':
         this.playback.markPlayed(message.mark.name);
@@ -153,12 +160,12 @@ export class CallBridge {
 
   private async onStart(message: StartMessage, receivedAtNs: bigint): Promise<void> {
     this.streamSid = message.start.streamSid;
-    this.callSid = message.start.callSid;
     const claim = await claimStream(this.deps.store, this.callbackId, message, this.deps.now());
     if (!claim.ok) return this.reject(claim.reason);
 
     this.timers.clear('start');
     this.call = claim.call;
+    this.callSid = claim.call.callSid;
     this.startedAt = Date.now();
     this.line.started(receivedAtNs);
     this.log.appendPersistentKeys({ callSid: this.callSid, streamSid: this.streamSid });

@@ -8,6 +8,7 @@ import type { Config } from '../shared/config';
 import { createEventPublisher } from '../shared/events';
 import { logger } from '../shared/logger';
 import { CALLBACK_ID } from '../shared/patterns';
+import { awaitingStream } from '../shared/stream-token';
 import { isValidStreamSignature, type TwilioClient } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
@@ -17,6 +18,8 @@ import { callCounts, protectWhileBusy } from './telemetry';
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Streams that have not yet authenticated with their token, per process: each costs memory and a start timer. */
+export const MAX_UNAUTHENTICATED_STREAMS = 32;
 
 /** What the media service is started with besides its configuration: the provider registry at least. */
 export type MediaServiceDeps = Partial<BridgeDeps> & Pick<BridgeDeps, 'providerFactory'>;
@@ -35,9 +38,17 @@ export interface MediaService {
  * The media service: `GET /health` and the Twilio Media Stream WebSocket. An upgrade is
  * refused (no model cost) unless it is signed by Twilio for this URL and names a known call.
  */
-export async function startMediaService(options: { port: number; host?: string }): Promise<MediaService> {
+export async function startMediaService(options: {
+  port: number;
+  host?: string;
+  /** @default MAX_UNAUTHENTICATED_STREAMS */
+  maxUnauthenticatedStreams?: number;
+}): Promise<MediaService> {
   let deps: BridgeDeps | undefined;
   let draining = false;
+  let upgradesInFlight = 0;
+  const maxUnauthenticated = options.maxUnauthenticatedStreams ?? MAX_UNAUTHENTICATED_STREAMS;
+  const unauthenticated = () => upgradesInFlight + [...active].filter((entry) => !entry.bridge.authenticated).length;
   const active = new Set<{ bridge: CallBridge; done: Promise<unknown> }>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
@@ -52,11 +63,13 @@ export async function startMediaService(options: { port: number; host?: string }
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refuse = (status: number, text: string, why: string) => {
+      logger.warn('Media stream upgrade refused', { status, why });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (unauthenticated() >= maxUnauthenticated) return refuse(503, 'Service Unavailable', 'too many unauthenticated streams');
+    upgradesInFlight++;
     void (async () => {
-      const refuse = (status: number, text: string, why: string) => {
-        logger.warn('Media stream upgrade refused', { status, why });
-        socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      };
       try {
         if (!deps) return refuse(503, 'Service Unavailable', 'not ready');
         if (draining) return refuse(503, 'Service Unavailable', 'draining');
@@ -69,7 +82,11 @@ export async function startMediaService(options: { port: number; host?: string }
         if (!isValidStreamSignature(deps.config.TWILIO_AUTH_TOKEN ?? '', typeof signature === 'string' ? signature : undefined, streamUrl)) {
           return refuse(403, 'Forbidden', signature ? 'signature does not match' : 'no X-Twilio-Signature');
         }
-        if (!(await deps.store.get(callbackId))) return refuse(404, 'Not Found', 'unknown callbackId');
+        const call = await deps.store.get(callbackId);
+        if (!call) return refuse(404, 'Not Found', 'unknown callbackId');
+        // A signature stays valid for the record's life: only a call waiting for its one stream may open it.
+        const waiting = awaitingStream(call, deps.now());
+        if (!waiting.ok) return refuse(410, 'Gone', waiting.reason);
         const bridgeDeps = deps;
         wss.handleUpgrade(req, socket, head, (ws) => {
           const bridge = new CallBridge(ws, callbackId, bridgeDeps);
@@ -84,6 +101,8 @@ export async function startMediaService(options: { port: number; host?: string }
       } catch (error) {
         logger.error('Media stream upgrade failed', { error });
         refuse(500, 'Internal Server Error', 'upgrade failed');
+      } finally {
+        upgradesInFlight--;
       }
     })();
   });

@@ -20,14 +20,22 @@ export function issueStreamToken(now: Date, ttlSeconds: number): { token: string
 
 export type StreamTokenCheck = { ok: true; mutation: Mutation } | { ok: false; reason: string };
 
+/** Whether the call is waiting for its one media stream: not ended, not streaming yet, an unexpired token outstanding. */
+export function awaitingStream(call: CallRecord, now: Date): { ok: true } | { ok: false; reason: string } {
+  if (isTerminal(call.status) || call.completion) return { ok: false, reason: 'call already ended' };
+  if (call.streamStartedAt) return { ok: false, reason: 'stream already started' };
+  if (!call.streamTokenHash) return { ok: false, reason: 'no stream token outstanding (already used or never issued)' };
+  if ((call.streamTokenExpiresAt ?? 0) < now.getTime()) return { ok: false, reason: 'stream token expired' };
+  return { ok: true };
+}
+
 /** Whether `token` opens this call's stream now; if so, the mutation that uses it up. */
 export function consumeStreamToken(call: CallRecord, token: string | undefined, now: Date): StreamTokenCheck {
   if (!token) return { ok: false, reason: 'no stream token in the start message' };
-  if (!call.streamTokenHash) return { ok: false, reason: 'no stream token outstanding (already used or never issued)' };
-  const expected = Buffer.from(call.streamTokenHash, 'hex');
+  const waiting = awaitingStream(call, now);
+  if (!waiting.ok) return waiting;
+  const expected = Buffer.from(call.streamTokenHash!, 'hex');
   const given = Buffer.from(hashStreamToken(token), 'hex');
   if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'stream token does not match' };
-  if ((call.streamTokenExpiresAt ?? 0) < now.getTime()) return { ok: false, reason: 'stream token expired' };
-  if (isTerminal(call.status) || call.completion) return { ok: false, reason: 'call already ended' };
   return { ok: true, mutation: { streamTokenHash: undefined, streamTokenExpiresAt: undefined } };
 }

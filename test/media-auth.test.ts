@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { POLICY_VIOLATION } from '../media-service/call-bridge';
+import { startMediaService } from '../media-service/server';
 import { callWithOwnStreamToken, openRawStream, sendJson, startMessage } from './support/raw-stream';
 import { getCall, initiate, sleep, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
@@ -36,13 +37,13 @@ describe('forged or broken media streams are refused before any model session', 
   });
 
   it('a start without the token, or with a wrong one: closed with 1008', async () => {
-    const { callbackId } = await callWithOwnStreamToken(stack);
+    const { callbackId, callSid } = await callWithOwnStreamToken(stack);
     const before = modelConnections();
     for (const token of [undefined, 'not-the-token']) {
       const stream = openRawStream(stack, callbackId);
       await stream.refused;
       sendJson(stream.ws, { event: 'connected', protocol: 'Call', version: '1.0.0' });
-      sendJson(stream.ws, startMessage(callbackId, token));
+      sendJson(stream.ws, startMessage(callbackId, token, callSid));
       expect((await stream.closed).code).toBe(POLICY_VIOLATION);
     }
     expect(modelConnections()).toBe(before);
@@ -53,8 +54,40 @@ describe('forged or broken media streams are refused before any model session', 
     const other = await callWithOwnStreamToken(stack);
     const stream = openRawStream(stack, mine.callbackId);
     await stream.refused;
-    sendJson(stream.ws, startMessage(other.callbackId, other.token));
+    sendJson(stream.ws, startMessage(other.callbackId, other.token, other.callSid));
     expect((await stream.closed).code).toBe(POLICY_VIOLATION);
+  });
+
+  it("a valid token with another call's CallSid: closed with 1008, the token stays good for the real stream", async () => {
+    const mine = await callWithOwnStreamToken(stack);
+    const victim = await callWithOwnStreamToken(stack);
+    const forged = openRawStream(stack, mine.callbackId);
+    await forged.refused;
+    sendJson(forged.ws, startMessage(mine.callbackId, mine.token, victim.callSid));
+    expect((await forged.closed).code).toBe(POLICY_VIOLATION);
+    expect((await getCall(stack, victim.callbackId)).body.call.status).not.toBe('completed');
+
+    const real = openRawStream(stack, mine.callbackId);
+    await real.refused;
+    sendJson(real.ws, startMessage(mine.callbackId, mine.token, mine.callSid));
+    await waitUntil(() => real.received.some((m) => m.event === 'media'));
+    expect((await getCall(stack, mine.callbackId)).body.call.callSid).toBe(mine.callSid);
+    real.ws.close();
+  });
+
+  it('caller audio sent before the start is not held for the model', async () => {
+    const { callbackId, token, callSid } = await callWithOwnStreamToken(stack);
+    const before = modelConnections();
+    const stream = openRawStream(stack, callbackId);
+    await stream.refused;
+    const frame = Buffer.alloc(160, 0x7f).toString('base64');
+    for (let i = 0; i < 50; i++) sendJson(stream.ws, { event: 'media', media: { payload: frame, timestamp: i * 20 } });
+    sendJson(stream.ws, startMessage(callbackId, token, callSid));
+    // The greeting is requested after held audio is flushed: once it plays, anything held has reached the model.
+    await waitUntil(() => stream.received.some((m) => m.event === 'media'));
+    expect(modelConnections()).toBe(before + 1);
+    expect(stack.model!.stats.sessions[before]!.audioBytesReceived).toBe(0);
+    stream.ws.close();
   });
 
   it('no start in time: closed with 1008', async () => {
@@ -67,29 +100,74 @@ describe('forged or broken media streams are refused before any model session', 
     expect(modelConnections()).toBe(before);
   });
 
-  it('a replayed token: the first stream is accepted, the replay is closed with 1008', async () => {
-    const { callbackId, token } = await callWithOwnStreamToken(stack);
+  it('a replayed token: the first stream is accepted; a second socket opened before the start is closed with 1008, one after it is refused with 410', async () => {
+    const { callbackId, token, callSid } = await callWithOwnStreamToken(stack);
+    const early = openRawStream(stack, callbackId);
+    expect(await early.refused).toBeUndefined();
     const first = openRawStream(stack, callbackId);
     await first.refused;
-    sendJson(first.ws, startMessage(callbackId, token));
+    sendJson(first.ws, startMessage(callbackId, token, callSid));
     await waitUntil(() => first.received.some((m) => m.event === 'media'));
     const connectionsAfterFirst = modelConnections();
 
-    const replay = openRawStream(stack, callbackId);
-    await replay.refused;
-    sendJson(replay.ws, startMessage(callbackId, token));
-    expect((await replay.closed).code).toBe(POLICY_VIOLATION);
+    sendJson(early.ws, startMessage(callbackId, token, callSid));
+    expect((await early.closed).code).toBe(POLICY_VIOLATION);
+    expect(await openRawStream(stack, callbackId).refused).toBe(410);
     expect(modelConnections()).toBe(connectionsAfterFirst);
     first.ws.close();
   });
 
-  it('an expired token: closed with 1008', async () => {
-    const { callbackId, token } = await callWithOwnStreamToken(stack);
-    await stack.deps.store.mutate(callbackId, () => ({ streamTokenExpiresAt: Date.now() - 1 }));
-    const stream = openRawStream(stack, callbackId);
+  it('an expired token: the upgrade is refused with 410; a token that expires after the upgrade: closed with 1008', async () => {
+    const late = await callWithOwnStreamToken(stack);
+    const stream = openRawStream(stack, late.callbackId);
     await stream.refused;
-    sendJson(stream.ws, startMessage(callbackId, token));
+    await stack.deps.store.mutate(late.callbackId, () => ({ streamTokenExpiresAt: Date.now() - 1 }));
+    sendJson(stream.ws, startMessage(late.callbackId, late.token, late.callSid));
     expect((await stream.closed).code).toBe(POLICY_VIOLATION);
+
+    const { callbackId } = await callWithOwnStreamToken(stack);
+    await stack.deps.store.mutate(callbackId, () => ({ streamTokenExpiresAt: Date.now() - 1 }));
+    expect(await openRawStream(stack, callbackId).refused).toBe(410);
+  });
+
+  it('a finished call, or one whose TwiML was never fetched: the upgrade is refused with 410', async () => {
+    const finished = await callWithOwnStreamToken(stack);
+    await stack.deps.store.mutate(finished.callbackId, () => ({ status: 'completed' }));
+    const before = modelConnections();
+    expect(await openRawStream(stack, finished.callbackId).refused).toBe(410);
+
+    const to = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    stack.twilio!.setBehaviour(to, { kind: 'no-answer', ringMs: 60_000 });
+    const unanswered = uniqueId('unanswered');
+    expect((await initiate(stack, { callbackId: unanswered, to })).status).toBe(200);
+    expect(await openRawStream(stack, unanswered).refused).toBe(410);
+    expect(modelConnections()).toBe(before);
+  });
+});
+
+describe('unauthenticated sockets are capped per process', () => {
+  it('past the cap an upgrade is refused with 503; a stream that authenticates frees its place', async () => {
+    const service = await startMediaService({ port: 0, maxUnauthenticatedStreams: 2 });
+    const config = { ...stack.config, MEDIA_URL: service.url };
+    service.attach(config, { store: stack.deps.store, startTimeoutMs: 30_000 });
+    const local = { ...stack, config } as LocalStack;
+    try {
+      const { callbackId, token, callSid } = await callWithOwnStreamToken(stack);
+      const first = openRawStream(local, callbackId);
+      const second = openRawStream(local, callbackId);
+      expect(await first.refused).toBeUndefined();
+      expect(await second.refused).toBeUndefined();
+      expect(await openRawStream(local, callbackId).refused).toBe(503);
+
+      sendJson(first.ws, startMessage(callbackId, token, callSid));
+      await waitUntil(() => first.received.some((m) => m.event === 'media'));
+      second.ws.close();
+      await second.closed;
+      const other = await callWithOwnStreamToken(stack);
+      expect(await openRawStream(local, other.callbackId).refused).toBeUndefined();
+    } finally {
+      await service.close();
+    }
   });
 });
 
@@ -98,10 +176,10 @@ describe('garbage on an authenticated stream', () => {
     const bystander = uniqueId('bystander');
     await initiate(stack, { callbackId: bystander, to: '+15557771001' });
 
-    const { callbackId, token } = await callWithOwnStreamToken(stack);
+    const { callbackId, token, callSid } = await callWithOwnStreamToken(stack);
     const stream = openRawStream(stack, callbackId);
     await stream.refused;
-    sendJson(stream.ws, startMessage(callbackId, token));
+    sendJson(stream.ws, startMessage(callbackId, token, callSid));
     stream.ws.send('this is not json');
     stream.ws.send(Buffer.from([0xff, 0x00, 0x13, 0x37]));
     sendJson(stream.ws, { event: 'media', media: { payload: '***not base64***' } });

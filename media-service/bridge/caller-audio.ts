@@ -1,8 +1,9 @@
 import { bridgeMetrics } from '../metrics';
 import type { ProviderSession } from '../providers/types';
 
-/** Caller audio held while the model connects: 5 s of 20 ms frames. */
+/** Caller audio held while the model connects: 5 s of 20 ms frames, and no more bytes than that (base64 μ-law). */
 const MAX_HELD_FRAMES = 250;
+const MAX_HELD_BYTES = MAX_HELD_FRAMES * 216;
 
 interface Frame {
   payload: string;
@@ -17,14 +18,16 @@ interface Frame {
 export class CallerAudio {
   #session: ProviderSession | undefined;
   readonly #held: Frame[] = [];
+  #heldBytes = 0;
 
   /** One Twilio frame, handed over at `receivedAtNs` (hrtime). */
   hear(payload: string, timestampMs: number | undefined, receivedAtNs: bigint): void {
     if (this.#session) {
       this.#session.sendAudio(payload, timestampMs);
       bridgeMetrics.recordSince(bridgeMetrics.inbound, receivedAtNs);
-    } else if (this.#held.length < MAX_HELD_FRAMES) {
+    } else if (this.#held.length < MAX_HELD_FRAMES && this.#heldBytes + payload.length <= MAX_HELD_BYTES) {
       this.#held.push({ payload, timestampMs });
+      this.#heldBytes += payload.length;
     }
   }
 
@@ -32,6 +35,7 @@ export class CallerAudio {
   relayTo(session: ProviderSession): void {
     this.#session = session;
     for (const frame of this.#held.splice(0)) session.sendAudio(frame.payload, frame.timestampMs);
+    this.#heldBytes = 0;
   }
 
   /** No session can take audio now; hold it. */

@@ -6,8 +6,9 @@ import type { StartMessage } from '../twilio-stream';
 export type StreamClaim = { ok: true; call: CallRecord } | { ok: false; reason: string };
 
 /**
- * Authenticates a stream's `start`: it must name this call and carry the call's single-use
- * token, which is used up in the same write that records the stream on the call.
+ * Authenticates a stream's `start`: it must name this call and the CallSid Twilio placed it
+ * under, and carry the call's single-use token, which is used up in the same write that
+ * records the stream on the call. A start naming another CallSid leaves the token unspent.
  */
 export async function claimStream(store: CallStore, callbackId: string, message: StartMessage, now: Date): Promise<StreamClaim> {
   const { streamSid, callSid, customParameters: params } = message.start;
@@ -15,12 +16,15 @@ export async function claimStream(store: CallStore, callbackId: string, message:
   let refusal = 'unknown call';
   try {
     const claimed = await store.mutate(callbackId, (call) => {
-      const check = consumeStreamToken(call, params[STREAM_PARAMETERS.token], now);
+      const check =
+        call.callSid === callSid
+          ? consumeStreamToken(call, params[STREAM_PARAMETERS.token], now)
+          : { ok: false as const, reason: 'start names another CallSid' };
       if (!check.ok) {
         refusal = check.reason;
         return undefined;
       }
-      return { ...check.mutation, streamSid, streamStartedAt: now.toISOString(), callSid: call.callSid ?? callSid };
+      return { ...check.mutation, streamSid, streamStartedAt: now.toISOString() };
     });
     return claimed?.changed ? { ok: true, call: claimed.call } : { ok: false, reason: refusal };
   } catch (error) {
