@@ -30,7 +30,7 @@ async function startedCall(): Promise<{ callbackId: string; callSid: string; str
   const opened = script.sessions.length;
   const stream = openRawStream(stack, callbackId);
   expect(await stream.refused).toBeUndefined();
-  const start = startMessage(callbackId, token);
+  const start = startMessage(callbackId, token, callSid);
   sendJson(stream.ws, start);
   const session = await until(() => script.sessions[opened]);
   return { callbackId, callSid, stream, session, streamSid: start.streamSid };

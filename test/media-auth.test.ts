@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { POLICY_VIOLATION } from '../media-service/call-bridge';
+import { providerFactory } from '../media-service/providers';
 import { startMediaService } from '../media-service/server';
 import { callWithOwnStreamToken, openRawStream, sendJson, startMessage } from './support/raw-stream';
 import { getCall, initiate, sleep, startTestStack, uniqueId, waitForEvent } from './support/stack';
@@ -149,7 +150,7 @@ describe('unauthenticated sockets are capped per process', () => {
   it('past the cap an upgrade is refused with 503; a stream that authenticates frees its place', async () => {
     const service = await startMediaService({ port: 0, maxUnauthenticatedStreams: 2 });
     const config = { ...stack.config, MEDIA_URL: service.url };
-    service.attach(config, { store: stack.deps.store, startTimeoutMs: 30_000 });
+    service.attach(config, { store: stack.deps.store, startTimeoutMs: 30_000, providerFactory });
     const local = { ...stack, config } as LocalStack;
     try {
       const { callbackId, token, callSid } = await callWithOwnStreamToken(stack);

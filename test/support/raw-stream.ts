@@ -34,7 +34,7 @@ export function openRawStream(stack: LocalStack, callbackId: string, signature: 
   return { ws, received, refused, closed };
 }
 
-export function startMessage(callbackId: string, token: string | undefined, callSid = `CA${randomBytes(16).toString('hex')}`) {
+export function startMessage(callbackId: string, token: string | undefined, callSid: string) {
   const streamSid = `MZ${randomBytes(16).toString('hex')}`;
   return {
     event: 'start',
