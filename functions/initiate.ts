@@ -18,6 +18,7 @@ import { isAllowedDestination } from '../shared/phone';
 import { defaultModel, missingProviderSettings } from '../shared/providers';
 import { TwilioRestException } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
+import { assertLanguageSupported, assertToolUrlsAllowed } from './lib/call-options';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
 import { authorizeCaller, parseJsonBody } from './lib/request';
@@ -83,6 +84,8 @@ export function newCallRecord(deps: Deps, request: InitiateRequest): CallRecord 
   if (unset.length) {
     throw new BadRequestError(`Provider "${provider}" is not configured: set ${unset.join(', ')}`, { provider, missing: unset }, 'provider_not_configured');
   }
+  assertLanguageSupported(request.language, provider);
+  assertToolUrlsAllowed(request, c);
   const now = deps.now().toISOString();
   return {
     callbackId: request.callbackId,

@@ -65,8 +65,10 @@ try {
   if (sim?.voicemail) print(`answering machine: greeting and beep, then recorded ${JSON.stringify(sim.voicemail.recorded)}`);
   for (const message of stack.twilio?.messages.filter((m) => m.to === values.to) ?? []) print(`SMS to ${message.to} › ${message.body}`);
   if (sim?.dialed.length) print(`transferred: Twilio dialed ${sim.dialed.join(', ')}`);
-  const detail = event.detail as { toolCalls: Array<{ name: string; arguments: unknown; result?: unknown; error?: string }> };
-  for (const call of detail.toolCalls) {
+  // The event says which tools ran; their arguments and results come from GET /calls/{callbackId}.
+  const details = await fetch(`${stack.apiUrl}/calls/${callbackId}`, { headers: { 'x-api-key': stack.apiKey } });
+  const { toolCalls } = (await details.json()) as { toolCalls: Array<{ name: string; arguments: unknown; result?: unknown; error?: string }> };
+  for (const call of toolCalls) {
     print(`tool   › ${call.name}(${JSON.stringify(call.arguments)}) → ${call.error ? `error: ${call.error}` : JSON.stringify(call.result)}`);
   }
   print(`Call Completed event on the bus (also appended to ${stack.config.EVENTS_FILE}):`);

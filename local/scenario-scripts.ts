@@ -1,3 +1,5 @@
+import { BUILT_IN_TOOL_NAMES } from '../shared/call-tools';
+import { minimalInstance } from './fake-openai/json-schema-instance';
 import { CLOSING_LINE, conversationScript, greetingFor, type AgentScript, type ScriptHistoryEntry } from './fake-openai/scripts';
 
 /**
@@ -89,5 +91,39 @@ export const transferScript: AgentScript = {
   },
 };
 
+/** What the agent says back from a tool's answer: its fields read out, or the failure sentence it was given. */
+export function spokenToolAnswer(output: Record<string, any> | undefined): string {
+  if (output?.error) return `Sorry. ${String(output.error).split('. ')[0]!.replace(/\.$/, '')}.`;
+  const fields = Object.entries(output ?? {}).map(([key, value]) => `${key.replace(/_/g, ' ')} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  return `Here is what I found: ${fields.join(', ') || 'nothing'}.`;
+}
+
+/**
+ * Greets; after the callee's first answer calls the call's first own (per-call) tool, with
+ * arguments built from its schema and string fields filled with what the callee said; then
+ * reads out the answer (or the failure) and ends the call.
+ */
+export const customToolScript: AgentScript = {
+  next({ instructions, history, trigger, tools, toolSchemas }) {
+    if (trigger === 'greeting') return { say: greetingFor(instructions) };
+    const own = tools.find((name) => !(BUILT_IN_TOOL_NAMES as readonly string[]).includes(name));
+    if (trigger === 'user') {
+      const said = calleeTurns(history).at(-1)?.text ?? '';
+      if (own && !history.some((entry) => entry.toolName === own)) {
+        const args = minimalInstance(toolSchemas?.[own] ?? { type: 'object' }, { stringFor: () => said }) as Record<string, unknown>;
+        return { call: { name: own, arguments: args } };
+      }
+      return { say: CLOSING_LINE, end: true, andCall: endCall('conversation over') };
+    }
+    if (own && history.at(-1)?.toolName === own) {
+      return { say: `${spokenToolAnswer(lastOutput(history, own))} Goodbye!`, end: true, andCall: endCall('answer given') };
+    }
+    return undefined;
+  },
+};
+
 /** The fake model's script in the embedded stack: the scenario the instructions name, else the plain conversation. */
-export const scenarioAgent = scenarioDispatcher({ 'book-meeting': bookMeetingScript, transfer: transferScript }, conversationScript);
+export const scenarioAgent = scenarioDispatcher(
+  { 'book-meeting': bookMeetingScript, transfer: transferScript, 'custom-tool': customToolScript },
+  conversationScript,
+);

@@ -158,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TWILIO_ACCOUNT_SID: accountSid,
     TWILIO_AUTH_TOKEN: authToken,
     TWILIO_PHONE_NUMBER: base.TWILIO_PHONE_NUMBER ?? '+15550001111',
+    WEBHOOK_SIGNING_SECRET: base.WEBHOOK_SIGNING_SECRET ?? `whsec_${randomBytes(24).toString('base64')}`,
     ...(twilio ? { TWILIO_API_URL: twilio.apiUrl } : {}),
     OPENAI_API_KEY: modelKey,
     ...(model ? { OPENAI_BASE_URL: model.baseUrl } : {}),

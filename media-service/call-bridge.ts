@@ -5,6 +5,7 @@ import type { CallStore } from '../shared/call-store';
 import type { CallCompleter } from '../shared/completion';
 import type { Config, RealtimeProvider } from '../shared/config';
 import { callLogger } from '../shared/logger';
+import { redactsStored } from '../shared/redaction';
 import { defaultVoice } from '../shared/providers';
 import type { TwilioClient } from '../shared/twilio';
 import { CallerAudio } from './bridge/caller-audio';
@@ -166,6 +167,7 @@ export class CallBridge {
     this.timers.clear('start');
     this.call = claim.call;
     this.callSid = claim.call.callSid;
+    if (redactsStored(this.call.request)) this.collector.maskStoredTurns();
     this.startedAt = Date.now();
     this.line.started(receivedAtNs);
     this.log.appendPersistentKeys({ callSid: this.callSid, streamSid: this.streamSid });

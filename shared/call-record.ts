@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { realtimeProviderSchema } from './config';
+import { callToolsSchema } from './call-tools';
 import { compileJsonSchema } from './json-schema';
+import { languageTagSchema } from './languages';
 import { CALLBACK_ID, CALLBACK_ID_MESSAGE } from './patterns';
 import { e164Schema } from './phone';
 
@@ -43,6 +45,14 @@ export const initiateRequestSchema = z.strictObject({
   /** Where `transfer_call` sends the caller on this call (else TRANSFER_NUMBER); must pass the destination allow-list. */
   transferTo: e164Schema.optional(),
   analysis: analysisRequestSchema.optional(),
+  /** The orchestrator's own HTTP tools for this call, run by a signed POST to each tool's URL. */
+  tools: callToolsSchema.optional(),
+  /** The callee's language (BCP-47): the agent's voice, speech recognition, wording and voicemail. */
+  language: languageTagSchema.optional(),
+  /** Masks phone numbers, e-mail addresses and card numbers in the event's transcript and summary. */
+  redactTranscript: z.boolean().optional(),
+  /** With `redactTranscript`, false keeps the originals in the stored turns (`GET /calls/{id}`); by default they are masked too. */
+  redactStored: z.boolean().optional(),
 });
 export type InitiateRequest = z.infer<typeof initiateRequestSchema>;
 
@@ -99,6 +109,8 @@ export const callRecordSchema = z.object({
   durationSeconds: z.number().optional(),
   answeredBy: z.string().optional(),
   recordingUrl: z.string().optional(),
+  /** The call's recording, once copied into the recordings bucket. */
+  recording: z.object({ bucket: z.string(), key: z.string(), durationSeconds: z.number(), channels: z.number().int() }).optional(),
   error: callErrorSchema.optional(),
   streamTokenHash: z.string().optional(),
   streamTokenExpiresAt: z.number().optional(),

@@ -105,6 +105,18 @@ export const configSchema = z
     WORKDAY_START_HOUR: int(9, 0, 23),
     WORKDAY_END_HOUR: int(17, 1, 24),
     TRANSFER_NUMBER: e164.optional(),
+    /** Comma list of hosts per-call HTTP tools may call (`api.example.com`, or `.example.com` for its subdomains). */
+    TOOL_ALLOWED_HOSTS: optionalString.transform((v) => v?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    /** Standard Webhooks secret (`whsec_` + base64) that signs every request to the orchestrator. */
+    WEBHOOK_SIGNING_SECRET: optionalString,
+
+    /** The bucket recordings are copied into; `record: true` is refused without it outside the local stage. */
+    RECORDING_BUCKET: optionalString,
+    /** S3 endpoint override (the embedded stack's S3). */
+    S3_ENDPOINT: httpUrl.optional(),
+    RECORDING_RETENTION_DAYS: int(90, 1, 3650),
+    /** Delete Twilio's copy once the recording is safely in the bucket. */
+    DELETE_TWILIO_RECORDINGS: bool(true),
 
     PORT: int(3000, 0, 65_535),
     MEDIA_PORT: int(5050, 0, 65_535),

@@ -7,11 +7,12 @@ import { awsClientOptions } from './aws';
 import { realtimeProviderSchema, type Config } from './config';
 import {
   callErrorSchema,
-  toolCallRecordSchema,
+  callRecordSchema,
   transcriptTurnSchema,
   type CallDetails,
   type CallRecord,
 } from './call-record';
+import { redactText, redactTurns } from './redaction';
 
 export const EVENT_SOURCE = 'caller-engine';
 export const CALL_COMPLETED = 'Call Completed';
@@ -45,8 +46,11 @@ export const callCompletedDetailSchema = z.object({
   summary: z.string().nullable(),
   /** The post-call analysis asked for at initiate: `data` validates against the caller's schema. Null when not asked for or not obtained. */
   analysis: z.object({ data: z.json(), successful: z.boolean() }).nullable(),
-  toolCalls: z.array(toolCallRecordSchema),
+  /** Which tools ran, when, and whether they succeeded; arguments and results are in `GET /calls/{callbackId}`. */
+  toolCalls: z.array(z.object({ name: z.string(), at: z.string(), ok: z.boolean() })),
   recordingUrl: z.string().nullable(),
+  /** The recording in the recordings bucket (`record: true`), or null when there is none (yet). */
+  recording: callRecordSchema.shape.recording.unwrap().nullable(),
   metadata: z.record(z.string(), z.json()).nullable(),
   error: callErrorSchema.nullable(),
 });
@@ -84,6 +88,7 @@ export function outcomeOf(call: CallRecord): Outcome {
 
 /** The event detail for a call, with the transcript cut from the end if the event would be too large. */
 export function buildCallCompletedDetail({ call, transcript, toolCalls }: CallDetails): CallCompletedDetail {
+  const redact = call.request.redactTranscript === true;
   const detail: CallCompletedDetail = {
     schemaVersion: CALL_COMPLETED_SCHEMA_VERSION,
     eventId: completionEventId(call.callbackId),
@@ -99,13 +104,14 @@ export function buildCallCompletedDetail({ call, transcript, toolCalls }: CallDe
     durationSeconds: call.durationSeconds ?? null,
     provider: call.provider,
     model: call.model,
-    transcript,
+    transcript: redact ? redactTurns(transcript) : transcript,
     transcriptComplete: call.transcriptComplete ?? call.streamStartedAt === undefined,
     transcriptTruncated: false,
-    summary: call.summary ?? null,
+    summary: call.summary === undefined ? null : redact ? redactText(call.summary) : call.summary,
     analysis: call.analysisResult ?? null,
-    toolCalls,
+    toolCalls: toolCalls.map(({ name, at, error }) => ({ name, at, ok: error === undefined })),
     recordingUrl: call.recordingUrl ?? null,
+    recording: call.recording ?? null,
     metadata: call.request.metadata ?? null,
     error: call.error ?? null,
   };

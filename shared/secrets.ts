@@ -8,6 +8,7 @@ export const SECRET_VARIABLES = [
   'GEMINI_API_KEY',
   'ELEVENLABS_API_KEY',
   'GOOGLE_PRIVATE_KEY',
+  'WEBHOOK_SIGNING_SECRET',
 ] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 

@@ -16,7 +16,7 @@ import type { ToolContext } from '../media-service/tools/types';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
 import { smsScript } from './support/scripts';
-import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'elevenlabs';
 
@@ -116,7 +116,8 @@ describe('an ElevenLabs agent call through the embedded stack', () => {
       const callbackId = uniqueId('eleven-tool');
       await initiate(stack, { callbackId, to: '+15557782003', provider: PROVIDER, instructions: 'Your name is Ava.' });
       const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
+      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', ok: true }]);
+      expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
       expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
       expect(stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.')?.to).toBe('+15557782003');
       const conversation = stack.elevenlabs!.stats.conversations.at(-1)!;

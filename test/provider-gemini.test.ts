@@ -14,7 +14,7 @@ import type { ToolCallRecord } from '../shared/call-record';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
 import { smsScript } from './support/scripts';
-import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'gemini';
 
@@ -109,7 +109,8 @@ describe('a Gemini Live call through the embedded stack', () => {
       const callbackId = uniqueId('gemini-tool');
       const res = await initiate(stack, { callbackId, to: '+15557781003', provider: PROVIDER, instructions: 'Your name is Ava.' });
       const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
+      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', ok: true }]);
+      expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
       expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
       const sms = stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.');
       expect(sms?.to).toBe('+15557781003');

@@ -14,7 +14,7 @@ import type { ToolContext, ToolDefinition } from '../media-service/tools/types';
 import type { ToolCallRecord } from '../shared/call-record';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
-import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'amazon_nova_sonic';
 
@@ -100,7 +100,8 @@ describe('a call tool over Nova Sonic', () => {
     expect(sim.streams[0]!.heard).toEqual([GOODBYE]);
     expect(sim.updates).toMatchObject([{ params: { Status: 'completed' }, outcome: 'hangup' }]);
     expect(detail).toMatchObject({ provider: PROVIDER, transcript: [{ role: 'assistant', text: GOODBYE }] });
-    expect(detail.toolCalls).toMatchObject([{ name: 'end_call', arguments: { reason: 'test over' }, result: { ended: true } }]);
+    expect(detail.toolCalls).toMatchObject([{ name: 'end_call', ok: true }]);
+    expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'end_call', arguments: { reason: 'test over' }, result: { ended: true } }]);
     expect(stack.novaSonic!.stats.streams[0]!.toolNames).toContain('end_call');
   });
 });

@@ -40,8 +40,11 @@ describe('scenario book-meeting', () => {
 
     expect(detail.outcome).toBe('completed');
     expect(detail.toolCalls.map((t) => t.name)).toEqual(['check_availability', 'schedule_meeting', 'send_sms', 'end_call']);
-    expect(detail.toolCalls.filter((t) => t.error)).toEqual([]);
-    const [availability, booking, sms] = detail.toolCalls as Array<{ arguments: any; result: any }>;
+    expect(detail.toolCalls.filter((t) => !t.ok)).toEqual([]);
+    const stored = await getCall(stack, callbackId);
+    // The event says which tools ran; their arguments and results are in GET /calls/{callbackId}.
+    expect(stored.body.toolCalls.map(({ name, at, error }: any) => ({ name, at, ok: error === undefined }))).toEqual(detail.toolCalls);
+    const [availability, booking, sms] = stored.body.toolCalls as Array<{ arguments: any; result: any }>;
     const offered = availability!.result.slots[0];
     expect(booking!.arguments.start).toBe(offered.start);
     expect(booking!.result).toMatchObject({ booked: true, start: offered.start, spoken: offered.spoken });
@@ -62,8 +65,6 @@ describe('scenario book-meeting', () => {
     expect(stream.endReason).toBe('twilio-stopped');
     expect(sim.updates).toMatchObject([{ outcome: 'hangup' }]);
 
-    const stored = await getCall(stack, callbackId);
-    expect(stored.body.toolCalls).toEqual(detail.toolCalls);
 
     // The post-call analysis the request asked for: data valid against the caller's schema, and a verdict.
     const compiled = compileJsonSchema(SCENARIOS['book-meeting'].request.analysis.schema);
@@ -78,11 +79,11 @@ describe('scenario book-meeting on the other providers', () => {
   // One after the other: they share one calendar, and each books the first slot still free.
   it.each(['gemini', 'elevenlabs', 'amazon_nova_sonic'] as const)('books, texts and hangs up through %s', async (provider) => {
     const to = `+155577920${provider.length}`;
-    const { detail, sim } = await run('book-meeting', to, provider);
+    const { callbackId, detail, sim } = await run('book-meeting', to, provider);
     expect(detail.provider).toBe(provider);
     expect(detail.toolCalls.map((t) => t.name)).toEqual(['check_availability', 'schedule_meeting', 'send_sms', 'end_call']);
-    expect(detail.toolCalls.every((t) => t.error === undefined)).toBe(true);
-    expect((detail.toolCalls[1]!.result as { booked?: boolean }).booked).toBe(true);
+    expect(detail.toolCalls.every((t) => t.ok)).toBe(true);
+    expect((await getCall(stack, callbackId)).body.toolCalls[1].result.booked).toBe(true);
     expect(sim.updates.some((u) => u.outcome === 'hangup'), 'end_call hung up through Twilio').toBe(true);
     expect(stack.twilio!.messages.filter((m) => m.to === to)).toHaveLength(1);
   });
@@ -117,14 +118,15 @@ describe('scenario voicemail', () => {
 
 describe('scenario transfer', () => {
   it('tells the caller, then replaces the call with a <Dial> to the transfer number; the outcome is transferred', async () => {
-    const { detail, sim } = await run('transfer', '+15557720004');
+    const { callbackId, detail, sim } = await run('transfer', '+15557720004');
     const transferTo = SCENARIOS.transfer.request.transferTo;
 
     expect(detail.outcome).toBe('transferred');
     expect(sim.dialed).toEqual([transferTo]);
     expect(sim.updates).toMatchObject([{ outcome: 'redirect' }]);
     expect(sim.updates[0]!.params.Twiml).toContain(`<Dial callerId="${detail.from}">${transferTo}</Dial>`);
-    expect(detail.toolCalls).toMatchObject([{ name: 'transfer_call', result: { transferred: true } }]);
+    expect(detail.toolCalls).toMatchObject([{ name: 'transfer_call', ok: true }]);
+    expect((await getCall(stack, callbackId)).body.toolCalls).toMatchObject([{ name: 'transfer_call', result: { transferred: true } }]);
     const announcement = 'Of course. I am transferring you to a colleague now.';
     expect(detail.transcript.at(-1)).toMatchObject({ role: 'assistant', text: announcement });
     expect(sim.streams[0]!.heard.at(-1)).toBe(announcement);

@@ -75,7 +75,8 @@ describe('end_call', () => {
     expect(sim.updates).toMatchObject([{ params: { Status: 'completed' }, outcome: 'hangup' }]);
     expect(sim.updates[0]!.at - stream.startedAt!).toBeGreaterThanOrEqual(voiceCodeDurationMs(GOODBYE));
     expect(detail.outcome).toBe('completed');
-    expect(detail.toolCalls).toMatchObject([{ name: 'end_call', arguments: { reason: 'test over' }, result: { ended: true } }]);
+    expect(detail.toolCalls).toMatchObject([{ name: 'end_call', ok: true }]);
+    expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'end_call', arguments: { reason: 'test over' }, result: { ended: true } }]);
   });
 });
 
@@ -84,7 +85,7 @@ describe('keypad', () => {
     const { detail, stream } = await placeCall('keypad', '+15557710002');
     expect(stream.dtmfHeard).toEqual(['1', '2', '#']);
     expect(detail.toolCalls.map((t) => t.name)).toEqual(['send_dtmf', 'end_call']);
-    expect(detail.toolCalls[0]).toMatchObject({ arguments: { digits: '1w2#' }, result: { pressed: '1w2#' } });
+    expect((await getCall(stack, detail.callbackId)).body.toolCalls[0]).toMatchObject({ arguments: { digits: '1w2#' }, result: { pressed: '1w2#' } });
   });
 
   it("the caller's key presses reach the agent as text", async () => {
@@ -102,7 +103,8 @@ describe('transfer_call', () => {
       behaviour: { updateError: { status: 400, code: 21220, message: 'Call is not in-progress. Cannot redirect.' } },
     });
     expect(sim.dialed).toEqual([]);
-    expect(detail.toolCalls[0]).toMatchObject({ name: 'transfer_call', error: expect.stringMatching(/transfer did not go through/) });
+    expect(detail.toolCalls[0]).toMatchObject({ name: 'transfer_call', ok: false });
+    expect((await getCall(stack, detail.callbackId)).body.toolCalls[0]).toMatchObject({ error: expect.stringMatching(/transfer did not go through/) });
     expect(detail.transcript.map((t) => t.text)).toContain('Sorry, no one is free. Goodbye!');
     expect(detail.outcome).toBe('completed');
   });

@@ -20,6 +20,7 @@ const DESCRIPTIONS: Record<SecretName, string> = {
   GEMINI_API_KEY: 'Google Gemini API key (Gemini Live)',
   ELEVENLABS_API_KEY: 'ElevenLabs API key (Agents WebSocket)',
   GOOGLE_PRIVATE_KEY: 'Google service-account private key (Calendar, Gmail tools)',
+  WEBHOOK_SIGNING_SECRET: 'Standard Webhooks secret signing requests to the orchestrator (per-call tools, webhooks); generated, shared with the orchestrator',
 };
 
 /**

@@ -236,7 +236,15 @@ export class FakeLiveSession {
     const stats = this.#stats;
     const turn = stats.ended
       ? undefined
-      : this.#o.script.next({ instructions: stats.instructions, tools: [...stats.toolNames], history: this.#history.map((e) => ({ ...e })), trigger });
+      : this.#o.script.next({
+          instructions: stats.instructions,
+          tools: [...stats.toolNames],
+          toolSchemas: Object.fromEntries(
+            (this.#setup?.tools ?? []).flatMap((tool) => (tool.functionDeclarations ?? []).map((d) => [d.name, d.parametersJsonSchema ?? d.parameters])),
+          ),
+          history: this.#history.map((e) => ({ ...e })),
+          trigger,
+        });
     if (!turn) return this.#completeTurn(false);
     if ('call' in turn) return this.#callTool(turn.call);
     const transcribe = Boolean(this.#setup?.outputAudioTranscription);

@@ -330,6 +330,7 @@ export class FakeNovaSession {
       : this.#options.script.next({
           instructions: direction ?? this.#instructions,
           tools: [...this.#stats.toolNames],
+          toolSchemas: { ...this.#stats.toolSchemas },
           history: this.#history.map((entry) => ({ ...entry })),
           trigger,
         });

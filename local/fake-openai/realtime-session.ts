@@ -7,7 +7,7 @@ import { newId } from './ids';
 import { InputAudioBuffer } from './input-audio-buffer';
 import { ResponseStream, type ResponseOutcome, type ServerEvent } from './response-stream';
 import type { AgentScript, AgentScriptContext } from './scripts';
-import { applySessionUpdate, defaultSessionState, sameFormat, sessionObject, toolNamesOf, type SessionState } from './session-config';
+import { applySessionUpdate, defaultSessionState, sameFormat, sessionObject, toolNamesOf, toolSchemasOf, type SessionState } from './session-config';
 import type { RealtimeSessionStats, SessionCloseCause } from './stats';
 
 export const INAUDIBLE = '(inaudible)';
@@ -264,6 +264,7 @@ export class FakeRealtimeSession {
       : this.#options.script.next({
           instructions: instructionsOverride ?? this.#state.instructions,
           tools: [...stats.toolNames],
+          toolSchemas: toolSchemasOf(this.#state),
           history: this.#conversation.history.map((entry) => ({ ...entry })),
           trigger,
         });

@@ -20,6 +20,8 @@ export interface ScriptHistoryEntry {
 export interface AgentScriptContext {
   instructions: string;
   tools: string[];
+  /** Each offered tool's parameters (JSON Schema), by name, as the session declared them. */
+  toolSchemas?: Record<string, unknown>;
   history: ScriptHistoryEntry[];
   trigger: 'greeting' | 'user' | 'tool_output';
 }

@@ -51,6 +51,10 @@ export function applySessionUpdate(state: SessionState, update: SessionConfigUpd
   };
 }
 
+export function toolSchemasOf(state: SessionState): Record<string, unknown> {
+  return Object.fromEntries(state.tools.flatMap((tool) => (typeof tool.name === 'string' ? [[tool.name, tool.parameters]] : [])));
+}
+
 export function toolNamesOf(state: SessionState): string[] {
   return state.tools.flatMap((tool) => (typeof tool.name === 'string' ? [tool.name] : []));
 }

@@ -3,6 +3,7 @@ import type { CallError, CallRecord } from '../../shared/call-record';
 import type { CallStore } from '../../shared/call-store';
 import type { CallCompleter } from '../../shared/completion';
 import type { Config } from '../../shared/config';
+import { redactsStored, redactText } from '../../shared/redaction';
 import { analyzeCall } from '../transcript/analysis';
 import type { TranscriptCollector } from '../transcript/collector';
 import { summarizeCall } from '../transcript/summary';
@@ -40,7 +41,7 @@ export async function finalizeCall({ call, collector, error, startedAt }: Finali
     await store.mutate(call.callbackId, () => ({
       streamEndedAt: now().toISOString(),
       transcriptComplete,
-      ...(summary ? { summary } : {}),
+      ...(summary ? { summary: redactsStored(call.request) ? redactText(summary) : summary } : {}),
       ...(analysis ? { analysisResult: { data: analysis.data as never, successful: analysis.successful } } : {}),
       ...(error ? { error } : {}),
     }));

@@ -7,6 +7,7 @@ import type { ToolDefinition } from './types';
  * mistake for a zod schema; a JSON round trip leaves only the schema itself.
  */
 export function toolParametersJsonSchema(definition: ToolDefinition): Record<string, unknown> {
+  if (definition.jsonSchema) return definition.jsonSchema;
   const { $schema: _dialect, ...schema } = JSON.parse(JSON.stringify(z.toJSONSchema(definition.parameters))) as Record<string, unknown>;
   return schema;
 }

@@ -8,6 +8,8 @@ export interface ToolDefinition<P extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
   parameters: P;
+  /** The parameters as the caller wrote them in JSON Schema, when the tool came that way (per-call tools). */
+  jsonSchema?: Record<string, unknown>;
   /** Milliseconds before the call is abandoned and the model told so. */
   timeoutMs?: number;
   execute(args: z.infer<P>, context: ToolContext): Promise<unknown>;

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TranscriptTurn } from '../../shared/call-record';
 import type { CallStore } from '../../shared/call-store';
+import { redactText } from '../../shared/redaction';
 
 /**
  * The call's transcript, persisted one finished turn at a time (in order), so a crash
@@ -10,6 +11,7 @@ export class TranscriptCollector {
   readonly turns: TranscriptTurn[] = [];
   private writes: Promise<void> = Promise.resolve();
   private failedWrites = 0;
+  private redactStored = false;
 
   constructor(
     private readonly store: CallStore,
@@ -17,11 +19,17 @@ export class TranscriptCollector {
     private readonly log: Logger,
   ) {}
 
+  /** From now on turns are stored with personal data masked (the agent still sees them whole). */
+  maskStoredTurns(): void {
+    this.redactStored = true;
+  }
+
   add(role: TranscriptTurn['role'], text: string, at = new Date()): TranscriptTurn {
     const turn: TranscriptTurn = { role, text, at: at.toISOString() };
     const sequence = this.turns.push(turn);
+    const stored = this.redactStored ? { ...turn, text: redactText(text) } : turn;
     this.writes = this.writes.then(() =>
-      this.store.appendTurn(this.callbackId, sequence, turn).catch((error: unknown) => {
+      this.store.appendTurn(this.callbackId, sequence, stored).catch((error: unknown) => {
         this.failedWrites++;
         this.log.error('Transcript turn could not be persisted', { error, sequence });
       }),
