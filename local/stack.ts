@@ -49,6 +49,11 @@ export interface LocalStackOptions {
   onEvent?: Parameters<typeof startEventSink>[0]['log'];
   /** Use a media service running elsewhere (e.g. its own process in the benchmark) instead of starting one. */
   externalMediaUrl?: string;
+  /**
+   * How many times faster than real time the simulated callee and the fake models talk (tests whose
+   * behaviour does not depend on wall time). The media service and the API keep wall time. @default 1
+   */
+  timeScale?: number;
   /** Media service settings for tests (e.g. a shorter start timeout). */
   media?: Partial<Pick<BridgeDeps, 'onTurn' | 'startTimeoutMs' | 'pingIntervalMs' | 'providerFactory'>>;
 }
@@ -128,23 +133,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const accountSid = realTwilio ? base.TWILIO_ACCOUNT_SID! : `AC${randomBytes(16).toString('hex')}`;
   const authToken = realTwilio ? base.TWILIO_AUTH_TOKEN! : randomBytes(16).toString('hex');
-  const twilio = realTwilio ? undefined : await startTwilioSimulator({ accountSid, authToken });
+  const { timeScale } = options;
+  const twilio = realTwilio ? undefined : await startTwilioSimulator({ accountSid, authToken, timeScale });
   twilio?.setBehaviour('*', { kind: 'answer', callee: DEFAULT_CALLEE });
   const modelKey = realModel ? base.OPENAI_API_KEY! : `sk-local-${randomBytes(8).toString('hex')}`;
-  const model = realModel ? undefined : await startFakeOpenAI({ agent: scenarioAgent, ...options.fakeModel, apiKey: modelKey });
+  const model = realModel ? undefined : await startFakeOpenAI({ agent: scenarioAgent, timeScale, ...options.fakeModel, apiKey: modelKey });
   const serviceAccount = usesRealGoogle(base) ? undefined : createFakeServiceAccount();
   const google = serviceAccount ? await startFakeGoogle({ serviceAccount, delegatedUsers: [LOCAL_GOOGLE_USER] }) : undefined;
   const novaSonic = usesRealBedrock(base)
     ? undefined
-    : await startFakeNovaSonic({ agent: options.fakeModel?.agent ?? scenarioAgent, ...options.fakeNovaSonic });
+    : await startFakeNovaSonic({ agent: options.fakeModel?.agent ?? scenarioAgent, timeScale, ...options.fakeNovaSonic });
   const geminiKey = base.GEMINI_API_KEY ?? `gemini-local-${randomBytes(8).toString('hex')}`;
   const gemini = base.GEMINI_API_KEY
     ? undefined
-    : await startFakeGemini({ agent: options.fakeModel?.agent ?? scenarioAgent, ...options.fakeGemini, apiKey: geminiKey });
+    : await startFakeGemini({ agent: options.fakeModel?.agent ?? scenarioAgent, timeScale, ...options.fakeGemini, apiKey: geminiKey });
   const elevenLabsKey = `xi-local-${randomBytes(8).toString('hex')}`;
   const elevenlabs = base.ELEVENLABS_AGENT_ID
     ? undefined
-    : await startFakeElevenLabs({ agent: options.fakeModel?.agent ?? scenarioAgent, ...options.fakeElevenLabs, apiKey: elevenLabsKey });
+    : await startFakeElevenLabs({ agent: options.fakeModel?.agent ?? scenarioAgent, timeScale, ...options.fakeElevenLabs, apiKey: elevenLabsKey });
   const api = await serveLambdaRoutes(options.port ?? Number(base.PORT ?? 3000));
   const apiKey = base.API_KEY ?? randomBytes(18).toString('base64url');
 

@@ -1,4 +1,5 @@
 import { encodeVoiceCode } from '../audio/voice-code';
+import { paceChunks } from './pacing';
 
 /** Audio is produced in chunks of this length (real services send 40–250 ms pieces). */
 export const SPOKEN_CHUNK_MS = 100;
@@ -26,7 +27,7 @@ export class SpokenTurn {
   readonly #samples: Int16Array;
   #sentSamples = 0;
   #sentChars = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #stop: (() => void) | undefined;
   #finished = false;
 
   constructor(options: SpokenTurnOptions) {
@@ -48,19 +49,20 @@ export class SpokenTurn {
   }
 
   start(): void {
-    this.#timer = setTimeout(() => this.#next(), this.#options.startDelayMs ?? 0);
+    this.#stop = paceChunks(this.#options.startDelayMs ?? 0, this.#options.chunkIntervalMs, () => this.#next());
   }
 
   /** Stops producing; returns the words streamed so far. */
   cancel(): string {
     this.#finished = true;
-    clearTimeout(this.#timer);
+    this.#stop?.();
     return this.spokenText;
   }
 
-  #next(): void {
-    if (this.#finished) return;
-    const { text, sampleRate, chunkIntervalMs, onChunk, onDone } = this.#options;
+  /** Produces the next chunk; false once there is nothing more to produce. */
+  #next(): boolean {
+    if (this.#finished) return false;
+    const { text, sampleRate, onChunk, onDone } = this.#options;
     const chunkSamples = Math.round((sampleRate * SPOKEN_CHUNK_MS) / 1000);
     const chunk = this.#samples.subarray(this.#sentSamples, this.#sentSamples + chunkSamples);
     this.#sentSamples += chunk.length;
@@ -68,12 +70,10 @@ export class SpokenTurn {
     const delta = text.slice(this.#sentChars, charsDue);
     this.#sentChars = Math.max(this.#sentChars, charsDue);
     onChunk(chunk, delta);
-    if (this.#finished) return;
-    if (this.#sentSamples < this.#samples.length) {
-      this.#timer = setTimeout(() => this.#next(), chunkIntervalMs);
-      return;
-    }
+    if (this.#finished) return false;
+    if (this.#sentSamples < this.#samples.length) return true;
     this.#finished = true;
     onDone();
+    return false;
   }
 }

@@ -7,6 +7,7 @@ import { conversationScript, type AgentScript } from '../fake-openai/scripts';
 import type { AudioFormatName } from './client-messages';
 import { FakeConversation, type AgentConfig, type ConversationFaults } from './conversation';
 import { ElevenLabsStatsRecorder, type FakeElevenLabsStats } from './stats';
+import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 
 export type { ConversationStats, FakeElevenLabsStats, ConversationCloseCause } from './stats';
 export type { AudioFormatName } from './client-messages';
@@ -15,7 +16,7 @@ const SIGNED_URL_PATHS = new Set(['/v1/convai/conversation/get-signed-url', '/v1
 const CONVERSATION_PATH = '/v1/convai/conversation';
 const SIGNATURE_TTL_MS = 15 * 60_000;
 
-export interface FakeElevenLabsOptions extends ConversationFaults {
+export interface FakeElevenLabsOptions extends ConversationFaults, SpeechPacing {
   /** @default 0 (a free port) */
   port?: number;
   /**
@@ -37,8 +38,6 @@ export interface FakeElevenLabsOptions extends ConversationFaults {
   firstMessage?: string;
   allowOverrides?: Partial<AgentConfig['allowOverrides']>;
   clientTools?: string[];
-  /** @default 20 (5× real time) */
-  audioChunkIntervalMs?: number;
   /** @default 1000 */
   pingIntervalMs?: number;
 }
@@ -143,8 +142,12 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
           clientTools: current.clientTools ?? [],
         },
         script: current.agent ?? conversationScript,
-        faults: { dropAfterMs: current.dropAfterMs, dropAfterResponses: current.dropAfterResponses, responseDelayMs: current.responseDelayMs },
-        audioChunkIntervalMs: current.audioChunkIntervalMs ?? 20,
+        faults: {
+          dropAfterMs: current.dropAfterMs,
+          dropAfterResponses: current.dropAfterResponses,
+          responseDelayMs: wallMs(current.responseDelayMs ?? 0, current),
+        },
+        audioChunkIntervalMs: chunkIntervalMs(current),
         pingIntervalMs: current.pingIntervalMs ?? 1000,
       });
       conversations.add(conversation);

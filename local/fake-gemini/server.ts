@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { conversationScript, type AgentScript } from '../fake-openai/scripts';
 import { FakeLiveSession, type LiveFaults, type ResumptionStore } from './live-session';
 import { GeminiStatsRecorder, type FakeGeminiStats } from './stats';
+import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 
 export type { FakeGeminiStats, LiveSessionStats, LiveCloseCause } from './stats';
 export type { LiveFaults } from './live-session';
@@ -14,15 +15,13 @@ export { INVALID_KEY_CLOSE, OUTPUT_RATE } from './live-session';
 /** The Gemini Developer API's Live endpoint (v1beta; v1alpha for ephemeral tokens). */
 const LIVE_PATH = /^\/ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.BidiGenerateContent(Constrained)?$/;
 
-export interface FakeGeminiOptions extends LiveFaults {
+export interface FakeGeminiOptions extends LiveFaults, SpeechPacing {
   /** @default 0 (a free port) */
   port?: number;
   /** When set, `setup` on a connection without this key (`?key=` or `x-goog-api-key`) is refused with 1007. */
   apiKey?: string;
   /** Decides what the fake model says or calls. @default conversationScript */
   agent?: AgentScript;
-  /** Wall-clock gap between two 100 ms output audio chunks (5× real time by default). @default 20 */
-  audioChunkIntervalMs?: number;
   /** Send frames as binary, as the real service does. @default true */
   binaryFrames?: boolean;
 }
@@ -72,13 +71,13 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
         faults: {
           dropAfterMs: current.dropAfterMs,
           dropAfterTurns: current.dropAfterTurns,
-          responseDelayMs: current.responseDelayMs,
+          responseDelayMs: wallMs(current.responseDelayMs ?? 0, current),
           goAwayAfterMs: current.goAwayAfterMs,
           goAwayTimeLeftMs: current.goAwayTimeLeftMs,
         },
         keyValid: current.apiKey === undefined || presented === current.apiKey,
         onRefused: () => (stats.connectionsRefused += 1),
-        audioChunkIntervalMs: current.audioChunkIntervalMs ?? 20,
+        audioChunkIntervalMs: chunkIntervalMs(current),
         binaryFrames,
         resumption,
       });

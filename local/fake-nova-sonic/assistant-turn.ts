@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeVoiceCode } from '../audio/voice-code';
 import type { AgentTurn } from '../fake-openai/scripts';
+import { paceChunks } from '../fake-common/pacing';
 import { INTERRUPTED_MARKER, type OpenContent, type OutputEvents } from './output-events';
 
 const CHUNK_MS = 100;
@@ -18,6 +19,8 @@ export interface AssistantTurnOptions {
   outputSampleRate: number;
   /** Wall-clock gap between two 100 ms audio chunks (Nova generates faster than real time). */
   chunkIntervalMs: number;
+  /** How many times faster than real time the call runs. */
+  timeScale: number;
   startDelayMs: number;
   onAudioChunk: (bytes: number, durationMs: number) => void;
   onDone: (outcome: TurnOutcome) => void;
@@ -28,7 +31,7 @@ export interface AssistantTurnOptions {
  * then the final (sentence-level) text of what was actually said, and/or a tool use block.
  */
 export class AssistantTurn {
-  #timer: NodeJS.Timeout | undefined;
+  #stop: (() => void) | undefined;
   #audio: OpenContent | undefined;
   #pcm: Buffer = Buffer.alloc(0);
   #sentBytes = 0;
@@ -45,7 +48,11 @@ export class AssistantTurn {
   }
 
   start(): void {
-    this.#timer = setTimeout(() => this.#produce(), this.options.startDelayMs);
+    this.#stop = paceChunks(this.options.startDelayMs, this.options.chunkIntervalMs, () => {
+      if (this.#audio) this.#sendChunk();
+      else this.#produce();
+      return !this.#finished;
+    });
   }
 
   /** True while audio is being generated (a barge-in now interrupts generation itself). */
@@ -55,15 +62,16 @@ export class AssistantTurn {
 
   /**
    * The user barged in while audio was still being generated: stop, close the audio content
-   * as INTERRUPTED and send the final text of what had been played by now (played in real
-   * time from the first chunk, which is how Nova accounts for its own faster-than-real-time output).
+   * as INTERRUPTED and send the final text of what had been played by now (played at the call's
+   * speed from the first chunk, which is how Nova accounts for its own faster-than-real-time output).
    */
   interrupt(): void {
     if (this.#finished || !this.#audio || !('say' in this.turn)) return;
-    clearTimeout(this.#timer);
+    this.#stop?.();
     const { events, send } = this.options;
     send(events.contentEnd(this.#audio, 'INTERRUPTED'));
-    const playedFraction = Math.min(1, (Date.now() - this.#firstChunkAt) / (this.#pcm.length / this.#bytesPerMs()));
+    const playedMs = (Date.now() - this.#firstChunkAt) * this.options.timeScale;
+    const playedFraction = Math.min(1, playedMs / (this.#pcm.length / this.#bytesPerMs()));
     const spoken = this.turn.say.slice(0, Math.floor(this.turn.say.length * playedFraction)).trim();
     const final = events.contentStart('TEXT', 'ASSISTANT', 'FINAL');
     send(final.event);
@@ -76,7 +84,7 @@ export class AssistantTurn {
   /** Stops timers without emitting anything (the stream is gone). */
   abandon(): void {
     this.#finished = true;
-    clearTimeout(this.#timer);
+    this.#stop?.();
   }
 
   #produce(): void {
@@ -102,10 +110,7 @@ export class AssistantTurn {
     this.#sentBytes += chunk.length;
     send(events.audioOutput(this.#audio, chunk.toString('base64')));
     this.options.onAudioChunk(chunk.length, chunk.length / bytesPerMs);
-    if (this.#sentBytes < this.#pcm.length) {
-      this.#timer = setTimeout(() => this.#sendChunk(), this.options.chunkIntervalMs);
-      return;
-    }
+    if (this.#sentBytes < this.#pcm.length) return;
     send(events.contentEnd(this.#audio, 'END_TURN'));
     const final = events.contentStart('TEXT', 'ASSISTANT', 'FINAL');
     send(final.event);

@@ -5,6 +5,7 @@ import { conversationScript, type AgentScript } from '../fake-openai/scripts';
 import { MessageFramer, decodeRequestMessage, encodeResponseEvent, encodeResponseException } from './event-stream';
 import { FakeNovaSession, type NovaFaults } from './session';
 import { NovaStatsRecorder, type FakeNovaSonicStats } from './stats';
+import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 
 export type { FakeNovaSonicStats, NovaStreamStats } from './stats';
 export type { NovaFaults } from './session';
@@ -13,7 +14,7 @@ export { INTERRUPTED_MARKER } from './output-events';
 
 export const NOVA_SONIC_MODELS = ['amazon.nova-sonic-v1:0', 'amazon.nova-2-sonic-v1:0'] as const;
 
-export interface FakeNovaSonicOptions extends NovaFaults {
+export interface FakeNovaSonicOptions extends NovaFaults, SpeechPacing {
   /** @default 0 (a free port) */
   port?: number;
   /** Decides what the fake model says or calls. @default conversationScript */
@@ -22,8 +23,6 @@ export interface FakeNovaSonicOptions extends NovaFaults {
   accessKeyId?: string;
   /** Requests signed with these access key ids get 403 AccessDeniedException (no model access). */
   deniedAccessKeyIds?: string[];
-  /** Wall-clock gap between two 100 ms output audio chunks (5× real time by default). @default 20 */
-  audioChunkIntervalMs?: number;
 }
 
 export interface FakeNovaSonic {
@@ -97,8 +96,9 @@ function openStream(
   const session = new FakeNovaSession({
     stats: stats.openStream(modelId, accessKeyId),
     script: options.agent ?? conversationScript,
-    faults: options,
-    chunkIntervalMs: options.audioChunkIntervalMs ?? 20,
+    faults: { ...options, responseDelayMs: wallMs(options.responseDelayMs ?? 0, options) },
+    chunkIntervalMs: chunkIntervalMs(options),
+    timeScale: options.timeScale ?? 1,
     writer: {
       event: (json) => write(encodeResponseEvent(json)),
       exception: (type, message) => write(encodeResponseException(type, message)),

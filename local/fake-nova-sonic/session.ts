@@ -36,6 +36,8 @@ export interface NovaSessionOptions {
   script: AgentScript;
   faults: NovaFaults;
   chunkIntervalMs: number;
+  /** How many times faster than real time the call runs (audio plays in 1/timeScale of its length). */
+  timeScale: number;
 }
 
 type Phase = 'awaiting-session' | 'awaiting-prompt' | 'prompt' | 'prompt-ended' | 'closed';
@@ -64,7 +66,7 @@ export class FakeNovaSession {
   readonly #history: ScriptHistoryEntry[] = [];
   #active: AssistantTurn | undefined;
   #pendingToolUse: { name: string; toolUseId: string } | undefined;
-  /** When the audio sent so far would have finished playing in real time. */
+  /** When (wall clock) the audio sent so far would have finished playing at the call's speed. */
   #playbackEndsAt = 0;
   #assistantTurns = 0;
   #dropTimer: NodeJS.Timeout | undefined;
@@ -345,12 +347,13 @@ export class FakeNovaSession {
         send: (event) => this.#send(event),
         outputSampleRate: this.#stats.outputSampleRate ?? 24000,
         chunkIntervalMs: this.#options.chunkIntervalMs,
+        timeScale: this.#options.timeScale,
         startDelayMs: this.#options.faults.responseDelayMs ?? 0,
         onAudioChunk: (bytes, durationMs) => {
           this.#stats.audioChunksSent += 1;
           this.#stats.audioBytesSent += bytes;
           this.#stats.timeline.sent.add(durationMs);
-          this.#playbackEndsAt = Math.max(this.#playbackEndsAt, Date.now()) + durationMs;
+          this.#playbackEndsAt = Math.max(this.#playbackEndsAt, Date.now()) + durationMs / this.#options.timeScale;
         },
         onDone: (outcome) => this.#onTurnDone(active, outcome, 'say' in turn && turn.end === true),
       },

@@ -2,6 +2,7 @@ import { bytesPerMs, synthesizeSpeech, type AudioFormat } from './audio-format';
 import type { Conversation, FunctionCallItem, MessageItem } from './conversation';
 import { newId } from './ids';
 import type { AgentTurn, ScriptedToolCall } from './scripts';
+import { paceChunks } from '../fake-common/pacing';
 
 export type ServerEvent = { type: string } & Record<string, unknown>;
 export type CancelReason = 'turn_detected' | 'client_cancelled';
@@ -44,7 +45,7 @@ export class ResponseStream {
   readonly id = newId('resp');
   readonly #options: ResponseStreamOptions;
   readonly #turn: AgentTurn | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #stop: (() => void) | undefined;
   #speech: Speech | undefined;
   #output: Array<MessageItem | FunctionCallItem> = [];
   #finished = false;
@@ -56,12 +57,12 @@ export class ResponseStream {
 
   start(): void {
     this.#options.send({ type: 'response.created', response: this.#response('in_progress') });
-    this.#timer = setTimeout(() => this.#produce(), this.#options.startDelayMs);
+    this.#stop = paceChunks(this.#options.startDelayMs, this.#options.chunkIntervalMs, () => this.#produceNext());
   }
 
   cancel(reason: CancelReason): void {
     if (this.#finished) return;
-    clearTimeout(this.#timer);
+    this.#stop?.();
     const speech = this.#speech;
     if (speech) this.#closeSpeech(speech, 'incomplete');
     this.#finish('cancelled', { type: 'cancelled', reason }, speech ? speech.text.slice(0, speech.sentChars) : undefined);
@@ -70,7 +71,15 @@ export class ResponseStream {
   /** Stops timers without emitting anything (the socket is gone). */
   abandon(): void {
     this.#finished = true;
-    clearTimeout(this.#timer);
+    this.#stop?.();
+  }
+
+  /** The first call starts the response; each later one sends a chunk of its speech. False when done. */
+  #produceNext(): boolean {
+    if (this.#finished) return false;
+    if (this.#speech) this.#sendChunk();
+    else this.#produce();
+    return !this.#finished;
   }
 
   #produce(): void {
@@ -148,10 +157,7 @@ export class ResponseStream {
     send({ type: 'response.output_audio.delta', ...this.#where(speech.item), delta: chunk.toString('base64') });
     conversation.addAudio(speech.item.id, chunk.length / bytesPerMs(outputFormat));
     this.#options.onAudioChunk(chunk.length);
-    if (speech.sentBytes < speech.audio.length) {
-      this.#timer = setTimeout(() => this.#sendChunk(), this.#options.chunkIntervalMs);
-      return;
-    }
+    if (speech.sentBytes < speech.audio.length) return;
     this.#closeSpeech(speech, 'completed');
     const next = this.#followingCall;
     const toolCall = next ? this.#emitFunctionCall(next.name, next.arguments, OUTPUT_INDEX + 1) : undefined;

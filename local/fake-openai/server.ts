@@ -7,6 +7,7 @@ import { newId } from './ids';
 import { FakeRealtimeSession, type RealtimeFaults } from './realtime-session';
 import { bearerToken, handleRestRequest, invalidApiKeyError } from './rest';
 import type { AgentScript } from './scripts';
+import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 import { StatsRecorder, type FakeOpenAIStats } from './stats';
 
 export type { AgentScript, AgentScriptContext, AgentTurn, ScriptedToolCall, ScriptHistoryEntry } from './scripts';
@@ -15,7 +16,7 @@ export type { FakeOpenAIStats, RealtimeSessionStats, SessionCloseCause } from '.
 export type { AudioFormat } from './audio-format';
 export { INAUDIBLE } from './realtime-session';
 
-export interface FakeOpenAIOptions extends RealtimeFaults {
+export interface FakeOpenAIOptions extends RealtimeFaults, SpeechPacing {
   /** @default 0 (a free port) */
   port?: number;
   /** When set, requests without `Authorization: Bearer <apiKey>` get a 401. */
@@ -24,8 +25,6 @@ export interface FakeOpenAIOptions extends RealtimeFaults {
   faultySessions?: number;
   /** Decides what the fake model says or calls. */
   agent: AgentScript;
-  /** Wall-clock gap between two 100 ms output audio chunks (5× real time by default). @default 20 */
-  audioChunkIntervalMs?: number;
 }
 
 export interface FakeOpenAI {
@@ -68,9 +67,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         script: options.agent,
         faults:
           options.faultySessions === undefined || stats.connectionsOpened <= options.faultySessions
-            ? { dropAfterMs: options.dropAfterMs, dropAfterResponses: options.dropAfterResponses, responseDelayMs: options.responseDelayMs }
+            ? {
+                dropAfterMs: options.dropAfterMs,
+                dropAfterResponses: options.dropAfterResponses,
+                responseDelayMs: wallMs(options.responseDelayMs ?? 0, options),
+              }
             : {},
-        audioChunkIntervalMs: options.audioChunkIntervalMs ?? 20,
+        audioChunkIntervalMs: chunkIntervalMs(options),
       });
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));

@@ -26,6 +26,8 @@ export interface CalleeOptions {
   stats: StreamStats;
   log(event: string, detail?: unknown): void;
   onStarted?(): void;
+  /** How many times faster than real time the callee talks and listens. @default 1 */
+  timeScale?: number;
 }
 
 interface Speech {
@@ -38,6 +40,10 @@ interface Speech {
 /**
  * The far end of the call, reached through a Media Stream: a WebSocket client that behaves like Twilio
  * (paced 20 ms μ-law frames, mark echoes, clear) with a person or a voicemail box behind it.
+ *
+ * The callee lives on its own clock, which advances 20 ms with every frame: everything it decides
+ * (when to answer, barge in, hang up) is timed by the audio, not by the wall. With a `timeScale`
+ * above 1 the frames go out that many times faster than real time.
  */
 export class SimulatedCallee {
   private readonly stats: StreamStats;
@@ -48,6 +54,10 @@ export class SimulatedCallee {
   private readonly keypadEar: DtmfDetector;
   private socket?: WebSocket;
   private clock?: NodeJS.Timeout;
+  private readonly frameWallMs: number;
+  /** Wall time at which tick 0 was due; moved forward when the event loop stalled. */
+  private wallStart = 0;
+  /** The callee's clock at tick 0. */
   private clockStart = 0;
   private ticks = 0;
   private mouth?: Speech;
@@ -65,6 +75,7 @@ export class SimulatedCallee {
   constructor(private readonly options: CalleeOptions) {
     this.stats = options.stats;
     this.script = options.script;
+    this.frameWallMs = FRAME_MS / (options.timeScale ?? 1);
     this.messages = new TwilioStreamMessages(options.identity);
     this.ear = new Ear((utterance) => this.onAgentUtterance(utterance));
     this.keypadEar = new DtmfDetector((digit) => {
@@ -132,18 +143,24 @@ export class SimulatedCallee {
       this.queueSpeech('[beep]', beepAudio());
     }
     this.clockStart = now;
+    this.wallStart = now;
     this.onClock();
+  }
+
+  /** The callee's clock: the time of the current frame. */
+  private now(): number {
+    return this.clockStart + this.ticks * FRAME_MS;
   }
 
   private readonly onClock = (): void => {
     this.clock = undefined;
-    const due = () => this.clockStart + this.ticks * FRAME_MS;
+    const due = () => this.wallStart + this.ticks * this.frameWallMs;
     for (let sent = 0; Date.now() >= due() && this.isLive(); sent++) {
       if (sent >= MAX_CATCH_UP_FRAMES) {
-        this.clockStart = Date.now() - this.ticks * FRAME_MS;
+        this.wallStart = Date.now() - this.ticks * this.frameWallMs;
         break;
       }
-      this.step(due());
+      this.step(this.now());
       this.ticks += 1;
     }
     if (this.isLive()) this.clock = setTimeout(this.onClock, Math.max(0, due() - Date.now()));
@@ -169,7 +186,7 @@ export class SimulatedCallee {
   }
 
   private decide(now: number): void {
-    const startedAt = this.stats.startedAt ?? now;
+    const startedAt = this.clockStart;
     const maxCallMs = this.script.maxCallMs ?? DEFAULT_MAX_CALL_MS;
     if (now - startedAt >= maxCallMs) return this.hangUp('max-call-time');
     if (this.options.persona === 'machine' || this.mouth) return;
@@ -249,15 +266,15 @@ export class SimulatedCallee {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.ending) return;
-    const now = Date.now();
+    const at = Date.now();
     const parsed = parseAppMessage(data, isBinary, this.stats.streamSid);
     if (!parsed.ok) {
-      this.stats.protocolErrors.push({ at: now, code: parsed.code, message: parsed.error, raw: preview(data, isBinary) });
+      this.stats.protocolErrors.push({ at, code: parsed.code, message: parsed.error, raw: preview(data, isBinary) });
       return;
     }
     if (parsed.warning) {
       this.stats.protocolErrors.push({
-        at: now,
+        at,
         code: PROTOCOL_ERROR.invalid,
         message: parsed.warning,
         raw: preview(data, isBinary),
@@ -270,8 +287,8 @@ export class SimulatedCallee {
         this.stats.framesReceived += 1;
         this.stats.bytesReceived += bytes.length;
         this.stats.timeline.received.add(bytes.length / MULAW_BYTES_PER_MS);
-        this.stats.firstMediaReceivedAt ??= now;
-        if (isAudible(bytes)) this.lastAudibleReceivedAt = now;
+        this.stats.firstMediaReceivedAt ??= at;
+        if (isAudible(bytes)) this.lastAudibleReceivedAt = this.now();
         this.playback.enqueueAudio(bytes);
         return;
       }
@@ -282,7 +299,7 @@ export class SimulatedCallee {
       case 'clear':
         this.stats.clearsReceived += 1;
         for (const name of this.playback.clear()) this.echoMark(name);
-        this.ear.interrupt(now);
+        this.ear.interrupt(this.now());
         return;
     }
   }
@@ -311,9 +328,8 @@ export class SimulatedCallee {
     if (this.finished) return;
     this.finished = true;
     if (this.clock) clearTimeout(this.clock);
-    const now = Date.now();
-    this.ear.flush(now);
-    this.stats.endedAt = now;
+    this.ear.flush(this.now());
+    this.stats.endedAt = Date.now();
     this.stats.endReason = reason;
     this.options.log('stream-ended', { reason, closeCode: this.stats.closeCode, connectError: this.stats.connectError });
     this.resolveRun(reason);

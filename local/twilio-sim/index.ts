@@ -14,6 +14,12 @@ export interface TwilioSimulatorOptions {
   authToken: string;
   /** @default 0 (any free port) */
   port?: number;
+  /**
+   * How many times faster than real time the callee talks and listens, and the voicemail greeting,
+   * beep, `<Pause>` and `<Dial>` last (for tests whose behaviour does not depend on wall time).
+   * Ringing, webhooks and `TimeLimit` keep wall time. @default 1
+   */
+  timeScale?: number;
 }
 
 const DEFAULT_BEHAVIOUR: CallBehaviour = { kind: 'answer' };
@@ -38,7 +44,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       requests,
       behaviourFor: (to) => behaviours.get(to) ?? behaviours.get('*') ?? DEFAULT_BEHAVIOUR,
       placeCall(params, behaviour) {
-        const run = new CallRun(params, behaviour, { accountSid, authToken, apiUrl, shutdown: shutdown.signal });
+        const run = new CallRun(params, behaviour, { accountSid, authToken, apiUrl, shutdown: shutdown.signal, timeScale: options.timeScale ?? 1 });
         runs.set(run.call.sid, run);
         calls.push(run.call);
         for (const notify of callWaiters.get(run.call.sid) ?? []) notify(run);

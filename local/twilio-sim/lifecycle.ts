@@ -26,6 +26,8 @@ export interface CallContext {
   apiUrl: string;
   /** Aborted when the simulator closes: every outstanding webhook and stream is dropped. */
   shutdown: AbortSignal;
+  /** How many times faster than real time audio plays (the callee, the voicemail greeting and beep, pauses). */
+  timeScale: number;
 }
 
 type TwimlSource =
@@ -237,9 +239,9 @@ export class CallRun {
     const synchronous = first(params.MachineDetection) === 'DetectMessageEnd' && first(params.AsyncAmd) !== 'true';
     if (!synchronous || this.behaviour.kind !== 'machine') return;
     this.log('machine-greeting', VOICEMAIL_GREETING);
-    await sleep(voiceCodeDurationMs(VOICEMAIL_GREETING), signal);
+    await this.play(voiceCodeDurationMs(VOICEMAIL_GREETING), signal);
     const greetingEndedAt = Date.now();
-    await sleep(BEEP_MS, signal);
+    await this.play(BEEP_MS, signal);
     this.log('machine-beep');
     this.call.voicemail = { greetingEndedAt, beepAt: Date.now(), recorded: [] };
   }
@@ -307,7 +309,7 @@ export class CallRun {
           this.call.voicemail?.recorded.push(verb.url);
           break;
         case 'Pause':
-          await sleep(verb.lengthSeconds * 1000, signal);
+          await this.play(verb.lengthSeconds * 1000, signal);
           break;
         case 'Hangup':
         case 'Reject':
@@ -317,7 +319,7 @@ export class CallRun {
           this.call.dialed.push(verb.target);
           this.log('dial', verb.target);
           const dialStartedAt = Date.now();
-          await sleep(DIAL_HOLD_MS, signal);
+          await this.play(DIAL_HOLD_MS, signal);
           const action = verb.attributes.action && resolveUrl(verb.attributes.action, base);
           if (action && !signal.aborted) {
             const DialCallDuration = String(Math.max(1, Math.round((Date.now() - dialStartedAt) / 1000)));
@@ -417,6 +419,7 @@ export class CallRun {
       greetingPlayed: this.call.voicemail !== undefined,
       script: this.behaviour.callee ?? { utterances: [] },
       stats,
+      timeScale: this.timeScale,
       log: (event, detail) => this.log(event, detail),
       onStarted: () => {
         streamEvent('stream-started');
@@ -465,6 +468,15 @@ export class CallRun {
     if (first(this.call.params.Record) !== 'true' || this.call.answeredAt === undefined) return undefined;
     const sid = newSid('RE');
     return { sid, url: `${this.context.apiUrl}/${API_VERSION}/Accounts/${this.call.accountSid}/Recordings/${sid}` };
+  }
+
+  /** Waits while `ms` of the call's audio plays. */
+  private play(ms: number, signal: AbortSignal): Promise<void> {
+    return sleep(ms / this.timeScale, signal);
+  }
+
+  private get timeScale(): number {
+    return this.behaviour.timeScale ?? this.context.timeScale;
   }
 
   private setStatus(status: CallStatus): void {

@@ -42,6 +42,8 @@ export interface CallBehaviour {
    * `machine_end_beep` with `DetectMessageEnd`).
    */
   answeredBy?: string;
+  /** This call's audio runs this many times faster than real time, whatever the simulator's `timeScale`. */
+  timeScale?: number;
   createError?: RestFault;
   createDelayMs?: number;
   updateError?: RestFault;

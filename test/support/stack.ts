@@ -1,12 +1,19 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
+/**
+ * How many times faster than real time the simulated callee and the fake models run in tests.
+ * Tests about wall-clock timing start their stack with `timeScale: 1`.
+ */
+export const TEST_TIME_SCALE = Number(process.env.TEST_TIME_SCALE ?? 1);
+
 /** A whole embedded stack on free ports, writing its events to a throwaway file. */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     port: 0,
     mediaPort: 0,
     env: {},
+    timeScale: TEST_TIME_SCALE,
     ...options,
     overrides: { EVENTS_FILE: `.local/test-events-${process.pid}-${Date.now()}.jsonl`, ...options.overrides },
   });
