@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const { startLocalStack } = await import('./stack');
 const { SCENARIOS, isScenarioName } = await import('./scenarios');
+const { startToolServer } = await import('./tool-server');
+type ScenarioTool = import('./scenarios').ScenarioTool;
+type ToolServer = import('./tool-server').ToolServer;
 
 /**
  * `npm run demo`: one whole call through the embedded stack, as the orchestrator would
@@ -34,12 +37,24 @@ const stack = await startLocalStack({
   media: { onTurn: (_id, turn) => print(`${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`) },
 });
 let exitCode = 1;
+let toolServer: ToolServer | undefined;
+
+/** Starts the orchestrator's side of the scenario's own tools (it checks every signature) and returns them with their URLs. */
+async function serveScenarioTools(specs: readonly ScenarioTool[]) {
+  const byPath = new Map(specs.map((spec) => [`/tools/${spec.name}`, spec]));
+  toolServer = await startToolServer({
+    secret: stack.config.WEBHOOK_SIGNING_SECRET!,
+    answer: (request, path) => ({ json: byPath.get(path)?.answer(request.arguments) ?? {} }),
+  });
+  return specs.map(({ answer: _answer, ...spec }) => ({ ...spec, url: `${toolServer!.url}/tools/${spec.name}` }));
+}
 try {
   const provider = values.provider ?? stack.config.REALTIME_PROVIDER;
   const fakeModel = { openai: stack.model, gemini: stack.gemini, elevenlabs: stack.elevenlabs, amazon_nova_sonic: stack.novaSonic }[provider as 'openai'];
   print(`stack up: API ${stack.apiUrl}, media ${stack.mediaUrl}, Twilio ${stack.twilio ? 'simulator' : 'real'}, model ${provider} (${fakeModel ? 'fake' : 'real'})`);
   print(`scenario ${values.scenario}: ${scenario.summary}`);
   stack.twilio?.setBehaviour(values.to, scenario.behaviour);
+  const tools = 'tools' in scenario ? await serveScenarioTools(scenario.tools) : [];
   const callbackId = `demo-${Date.now()}`;
   const response = await fetch(`${stack.apiUrl}/call/initiate`, {
     method: 'POST',
@@ -49,6 +64,7 @@ try {
       to: values.to,
       ...(values.provider ? { provider: values.provider } : {}),
       ...scenario.request,
+      ...(tools.length ? { tools } : {}),
       metadata: { source: 'demo', scenario: values.scenario },
     }),
   });
@@ -71,12 +87,16 @@ try {
   for (const call of toolCalls) {
     print(`tool   › ${call.name}(${JSON.stringify(call.arguments)}) → ${call.error ? `error: ${call.error}` : JSON.stringify(call.result)}`);
   }
+  for (const request of toolServer?.received ?? []) {
+    print(`tool server › ${request.path} signature ${request.verified ? 'verified' : 'REFUSED'} (webhook-id ${String(request.headers['webhook-id'])})`);
+  }
   print(`Call Completed event on the bus (also appended to ${stack.config.EVENTS_FILE}):`);
   console.log(JSON.stringify(event, null, 2));
   exitCode = 0;
 } catch (error) {
   console.error(error);
 } finally {
+  await toolServer?.close();
   await stack.close();
   process.exit(exitCode);
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { initiateRequestSchema } from '../shared/call-record';
+import type { CallTool } from '../shared/call-tools';
 import { scenarioMarker } from './scenario-scripts';
 import type { CallBehaviour, CalleeScript } from './twilio-sim';
 
@@ -17,7 +18,13 @@ export interface Scenario {
   env: Record<string, string>;
   behaviour: CallBehaviour;
   /** Initiate fields besides callbackId and to. */
-  request: Omit<z.input<typeof initiateRequestSchema>, 'callbackId' | 'to'>;
+  request: Omit<z.input<typeof initiateRequestSchema>, 'callbackId' | 'to' | 'tools'>;
+  /** Per-call tools, served by a local tool server (which supplies each URL) answering with `answer`. */
+  tools?: ScenarioTool[];
+}
+
+export interface ScenarioTool extends Omit<CallTool, 'url' | 'timeoutMs'> {
+  answer(args: Record<string, unknown>): unknown;
 }
 
 const AVA = 'Your name is Ava from Northwind Dental.';
@@ -74,6 +81,28 @@ export const SCENARIOS = {
       variables: { name: 'Sam' },
       transferTo: '+15005550123',
     },
+  },
+  'custom-tool': {
+    summary: "the agent calls the orchestrator's own HTTP tool (a signed POST to a local tool server) and reads out its answer",
+    env: {},
+    behaviour: { kind: 'answer', callee: { utterances: ['Where is my order 4417?'], stayOnLine: true, maxCallMs: 60_000 } },
+    request: {
+      instructions: `${scenarioMarker('custom-tool')} ${AVA} You are calling {{name}} about their order. Use lookup_order to answer questions about it.`,
+      variables: { name: 'Sam' },
+    },
+    tools: [
+      {
+        name: 'lookup_order',
+        description: "Looks up one of the callee's orders: its status and when it arrives.",
+        parameters: {
+          type: 'object',
+          properties: { question: { type: 'string', description: 'What the callee asked, with the order number' } },
+          required: ['question'],
+          additionalProperties: false,
+        },
+        answer: () => ({ status: 'shipped', arrives: 'Friday' }),
+      },
+    ],
   },
 } satisfies Record<string, Scenario>;
 
