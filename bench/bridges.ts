@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exited, mediaProcessStats, startMediaProcess, type MediaProcessStats } from '../local/media-process';
+import { build } from 'esbuild';
+import { exited, mediaProcessStats, type MediaProcessStats } from '../local/media-process';
 
 /** The two bridges a run compares: the media service, and the pass-through floor beside it. */
 export type BridgeKind = 'engine' | 'pass-through';
@@ -20,9 +21,42 @@ export interface BridgeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a bridge as its own process listening on `port`, where the stack's TwiML points streams. */
+const ENTRY: Record<BridgeKind, string> = { engine: '../media-service/main.ts', 'pass-through': './pass-through.ts' };
+
+/**
+ * Each bridge as production runs the media service: one esbuild ESM bundle on plain `node` (as the
+ * container's Dockerfile builds it, unminified here so profiles stay readable), not through tsx.
+ */
+async function bundle(kind: BridgeKind): Promise<string> {
+  const outfile = fileURLToPath(new URL(`../.local/bench/${kind}.mjs`, import.meta.url));
+  await build({
+    entryPoints: [fileURLToPath(new URL(ENTRY[kind], import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile,
+    banner: { js: "import { createRequire as __ceCreateRequire } from 'node:module'; const require = __ceCreateRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/**
+ * Starts a bridge as its own process listening on `port`, where the stack's TwiML points streams.
+ * `MEDIA_CPU_PROFILE=1` writes a `.cpuprofile` of the media service to `.local/prof`.
+ */
 export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port: number, modelUrl: string): Promise<BridgeProcess> {
-  const child = kind === 'engine' ? await startMediaProcess(env, port) : await startPassThrough(env, port, modelUrl);
+  const profile = kind === 'engine' && Boolean(process.env.MEDIA_CPU_PROFILE);
+  const child = fork(await bundle(kind), [], {
+    execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : [],
+    env: { ...env, MEDIA_PORT: String(port), PASS_THROUGH_MODEL_URL: modelUrl, POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (message) => (message === 'ready' ? resolve() : reject(new Error(String(message)))));
+    child.once('exit', (code, signal) => reject(new Error(`${kind} exited (${code ?? signal}) before it was ready`)));
+  });
   return {
     kind,
     async stats() {
@@ -38,19 +72,6 @@ export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port
       await exited(child);
     },
   };
-}
-
-function startPassThrough(env: NodeJS.ProcessEnv, port: number, modelUrl: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('./pass-through.ts', import.meta.url)), [], {
-    // The same loader as the media process, so both pay the same start-up and memory overhead.
-    execArgv: ['--import', 'tsx'],
-    env: { ...env, MEDIA_PORT: String(port), PASS_THROUGH_MODEL_URL: modelUrl, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => (message === 'ready' ? resolve(child) : reject(new Error(String(message)))));
-    child.once('exit', (code, signal) => reject(new Error(`pass-through exited (${code ?? signal}) before it was ready`)));
-  });
 }
 
 function ask(child: ChildProcess): Promise<BridgeStats> {

@@ -25,6 +25,8 @@ export interface PhaseResult {
   peakActiveCalls: number;
   /** Calls that did not run to the callee's hang-up with audio reaching the model (and, for the media service, a `completed` event). */
   callsFailed: number;
+  /** Failed calls by reason. */
+  failures: Record<string, number>;
   framesLostIn: number;
   framesLostOut: number;
   /** Callee's send → model's receive, per 20 ms frame, once the model link is up. */
@@ -80,15 +82,26 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
   const outbound = new LatencySamples();
   let lostIn = 0;
   let lostOut = 0;
-  let failed = 0;
+  const failures: Record<string, number> = {};
   let callSeconds = 0;
   const outcomes = new Map(events().map((e) => [(e.detail as { callbackId: string }).callbackId, (e.detail as { outcome: string }).outcome]));
   const slack = provider === 'openai' ? 0 : 1;
   for (const [i, sid] of sids.entries()) {
     const stream = stack.twilio!.calls.find((c) => c.sid === sid)?.streams[0];
     const model = modelSide(stack, provider, `Benchmark call ${ids[i]!.callbackId}.`);
-    const engineFailed = bridge.kind === 'engine' && outcomes.get(ids[i]!.callbackId) !== 'completed';
-    if (!stream || !model || model.receivedMs === 0 || stream.endReason !== 'callee-hangup' || engineFailed) failed++;
+    const outcome = outcomes.get(ids[i]!.callbackId);
+    const failure = !stream
+      ? 'no stream'
+      : !model
+        ? 'no model session'
+        : model.receivedMs === 0
+          ? 'no audio reached the model'
+          : stream.endReason !== 'callee-hangup'
+            ? `stream ended: ${stream.endReason}`
+            : bridge.kind === 'engine' && outcome !== 'completed'
+              ? `outcome: ${outcome ?? 'no event'}`
+              : undefined;
+    if (failure) failures[failure] = (failures[failure] ?? 0) + 1;
     if (!stream || !model) {
       lostIn += o.durationSeconds * 50;
       continue;
@@ -106,7 +119,8 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
     provider,
     calls: o.calls,
     peakActiveCalls,
-    callsFailed: failed,
+    callsFailed: Object.values(failures).reduce((a, b) => a + b, 0),
+    failures,
     framesLostIn: lostIn,
     framesLostOut: lostOut,
     inboundMs: inbound.summary(),

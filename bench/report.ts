@@ -34,6 +34,7 @@ export function printComparison(engine: PhaseResult, floor: PhaseResult | undefi
     );
   }
   for (const r of [floor, engine]) {
+    if (r?.callsFailed) console.log(`${r.bridge} failures: ${JSON.stringify(r.failures)}`);
     if (r) console.log(`load during ${r.bridge}: 1-min load average ${r.load.loadAvg1} (2 cores), load generator ${r.load.generatorCorePct}% of a core`);
   }
 }
