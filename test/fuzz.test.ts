@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
-import { parseTwilioMessage } from '../media-service/twilio-stream';
+import { parseTwilioMessage, twilioInboundSchema } from '../media-service/twilio-stream';
 import { getCall, initiate, startTestStack, uniqueId } from './support/stack';
 
 let stack: LocalStack;
@@ -124,6 +124,39 @@ describe('Media Stream messages', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('media frames, read on their fast path, get exactly what the schema says', () => {
+    const numeric = fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }).map(String), fc.constantFrom('', '1.5', '-1', 'x', 1.5, null));
+    const field = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.record({
+          event: fc.constantFrom('media', 'media', 'mark'),
+          sequenceNumber: field(numeric),
+          streamSid: field(fc.oneof(fc.string(), fc.integer())),
+          extra: field(fc.string()),
+          media: fc.oneof(
+            fc.record({
+              track: field(fc.oneof(fc.constantFrom('inbound'), fc.integer())),
+              chunk: field(numeric),
+              timestamp: field(numeric),
+              payload: fc.oneof(fc.base64String(), fc.string(), fc.integer()),
+              other: field(fc.string()),
+            }),
+            fc.anything(),
+          ),
+        }),
+        (message) => {
+          const text = JSON.stringify(message);
+          const parsed = parseTwilioMessage(text);
+          const expected = twilioInboundSchema.safeParse(JSON.parse(text));
+          expect(parsed.ok).toBe(expected.success);
+          if (parsed.ok && expected.success) expect(parsed.message).toStrictEqual(expected.data);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });

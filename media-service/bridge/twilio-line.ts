@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { bridgeMetrics } from '../metrics';
+import { BatchedSocketWriter } from '../socket-batching';
 import type { TwilioOutbound } from '../twilio-stream';
 
 /**
@@ -10,6 +11,7 @@ import type { TwilioOutbound } from '../twilio-stream';
 export class TwilioLine {
   /** hrtime of the stream's start until the first agent audio frame is written, then 0. */
   #startedAtNs = 0n;
+  readonly #writer: BatchedSocketWriter;
 
   /**
    * Pings the socket every `pingIntervalMs` until it closes: while the agent is silent nothing
@@ -19,6 +21,7 @@ export class TwilioLine {
     private readonly ws: WebSocket,
     pingIntervalMs: number,
   ) {
+    this.#writer = new BatchedSocketWriter(ws);
     const pings = setInterval(() => {
       if (this.open) ws.ping();
     }, pingIntervalMs);
@@ -37,7 +40,7 @@ export class TwilioLine {
   /** Writes one message; agent audio carries the hrtime its model message arrived at. */
   send(message: TwilioOutbound, modelMessageAtNs?: bigint): void {
     if (!this.open) return;
-    this.ws.send(JSON.stringify(message));
+    this.#writer.send(JSON.stringify(message));
     if (message.event !== 'media') return;
     if (modelMessageAtNs) bridgeMetrics.recordSince(bridgeMetrics.outbound, modelMessageAtNs);
     if (this.#startedAtNs) {
