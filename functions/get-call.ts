@@ -1,5 +1,6 @@
 import { NotFoundError, BadRequestError } from '../shared/http-error';
 import { CALLBACK_ID } from '../shared/patterns';
+import { endReasonOf } from '../shared/end-reason';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
 import { authorizeCaller } from './lib/request';
@@ -13,7 +14,7 @@ export function createGetCallHandler(deps: Deps): HttpHandler {
     const details = await deps.store.details(callbackId);
     if (!details) throw new NotFoundError(`No call with callbackId ${callbackId}`);
     const { streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
-    return json(200, { ...details, call });
+    return json(200, { ...details, call: { ...call, endReason: endReasonOf(details.call) } });
   });
 }
 

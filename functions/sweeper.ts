@@ -61,9 +61,27 @@ export function createSweeper(deps: Deps): () => Promise<{ swept: number; action
         log.error('Sweep failed for call; will retry next run', { action, error });
       }
     }
-    if (due.length) logger.info('Sweep finished', { swept: due.length, actions });
+    const released = await releaseFinishedSlots(deps);
+    if (released) actions['release-slot'] = released;
+    if (due.length || released) logger.info('Sweep finished', { swept: due.length, actions });
     return { swept: due.length, actions };
   };
+}
+
+/**
+ * Gives back the concurrency slots of calls that completed without giving theirs back (a
+ * process died between the event and the release). A holder without a record yet is a
+ * call being created, and is left alone.
+ */
+async function releaseFinishedSlots(deps: Deps): Promise<number> {
+  let released = 0;
+  for (const callbackId of await deps.limiter.holders()) {
+    const call = await deps.store.get(callbackId);
+    if (!call?.completion) continue;
+    await deps.limiter.release(callbackId);
+    released++;
+  }
+  return released;
 }
 
 /** Asks Twilio for the call's current status and applies it as if its callback had arrived. */

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createCallStatusHandler } from '../functions/call-status';
+import { createCancelCallHandler } from '../functions/cancel-call';
+import { createDispatcher } from '../functions/dispatch';
+import { dispatchInputSchema } from '../shared/call-scheduler';
 import { createGetCallHandler } from '../functions/get-call';
 import { handler as healthHandler } from '../functions/health';
 import { createInitiateHandler } from '../functions/initiate';
@@ -13,6 +16,7 @@ import type { TranscriptTurn } from '../shared/call-record';
 import { parseConfig, type Config } from '../shared/config';
 import { createTwilioClient } from '../shared/twilio-client';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { startLocalScheduler, type LocalScheduler } from './scheduler';
 import { startEventSink, type EventSink, type SunkEvent } from './event-sink';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai/server';
 import { startFakeNovaSonic, type FakeNovaSonic, type FakeNovaSonicOptions } from './fake-nova-sonic/server';
@@ -74,6 +78,8 @@ export interface LocalStack {
   apiKey: string;
   dynamo: LocalDynamo;
   events: EventSink;
+  /** EventBridge Scheduler's stand-in: scheduled calls wait here, then run the dispatch function. */
+  scheduler: LocalScheduler;
   activity: EventEmitter<StackActivity>;
   /** The simulator, unless real Twilio credentials and a public BASE_URL are configured. */
   twilio?: TwilioSimulator;
@@ -123,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const realModel = Boolean(base.OPENAI_API_KEY);
 
   const dynamo = await startLocalDynamo(tableName);
+  const scheduler = await startLocalScheduler();
   const activity = new EventEmitter<StackActivity>();
   const events = await startEventSink({
     file: base.EVENTS_FILE ?? '.local/events.jsonl',
@@ -161,6 +168,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     EVENTBRIDGE_ENDPOINT: events.endpoint,
+    SCHEDULER_ENDPOINT: scheduler.endpoint,
+    DISPATCH_FUNCTION_ARN: 'arn:aws:lambda:local:000000000000:function:caller-engine-dispatch',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/caller-engine-scheduler',
     TWILIO_ACCOUNT_SID: accountSid,
     TWILIO_AUTH_TOKEN: authToken,
     TWILIO_PHONE_NUMBER: base.TWILIO_PHONE_NUMBER ?? '+15550001111',
@@ -205,8 +215,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     twiml: createTwimlHandler(deps),
     'call-status': createCallStatusHandler(deps),
     'get-call': createGetCallHandler(deps),
+    'cancel-call': createCancelCallHandler(deps),
     health: healthHandler,
   };
+  const dispatch = createDispatcher(deps);
+  scheduler.setTarget((input) => dispatch(dispatchInputSchema.parse(input)));
   const stack: LocalStack = {
     config,
     env,
@@ -216,6 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apiKey,
     dynamo,
     events,
+    scheduler,
     activity,
     twilio,
     model,
@@ -234,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await gemini?.close();
       await elevenlabs?.close();
       await google?.close();
+      await scheduler.close();
       await events.close();
       await dynamo.close();
     },

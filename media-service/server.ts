@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CallStore, callStoreSettings, createDynamoClient } from '../shared/call-store';
-import { CallCompleter } from '../shared/completion';
+import { createCallCompleter } from '../shared/completion';
+import { ConcurrencyLimiter } from '../shared/concurrency';
 import type { Config } from '../shared/config';
-import { createEventPublisher } from '../shared/events';
 import { logger } from '../shared/logger';
 import { CALLBACK_ID } from '../shared/patterns';
 import { awaitingStream } from '../shared/stream-token';
@@ -113,12 +113,13 @@ export async function startMediaService(options: {
   return {
     url: `ws://127.0.0.1:${port}`,
     attach(c, overrides) {
-      const store = overrides.store ?? new CallStore(createDynamoClient(c), callStoreSettings(c));
+      const db = createDynamoClient(c);
+      const store = overrides.store ?? new CallStore(db, callStoreSettings(c));
       let twilio: TwilioClient | undefined;
       deps = {
         config: c,
         store,
-        completer: overrides.completer ?? new CallCompleter(store, createEventPublisher(c), logger),
+        completer: overrides.completer ?? createCallCompleter(c, store, new ConcurrencyLimiter(db, c.TABLE_NAME, c.MAX_CONCURRENT_CALLS)),
         twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
         now: overrides.now ?? (() => new Date()),
         providerFactory: overrides.providerFactory,

@@ -11,7 +11,7 @@ import {
 /** The fields of a Twilio call status callback that the call state depends on. */
 export const statusCallbackSchema = z.object({
   CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID'),
-  CallStatus: callStatusSchema.exclude(['initiating']),
+  CallStatus: callStatusSchema.exclude(['scheduled', 'initiating']),
   SequenceNumber: z.coerce.number().int().min(0).optional(),
   Timestamp: z.string().optional(),
   CallDuration: z.coerce.number().int().min(0).optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { realtimeProviderSchema } from './config';
 import { callToolsSchema } from './call-tools';
+import { callWindowSchema, scheduleAtSchema } from './call-window';
 import { compileJsonSchema } from './json-schema';
 import { languageTagSchema } from './languages';
 import { CALLBACK_ID, CALLBACK_ID_MESSAGE } from './patterns';
@@ -53,12 +54,28 @@ export const initiateRequestSchema = z.strictObject({
   redactTranscript: z.boolean().optional(),
   /** With `redactTranscript`, false keeps the originals in the stored turns (`GET /calls/{id}`); by default they are masked too. */
   redactStored: z.boolean().optional(),
+  /** Place the call at this instant (ISO 8601 with its offset), at most 30 days ahead. */
+  scheduleAt: scheduleAtSchema.optional(),
+  /** Ring only inside this window (else DEFAULT_CALL_WINDOW, when set); the call waits for it to open. */
+  callWindow: callWindowSchema.optional(),
+  /** Seconds of callee silence before the agent asks whether they are still there (else SILENCE_TIMEOUT_SECONDS). */
+  silenceTimeoutSeconds: z.number().int().min(5).max(600).optional(),
+  /** Receives the `Call Completed` event, signed per Standard Webhooks; its host must be in WEBHOOK_ALLOWED_HOSTS. */
+  webhookUrl: z.url({ protocol: /^https?$/ }).max(2_048).optional(),
+  /** A Step Functions task token: the call's end completes that `.waitForTaskToken` state. */
+  taskToken: z.string().min(1).max(1_024).optional(),
+  /** Outcomes that fail the task (SendTaskFailure) instead of succeeding it. */
+  taskFailureOutcomes: z.array(z.enum(['failed', 'busy', 'no-answer'])).min(1).max(3).optional(),
 });
 export type InitiateRequest = z.infer<typeof initiateRequestSchema>;
 
+/** Why a call ended, when the side that ended it on purpose says so (see shared/end-reason.ts for the rest). */
+export const RECORDED_END_REASONS = ['agent_hangup', 'time_limit', 'silence_timeout', 'canceled', 'error'] as const;
+export type RecordedEndReason = (typeof RECORDED_END_REASONS)[number];
+
 export const TERMINAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
 /** Call states in the only order they may move through; terminal states share the last rank. */
-export const CALL_STATUSES = ['initiating', 'queued', 'initiated', 'ringing', 'in-progress', ...TERMINAL_STATUSES] as const;
+export const CALL_STATUSES = ['scheduled', 'initiating', 'queued', 'initiated', 'ringing', 'in-progress', ...TERMINAL_STATUSES] as const;
 export const callStatusSchema = z.enum(CALL_STATUSES);
 export type CallStatus = z.infer<typeof callStatusSchema>;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
@@ -123,6 +140,12 @@ export const callRecordSchema = z.object({
   outcomeOverride: z.enum(['voicemail', 'transferred']).optional(),
   /** The post-call analysis of `request.analysis`, once extracted and validated. */
   analysisResult: z.object({ data: z.json(), successful: z.boolean() }).optional(),
+  /** Set by the side that ended the call on purpose (agent, time limit, silence, cancel); first writer wins. */
+  endReason: z.enum(RECORDED_END_REASONS).optional(),
+  /** A cancel asked for through the API; a live call's media service acts on it. */
+  cancel: z.object({ requestedAt: z.string(), immediate: z.boolean() }).optional(),
+  /** When a scheduled call is (or was) due to be placed. */
+  scheduledFor: z.string().optional(),
   completion: z.object({ eventId: z.string(), claimedAt: z.string(), by: z.string(), publishedAt: z.string().optional() }).optional(),
 });
 export type CallRecord = z.infer<typeof callRecordSchema>;

@@ -228,7 +228,7 @@ export class CallStore {
       ? Date.parse(call.completion.claimedAt)
       : call.endedAt
         ? Date.parse(call.endedAt)
-        : Date.parse(call.createdAt) + maxDuration * 1000;
+        : Date.parse(call.scheduledFor ?? call.createdAt) + maxDuration * 1000;
     return new Date(from + grace * 1000).toISOString();
   }
 

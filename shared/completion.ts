@@ -2,7 +2,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CallStore } from './call-store';
 import { isReadyToComplete } from './call-lifecycle';
 import type { CallRecord } from './call-record';
-import { buildCallCompletedDetail, completionEventId, type EventPublisher } from './events';
+import type { ConcurrencyLimiter } from './concurrency';
+import type { Config } from './config';
+import { buildCallCompletedDetail, completionEventId, createEventPublisher, type CallCompletedDetail, type EventPublisher } from './events';
+import { logger } from './logger';
+
+/**
+ * Work that goes with a call's event (freeing its slot, queueing its callbacks), done just
+ * before the event is put, so a consumer reacting to the event finds the slot free; repeated
+ * with the event if interrupted.
+ */
+export type CompletionFollowUp = (call: CallRecord, detail: CallCompletedDetail) => Promise<void>;
 
 export type CompletionResult = 'published' | 'not-ready' | 'already-completed' | 'unknown-call';
 
@@ -17,6 +27,7 @@ export class CallCompleter {
     private readonly publisher: EventPublisher,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
+    private readonly followUps: readonly CompletionFollowUp[] = [],
   ) {}
 
   /** Completes the call if both halves are done (or `force`, for the sweeper). */
@@ -40,6 +51,7 @@ export class CallCompleter {
     const details = await this.store.details(callbackId);
     if (!details?.call.completion) return;
     const detail = buildCallCompletedDetail(details);
+    for (const followUp of this.followUps) await followUp(details.call, detail);
     await this.publisher.publishCallCompleted(detail);
     await this.store.mutate(callbackId, (call) =>
       call.completion && !call.completion.publishedAt
@@ -54,4 +66,9 @@ export class CallCompleter {
       transcriptComplete: detail.transcriptComplete,
     });
   }
+}
+
+/** The completer every process uses: the event on the bus, then the call's slot freed. */
+export function createCallCompleter(c: Config, store: CallStore, limiter: ConcurrencyLimiter, now?: () => Date): CallCompleter {
+  return new CallCompleter(store, createEventPublisher(c), logger, now, [(call) => limiter.release(call.callbackId)]);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { e164Schema as e164 } from './phone';
+import { parseWindowSetting } from './call-window';
 
 /**
  * The whole environment of Caller Engine in one schema. Every process (the Lambda
@@ -118,6 +119,34 @@ export const configSchema = z
     /** Delete Twilio's copy once the recording is safely in the bucket. */
     DELETE_TWILIO_RECORDINGS: bool(true),
 
+    /** Seconds of callee silence before the agent asks whether they are still there; per call: silenceTimeoutSeconds. */
+    SILENCE_TIMEOUT_SECONDS: int(30, 5, 600),
+    /** How often the media service looks for a cancel of its live calls, in seconds. */
+    CANCEL_POLL_SECONDS: int(2, 1, 60),
+    /** Calls placed at once across the account; initiate answers 429 over it. Empty or 0: no cap. */
+    MAX_CONCURRENT_CALLS: int(0, 0, 1_000),
+    /** Calling hours for calls that give no callWindow, in BUSINESS_TIMEZONE, e.g. `mon-fri 09:00-17:00`. Empty: none. */
+    DEFAULT_CALL_WINDOW: optionalString,
+    /** EventBridge Scheduler: endpoint override (the embedded stack runs its own), group, and what a schedule invokes. */
+    SCHEDULER_ENDPOINT: httpUrl.optional(),
+    SCHEDULE_GROUP_NAME: z.string().min(1).default('default'),
+    DISPATCH_FUNCTION_ARN: optionalString,
+    SCHEDULER_ROLE_ARN: optionalString,
+    SCHEDULE_DEAD_LETTER_ARN: optionalString,
+    /** Comma list of hosts a per-call webhookUrl may name (`*.example.com` for subdomains). Required for webhooks outside `local`. */
+    WEBHOOK_ALLOWED_HOSTS: optionalString.transform((v) =>
+      v === undefined ? undefined : v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    ),
+    /** Standard Webhooks signing secret (`whsec_…`) for completion webhooks. */
+    WEBHOOK_SIGNING_SECRET: optionalString,
+    /** The queue completion deliveries (webhooks, task tokens) wait in, and its endpoint override. */
+    DELIVERY_QUEUE_URL: optionalString,
+    SQS_ENDPOINT: httpUrl.optional(),
+    /** First retry delay of a failed delivery, doubling up to an hour; deliveries are retried for 24 hours. */
+    DELIVERY_RETRY_BASE_SECONDS: int(30, 1, 3600),
+    /** Step Functions endpoint override (the embedded stack runs a stand-in). */
+    SFN_ENDPOINT: httpUrl.optional(),
+
     PORT: int(3000, 0, 65_535),
     MEDIA_PORT: int(5050, 0, 65_535),
     /** How long a draining media service waits for live calls before it exits. */
@@ -139,6 +168,13 @@ export const configSchema = z
           path: ['ALLOWED_DESTINATION_PREFIXES'],
           message: `"${prefix}" is not an E.164 prefix such as +1 or +44`,
         });
+      }
+    }
+    if (c.DEFAULT_CALL_WINDOW !== undefined) {
+      try {
+        parseWindowSetting(c.DEFAULT_CALL_WINDOW, c.BUSINESS_TIMEZONE);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['DEFAULT_CALL_WINDOW'], message: (error as Error).message });
       }
     }
     if (c.WORKDAY_END_HOUR <= c.WORKDAY_START_HOUR) {

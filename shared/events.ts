@@ -4,6 +4,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { z } from 'zod';
 import { isAnsweringMachine } from './answered-by';
 import { awsClientOptions } from './aws';
+import { endReasonOf, endReasonSchema } from './end-reason';
 import { realtimeProviderSchema, type Config } from './config';
 import {
   callErrorSchema,
@@ -16,7 +17,8 @@ import { redactText, redactTurns } from './redaction';
 
 export const EVENT_SOURCE = 'caller-engine';
 export const CALL_COMPLETED = 'Call Completed';
-export const CALL_COMPLETED_SCHEMA_VERSION = '1.0';
+/** 1.1 added `endReason`; a change that removes or retypes a field would be 2.0. */
+export const CALL_COMPLETED_SCHEMA_VERSION = '1.1';
 /** EventBridge refuses entries over 256 KB; leave room for the envelope. */
 export const MAX_DETAIL_BYTES = 240 * 1024;
 
@@ -32,6 +34,8 @@ export const callCompletedDetailSchema = z.object({
   to: z.string(),
   from: z.string(),
   outcome: z.enum(OUTCOMES),
+  /** Why the call ended, finer than `outcome` (who hung up, a time or silence limit, a cancel). */
+  endReason: endReasonSchema,
   answeredBy: z.string().nullable(),
   startedAt: z.string(),
   answeredAt: z.string().nullable(),
@@ -97,6 +101,7 @@ export function buildCallCompletedDetail({ call, transcript, toolCalls }: CallDe
     to: call.request.to,
     from: call.request.from,
     outcome: outcomeOf(call),
+    endReason: endReasonOf(call) ?? 'error',
     answeredBy: call.answeredBy ?? null,
     startedAt: call.createdAt,
     answeredAt: call.answeredAt ?? null,

@@ -8,6 +8,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Response headers that go with the error (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -57,6 +59,13 @@ export class PayloadTooLargeError extends HttpError {
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(expected: string) {
     super(415, 'unsupported_media_type', `The request body must be ${expected}`);
+  }
+}
+
+/** Over a rate or concurrency limit; `Retry-After` says when to try again. */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, retryAfterSeconds: number, code = 'too_many_requests') {
+    super(429, code, message, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
   }
 }
 

@@ -4,7 +4,7 @@ import type { ToolCallRecord } from '../shared/call-record';
 import { parseConfig } from '../shared/config';
 import { logger } from '../shared/logger';
 import { CALENDAR_UNAVAILABLE } from '../media-service/tools/calendar/calendar-api';
-import { localParts, spokenTime, utcFromLocal } from '../media-service/tools/calendar/zoned-time';
+import { localParts, spokenTime, utcFromLocal } from '../shared/zoned-time';
 import { checkAvailabilityTool } from '../media-service/tools/check-availability';
 import { googleClients } from '../media-service/tools/google';
 import { createToolRunner } from '../media-service/tools/runner';

@@ -1,8 +1,8 @@
+import { createCallScheduler, type CallScheduler } from '../../shared/call-scheduler';
 import { CallStore, callStoreSettings, createDynamoClient } from '../../shared/call-store';
-import { CallCompleter } from '../../shared/completion';
+import { createCallCompleter, type CallCompleter } from '../../shared/completion';
+import { ConcurrencyLimiter } from '../../shared/concurrency';
 import { config, type Config } from '../../shared/config';
-import { createEventPublisher } from '../../shared/events';
-import { logger } from '../../shared/logger';
 import { loadSecretsIntoEnv, type SecretVariable } from '../../shared/secrets';
 import type { TwilioClient } from '../../shared/twilio';
 
@@ -14,6 +14,10 @@ export interface Deps {
   store: CallStore;
   completer: CallCompleter;
   twilio: () => TwilioClient;
+  /** One-time schedules that place calls later (built on first use). */
+  scheduler: () => CallScheduler;
+  /** MAX_CONCURRENT_CALLS across the account. */
+  limiter: ConcurrencyLimiter;
   now: () => Date;
 }
 
@@ -26,7 +30,10 @@ export interface DepsOptions extends Partial<Deps> {
 
 export function buildDeps(c: Config, env: NodeJS.ProcessEnv, overrides: DepsOptions = {}): Deps {
   const now = overrides.now ?? (() => new Date());
-  const store = overrides.store ?? new CallStore(createDynamoClient(c), callStoreSettings(c), now);
+  const db = createDynamoClient(c);
+  const store = overrides.store ?? new CallStore(db, callStoreSettings(c), now);
+  const limiter = overrides.limiter ?? new ConcurrencyLimiter(db, c.TABLE_NAME, c.MAX_CONCURRENT_CALLS);
+  let scheduler: CallScheduler | undefined;
   const factory = overrides.twilioFactory;
   let twilio: TwilioClient | undefined;
   const twilioClient = () => {
@@ -37,8 +44,10 @@ export function buildDeps(c: Config, env: NodeJS.ProcessEnv, overrides: DepsOpti
     config: c,
     env,
     store,
-    completer: overrides.completer ?? new CallCompleter(store, createEventPublisher(c), logger, now),
+    completer: overrides.completer ?? createCallCompleter(c, store, limiter, now),
     twilio: overrides.twilio ?? twilioClient,
+    scheduler: overrides.scheduler ?? (() => (scheduler ??= createCallScheduler(c))),
+    limiter,
     now,
   };
 }

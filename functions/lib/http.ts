@@ -30,7 +30,8 @@ export function httpHandler(handle: HttpHandler): HttpHandler {
       if (error instanceof HttpError) {
         if (error.statusCode >= 500) logger.error('Request failed upstream', { error, path: event.rawPath });
         else logger.info('Request refused', { statusCode: error.statusCode, code: error.code, path: event.rawPath });
-        return json(error.statusCode, error.toJSON());
+        const response = json(error.statusCode, error.toJSON());
+        return { ...response, headers: { ...response.headers, ...error.headers } };
       }
       logger.error('Unhandled error', { error, path: event.rawPath });
       return json(500, { error: { code: 'internal_error', message: 'Internal error' } });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { busyIntervals, workingHours } from './calendar/calendar-api';
 import { candidateSlots, earliestStart, pickSlots, searchDays } from './calendar/free-slots';
-import { localIso, spokenTime } from './calendar/zoned-time';
+import { localIso, spokenTime } from '../../shared/zoned-time';
 import type { ToolDefinition } from './types';
 
 const parameters = z.object({

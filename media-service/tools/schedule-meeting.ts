@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ToolError } from './runner';
 import { busyIntervals, findEvent, insertEvent, workingHours } from './calendar/calendar-api';
 import { isWithinWorkingHours, overlaps, type Interval } from './calendar/free-slots';
-import { localIso, spokenTime } from './calendar/zoned-time';
+import { localIso, spokenTime } from '../../shared/zoned-time';
 import type { ToolContext, ToolDefinition } from './types';
 
 const parameters = z.object({

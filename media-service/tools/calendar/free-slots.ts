@@ -1,4 +1,4 @@
-import { addDays, localParts, utcFromLocal, weekdayOf, type LocalDate } from './zoned-time';
+import { addDays, localParts, utcFromLocal, weekdayOf, type LocalDate } from '../../../shared/zoned-time';
 
 /** Bookable hours: weekdays, [startHour, endHour) in the business's time zone. */
 export interface WorkingHours {
