@@ -133,12 +133,10 @@ export const configSchema = z
     DISPATCH_FUNCTION_ARN: optionalString,
     SCHEDULER_ROLE_ARN: optionalString,
     SCHEDULE_DEAD_LETTER_ARN: optionalString,
-    /** Comma list of hosts a per-call webhookUrl may name (`*.example.com` for subdomains). Required for webhooks outside `local`. */
+    /** Comma list of hosts a per-call webhookUrl may name (`.example.com` for any subdomain). Required for webhooks outside `local`. */
     WEBHOOK_ALLOWED_HOSTS: optionalString.transform((v) =>
       v === undefined ? undefined : v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     ),
-    /** Standard Webhooks signing secret (`whsec_…`) for completion webhooks. */
-    WEBHOOK_SIGNING_SECRET: optionalString,
     /** The queue completion deliveries (webhooks, task tokens) wait in, and its endpoint override. */
     DELIVERY_QUEUE_URL: optionalString,
     SQS_ENDPOINT: httpUrl.optional(),

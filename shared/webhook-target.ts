@@ -33,7 +33,7 @@ export function isInternalAddress(address: string): boolean {
 }
 
 function hostAllowed(host: string, allowed: readonly string[]): boolean {
-  return allowed.some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern));
+  return allowed.some((pattern) => (pattern.startsWith('.') ? host.endsWith(pattern) && host.length > pattern.length : host === pattern));
 }
 
 type WebhookPolicy = Pick<Config, 'STAGE' | 'WEBHOOK_ALLOWED_HOSTS'>;
