@@ -35,6 +35,7 @@ const STACK_MANAGED_VARIABLES = [
   'EVENT_BUS_NAME',
   'MEDIA_PORT',
   'DRAIN_TIMEOUT_SECONDS',
+  'MAX_CALLS_PER_TASK',
   'API_AUTH',
   'NODE_OPTIONS',
   'POWERTOOLS_SERVICE_NAME',
@@ -130,8 +131,10 @@ export const settingsSchema = z
     mediaMinTasks: int(2, 1, 100),
     /** Autoscaling ceiling. */
     mediaMaxTasks: int(10, 1, 200),
-    /** Scale out when the average ActiveCalls per task exceeds this. */
-    callsPerTask: int(20, 1, 500),
+    /** Scale out when the average ActiveCalls per task exceeds this; keep it well below maxCallsPerTask. */
+    callsPerTask: int(60, 1, 10_000),
+    /** MAX_CALLS_PER_TASK: live calls one task carries before it refuses new streams with 503. */
+    maxCallsPerTask: int(100, 1, 10_000),
     /** Scale out when the average CPU of the service exceeds this percentage. */
     cpuTargetPercent: int(60, 10, 95),
     /** Seconds a draining media task waits for live calls; must stay below the 120 s stop timeout. */
@@ -198,6 +201,9 @@ export const settingsSchema = z
         path: [s.domainName === undefined ? 'domainName' : 'certificateArn'],
         message: 'domainName and certificateArn must be given together',
       });
+    }
+    if (s.callsPerTask >= s.maxCallsPerTask) {
+      ctx.addIssue({ code: 'custom', path: ['callsPerTask'], message: 'must be below maxCallsPerTask (scale out before a task is full)' });
     }
     if (s.mediaMinTasks > s.mediaMaxTasks) {
       ctx.addIssue({ code: 'custom', path: ['mediaMaxTasks'], message: 'must be at least mediaMinTasks' });

@@ -90,6 +90,7 @@ export class CallerEngineStack extends Stack {
       minTasks: s.mediaMinTasks,
       maxTasks: s.mediaMaxTasks,
       callsPerTask: s.callsPerTask,
+      maxCallsPerTask: s.maxCallsPerTask,
       cpuTargetPercent: s.cpuTargetPercent,
       drainTimeoutSeconds: s.drainTimeoutSeconds,
       enableNovaSonic: s.enableNovaSonic || s.realtimeProvider === 'amazon_nova_sonic',

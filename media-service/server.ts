@@ -13,7 +13,7 @@ import { isValidStreamSignature, type TwilioClient } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
 import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
-import { callCounts, protectWhileBusy } from './telemetry';
+import { callCounts } from './telemetry';
 
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
@@ -29,14 +29,16 @@ export interface MediaService {
   /** Starts accepting streams with this configuration (the URL is known before the configuration is). */
   attach(c: Config, deps: MediaServiceDeps): void;
   activeCalls(): number;
-  /** Refuses new streams, waits for live calls up to `timeoutMs`, then ends the rest. */
+  /** Refuses new streams, waits for live calls up to `timeoutMs`, then ends the rest (counted as cut by drain). */
   drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * The media service: `GET /health` and the Twilio Media Stream WebSocket. An upgrade is
- * refused (no model cost) unless it is signed by Twilio for this URL and names a known call.
+ * refused (no model cost) unless it is signed by Twilio for this URL and names a known call,
+ * and with 503 while draining or at MAX_CALLS_PER_TASK. `/health` is liveness only: it
+ * answers 200 while the process serves, however busy, so a full task is never replaced.
  */
 export async function startMediaService(options: {
   port: number;
@@ -47,6 +49,8 @@ export async function startMediaService(options: {
   let deps: BridgeDeps | undefined;
   let draining = false;
   let upgradesInFlight = 0;
+  /** Upgrades past the capacity check whose bridge does not exist yet. */
+  let admitting = 0;
   const maxUnauthenticated = options.maxUnauthenticatedStreams ?? MAX_UNAUTHENTICATED_STREAMS;
   const unauthenticated = () => upgradesInFlight + [...active].filter((entry) => !entry.bridge.authenticated).length;
   const active = new Set<{ bridge: CallBridge; done: Promise<unknown> }>();
@@ -54,8 +58,16 @@ export async function startMediaService(options: {
 
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
-      res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', draining, activeCalls: active.size, version: VERSION }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: draining ? 'draining' : 'ok',
+          draining,
+          activeCalls: active.size,
+          maxCalls: deps?.config.MAX_CALLS_PER_TASK,
+          version: VERSION,
+        }),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -65,6 +77,7 @@ export async function startMediaService(options: {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const refuse = (status: number, text: string, why: string) => {
       logger.warn('Media stream upgrade refused', { status, why });
+      if (status === 403) callCounts.refusedSignature++;
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (unauthenticated() >= maxUnauthenticated) return refuse(503, 'Service Unavailable', 'too many unauthenticated streams');
@@ -82,22 +95,30 @@ export async function startMediaService(options: {
         if (!isValidStreamSignature(deps.config.TWILIO_AUTH_TOKEN ?? '', typeof signature === 'string' ? signature : undefined, streamUrl)) {
           return refuse(403, 'Forbidden', signature ? 'signature does not match' : 'no X-Twilio-Signature');
         }
-        const call = await deps.store.get(callbackId);
-        if (!call) return refuse(404, 'Not Found', 'unknown callbackId');
-        // A signature stays valid for the record's life: only a call waiting for its one stream may open it.
-        const waiting = awaitingStream(call, deps.now());
-        if (!waiting.ok) return refuse(410, 'Gone', waiting.reason);
-        const bridgeDeps = deps;
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          const bridge = new CallBridge(ws, callbackId, bridgeDeps);
-          const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
-          entry.done = bridge.run().then(countCall).finally(() => {
-            active.delete(entry);
-            protectWhileBusy(active.size, active.size + 1);
+        if (active.size + admitting >= deps.config.MAX_CALLS_PER_TASK) {
+          callCounts.refusedAtCap++;
+          return refuse(503, 'Service Unavailable', 'at MAX_CALLS_PER_TASK');
+        }
+        // Counted from here until the bridge exists (ws calls back synchronously), so that
+        // upgrades racing through the store lookup cannot overshoot the cap.
+        admitting++;
+        try {
+          const call = await deps.store.get(callbackId);
+          if (!call) return refuse(404, 'Not Found', 'unknown callbackId');
+          // A signature stays valid for the record's life: only a call waiting for its one stream may open it.
+          const waiting = awaitingStream(call, deps.now());
+          if (!waiting.ok) return refuse(410, 'Gone', waiting.reason);
+          if (draining) return refuse(503, 'Service Unavailable', 'draining');
+          const bridgeDeps = deps;
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            const bridge = new CallBridge(ws, callbackId, bridgeDeps);
+            const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
+            entry.done = bridge.run().then(countCall).finally(() => active.delete(entry));
+            active.add(entry);
           });
-          active.add(entry);
-          protectWhileBusy(active.size, active.size - 1);
-        });
+        } finally {
+          admitting--;
+        }
       } catch (error) {
         logger.error('Media stream upgrade failed', { error });
         refuse(500, 'Internal Server Error', 'upgrade failed');
@@ -136,6 +157,7 @@ export async function startMediaService(options: {
       const finished = await Promise.race([all().then(() => true), sleep(timeoutMs, false, { ref: false })]);
       if (!finished) {
         logger.warn('Drain timeout reached; ending remaining calls', { activeCalls: active.size });
+        callCounts.cutByDrain += active.size;
         for (const entry of active) entry.bridge.close(1001, 'media service shutting down');
         await all();
       }

@@ -1,24 +1,11 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logger } from '../shared/logger';
-import { setTaskScaleInProtection } from './ecs-task-protection';
 import { bridgeMetrics } from './metrics';
-
-/** Protection lasts at most this long without a refresh, in case the task never clears it. */
-const PROTECTION_MINUTES = 180;
-
-/**
- * Keeps ECS from stopping this task while it carries calls: protection on at the first
- * live call, off when the last one ends. A no-op outside ECS.
- */
-export function protectWhileBusy(activeCalls: number, previous: number): void {
-  const onError = (error: Error) => logger.warn('Task scale-in protection could not be changed', { error: error.message });
-  if (previous === 0 && activeCalls > 0) void setTaskScaleInProtection(true, PROTECTION_MINUTES, { onError });
-  if (previous > 0 && activeCalls === 0) void setTaskScaleInProtection(false, undefined, { onError });
-}
 
 /**
  * Publishes the media service's CloudWatch metrics (EMF on stdout) once a minute: active
- * calls, bridge latency, and the calls started, completed and failed since the last flush.
+ * calls and the cap, bridge latency and event-loop lag over the minute, and the counts
+ * since the last flush (calls started, completed, failed, refused at the cap, cut by a
+ * drain, upgrades refused for their signature).
  */
 export function publishMetricsPeriodically(activeCalls: () => number, intervalMs = 60_000): () => void {
   const metrics = new Metrics({
@@ -26,12 +13,17 @@ export function publishMetricsPeriodically(activeCalls: () => number, intervalMs
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'caller-engine-media',
   });
   const timer = setInterval(() => {
-    const { inboundLatencyMs, outboundLatencyMs } = bridgeMetrics.snapshot();
+    const { inboundLatencyMs, outboundLatencyMs, eventLoopLagMsP99 } = bridgeMetrics.snapshot();
+    bridgeMetrics.reset();
     const counts = callCounts.takeAll();
     metrics.addMetric('ActiveCalls', MetricUnit.Count, activeCalls());
     metrics.addMetric('CallsStarted', MetricUnit.Count, counts.started);
     metrics.addMetric('CallsCompleted', MetricUnit.Count, counts.completed);
     metrics.addMetric('CallsFailed', MetricUnit.Count, counts.failed);
+    metrics.addMetric('CallsRefusedAtCap', MetricUnit.Count, counts.refusedAtCap);
+    metrics.addMetric('CallsCutByDrain', MetricUnit.Count, counts.cutByDrain);
+    metrics.addMetric('StreamSignatureRefusals', MetricUnit.Count, counts.refusedSignature);
+    metrics.addMetric('EventLoopLagMs', MetricUnit.Milliseconds, eventLoopLagMsP99);
     if (inboundLatencyMs.count) metrics.addMetric('BridgeLatencyMs', MetricUnit.Milliseconds, Math.max(inboundLatencyMs.p99, outboundLatencyMs.p99));
     metrics.publishStoredMetrics();
   }, intervalMs);
@@ -39,14 +31,14 @@ export function publishMetricsPeriodically(activeCalls: () => number, intervalMs
   return () => clearInterval(timer);
 }
 
-/** Calls started and ended since the last metrics flush. */
+const ZERO = { started: 0, completed: 0, failed: 0, refusedAtCap: 0, cutByDrain: 0, refusedSignature: 0 };
+
+/** Calls started and ended, and streams refused or cut, since the last metrics flush. */
 export const callCounts = {
-  started: 0,
-  completed: 0,
-  failed: 0,
+  ...ZERO,
   takeAll() {
-    const taken = { started: this.started, completed: this.completed, failed: this.failed };
-    this.started = this.completed = this.failed = 0;
-    return taken;
+    const { started, completed, failed, refusedAtCap, cutByDrain, refusedSignature } = this;
+    Object.assign(this, ZERO);
+    return { started, completed, failed, refusedAtCap, cutByDrain, refusedSignature };
   },
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LONGEST_CALL_SECONDS } from './call-limits';
 import { realtimeProviderSchema } from './config';
 import { callToolsSchema } from './call-tools';
 import { callWindowSchema, scheduleAtSchema } from './call-window';
@@ -37,7 +38,7 @@ export const initiateRequestSchema = z.strictObject({
   metadata: jsonObject
     .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, `must serialize to at most ${METADATA_MAX_BYTES} bytes`)
     .optional(),
-  maxDurationSeconds: z.number().int().min(30).max(3600).optional(),
+  maxDurationSeconds: z.number().int().min(30).max(LONGEST_CALL_SECONDS).optional(),
   provider: realtimeProviderSchema.optional(),
   model: z.string().min(1).max(100).optional(),
   voice: z.string().min(1).max(100).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LONGEST_CALL_SECONDS } from './call-limits';
 import { e164Schema as e164 } from './phone';
 import { parseWindowSetting } from './call-window';
 
@@ -73,7 +74,7 @@ export const configSchema = z
     EVENT_BUS_NAME: z.string().min(1).default('caller-engine'),
     EVENTBRIDGE_ENDPOINT: httpUrl.optional(),
 
-    MAX_CALL_DURATION_SECONDS: int(900, 30, 14_400),
+    MAX_CALL_DURATION_SECONDS: int(900, 30, LONGEST_CALL_SECONDS),
     /** A call not completed this long after its last activity is completed by the sweeper. */
     SWEEP_AFTER_SECONDS: int(300, 30, 86_400),
 
@@ -149,6 +150,12 @@ export const configSchema = z
     MEDIA_PORT: int(5050, 0, 65_535),
     /** How long a draining media service waits for live calls before it exits. */
     DRAIN_TIMEOUT_SECONDS: int(110, 0, 3600),
+    /**
+     * Live calls one media process carries; further streams get 503 (Twilio then runs the
+     * TwiML after <Connect>). Sized from `npm run bench`: ~100 calls per process keep event-loop
+     * lag p99 within 20 ms (docs/benchmarks.md).
+     */
+    MAX_CALLS_PER_TASK: int(100, 1, 10_000),
     EVENTS_FILE: z.string().min(1).default('.local/events.jsonl'),
   })
   .superRefine((c, ctx) => {

@@ -129,7 +129,8 @@ describe('the media process dies or is stopped', () => {
     await sleep(200);
     expect(await openRawStream(stack, ids[0]!).refused).toBe(503);
     const health = await fetch(`http://127.0.0.1:${port}/health`);
-    expect(health.status).toBe(503);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'draining', activeCalls: 2 });
     expect(media.exitCode, 'still serving its live calls').toBeNull();
     const events = await Promise.all(ids.map((id) => waitForEvent(stack, id, 90_000)));
     for (const { detail } of events) expect(detail.transcriptComplete).toBe(true);

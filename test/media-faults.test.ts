@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../local/stack';
+import { callCounts } from '../media-service/telemetry';
 import { callCompletedEventSchema } from '../shared/events';
-import { openRawStream } from './support/raw-stream';
+import { callWithOwnStreamToken, openRawStream } from './support/raw-stream';
 import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 describe('the model connection drops mid-call', () => {
@@ -100,12 +101,72 @@ describe('draining', () => {
     await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
     const drained = stack.media!.drain(60_000);
     const health = await fetch(`${stack.mediaUrl.replace('ws:', 'http:')}/health`);
-    expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ draining: true, activeCalls: 1 });
+    expect(health.status, '/health is liveness: a draining task is alive').toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'draining', draining: true, activeCalls: 1 });
     expect(await openRawStream(stack, callbackId).refused).toBe(503);
+    const cutBefore = callCounts.cutByDrain;
     await drained;
     const { detail } = await waitForEvent(stack, callbackId);
     expect(detail.transcriptComplete).toBe(true);
     expect(stack.media!.activeCalls()).toBe(0);
+    expect(callCounts.cutByDrain, 'the call ended by itself').toBe(cutBefore);
+  });
+});
+
+describe('a drain that outlasts its timeout', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('ends the calls still live, counts them as cut by drain, and each still gets its event', async () => {
+    const to = '+15557773101';
+    stack.twilio!.setBehaviour(to, { kind: 'answer', callee: { utterances: ['Take your time.'], maxCallMs: 600_000 } });
+    const callbackId = uniqueId('cut');
+    const res = await initiate(stack, { callbackId, to });
+    await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
+    const cutBefore = callCounts.cutByDrain;
+    await stack.media!.drain(50);
+    expect(callCounts.cutByDrain - cutBefore).toBe(1);
+    expect(stack.media!.activeCalls()).toBe(0);
+    const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+    expect(sim.streams[0]!.endReason).toBe('server-closed');
+    expect((await waitForEvent(stack, callbackId)).detail.callbackId).toBe(callbackId);
+  });
+});
+
+describe('per-task call cap', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ overrides: { MAX_CALLS_PER_TASK: '1' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('refuses a stream above MAX_CALLS_PER_TASK with 503 and counts it, stays healthy, and admits again once a call ends', async () => {
+    const waiting = await callWithOwnStreamToken(stack);
+    const to = '+15557773201';
+    stack.twilio!.setBehaviour(to, { kind: 'answer', callee: { utterances: ['Hello?'], hangUpAfterAgentTurns: 2 } });
+    const callbackId = uniqueId('cap');
+    const res = await initiate(stack, { callbackId, to });
+    await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
+
+    const refusedBefore = callCounts.refusedAtCap;
+    expect(await openRawStream(stack, waiting.callbackId).refused).toBe(503);
+    expect(callCounts.refusedAtCap - refusedBefore).toBe(1);
+    const health = await fetch(`${stack.mediaUrl.replace('ws:', 'http:')}/health`);
+    expect(health.status, 'a full task is alive, not unhealthy').toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', activeCalls: 1, maxCalls: 1 });
+
+    await waitForEvent(stack, callbackId);
+    await vi.waitFor(() => expect(stack.media!.activeCalls()).toBe(0), { timeout: 10_000, interval: 20 });
+    const again = openRawStream(stack, waiting.callbackId);
+    expect(await again.refused, 'below the cap the upgrade is accepted').toBeUndefined();
+    again.ws.close();
+    expect(callCounts.refusedAtCap - refusedBefore).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { LONGEST_CALL_SECONDS } from '../../shared/call-limits';
 import { logBucketDefaults } from '../defaults';
 import type { CallTable } from './call-table';
 import { buildMediaDistribution } from './media/cloudfront';
@@ -35,7 +36,7 @@ export interface MediaServiceProps {
   readonly eventBus: events.IEventBus;
   /** Secrets injected as ECS secrets, by variable name (resolved by the execution role at task start). */
   readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
-  /** Non-secret environment (STAGE, TABLE_NAME, EVENT_BUS_NAME, …). MEDIA_URL, MEDIA_PORT and DRAIN_TIMEOUT_SECONDS are set here. */
+  /** Non-secret environment (STAGE, TABLE_NAME, EVENT_BUS_NAME, …). MEDIA_URL, MEDIA_PORT, DRAIN_TIMEOUT_SECONDS and MAX_CALLS_PER_TASK are set here. */
   readonly environment: Readonly<Record<string, string>>;
   /**
    * TLS front door for wss://.
@@ -59,10 +60,15 @@ export interface MediaServiceProps {
   /** @default 10 */
   readonly maxTasks?: number;
   /**
-   * Target of the ActiveCalls-per-task tracking policy.
-   * @default 20
+   * Target of the ActiveCalls-per-task tracking policy; below `maxCallsPerTask`.
+   * @default 60
    */
   readonly callsPerTask?: number;
+  /**
+   * MAX_CALLS_PER_TASK: above it a task refuses new streams with 503.
+   * @default 100
+   */
+  readonly maxCallsPerTask?: number;
   /** @default 60 */
   readonly cpuTargetPercent?: number;
   /**
@@ -122,6 +128,8 @@ export class MediaService extends Construct {
     const drainTimeoutSeconds = props.drainTimeoutSeconds ?? 110;
     const minTasks = props.minTasks ?? 2;
     const maxTasks = props.maxTasks ?? 10;
+    const maxCallsPerTask = props.maxCallsPerTask ?? 100;
+    const callsPerTask = props.callsPerTask ?? 60;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.serviceName = props.serviceName ?? 'caller-engine-media';
 
@@ -130,11 +138,14 @@ export class MediaService extends Construct {
     if (drainTimeoutSeconds < 0 || drainTimeoutSeconds > STOP_TIMEOUT.toSeconds() - 5) {
       throw new Error(`MediaService: drainTimeoutSeconds must be between 0 and ${STOP_TIMEOUT.toSeconds() - 5}, got ${drainTimeoutSeconds}`);
     }
+    if (callsPerTask >= maxCallsPerTask) {
+      throw new Error(`MediaService: callsPerTask (${callsPerTask}) must be below maxCallsPerTask (${maxCallsPerTask})`);
+    }
     if (minTasks < 1 || maxTasks < minTasks) throw new Error(`MediaService: need 1 <= minTasks (${minTasks}) <= maxTasks (${maxTasks})`);
     if (tls.kind === 'alb' && !/^arn:aws[a-z-]*:acm:/.test(tls.certificateArn)) {
       throw new Error(`MediaService: certificateArn must be an ACM certificate ARN, got "${tls.certificateArn}"`);
     }
-    for (const key of ['MEDIA_URL', 'MEDIA_PORT', 'DRAIN_TIMEOUT_SECONDS']) {
+    for (const key of ['MEDIA_URL', 'MEDIA_PORT', 'DRAIN_TIMEOUT_SECONDS', 'MAX_CALLS_PER_TASK']) {
       if (key in props.environment) throw new Error(`MediaService: environment must not set ${key}; the construct wires it`);
     }
 
@@ -183,6 +194,7 @@ export class MediaService extends Construct {
         MEDIA_URL: this.mediaUrl,
         MEDIA_PORT: String(MEDIA_PORT),
         DRAIN_TIMEOUT_SECONDS: String(drainTimeoutSeconds),
+        MAX_CALLS_PER_TASK: String(maxCallsPerTask),
         AWS_REGION: stack.region,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -215,24 +227,23 @@ export class MediaService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
 
-    // wire: load balancing. When a task stops, ECS deregisters it and waits for the
-    // deregistration delay before SIGTERM; the ALB keeps existing WebSockets during that
-    // delay and sends no new ones. Tasks with live calls are additionally protected from
-    // scale-in by ECS task scale-in protection (media-service/ecs-task-protection.ts).
+    // wire: load balancing. Before ECS stops a task (deploy, scale-in) it deregisters it and
+    // waits until the target is unused: the ALB sends it no new streams and keeps the live
+    // ones until they close or the deregistration delay ends; only then comes SIGTERM. The
+    // delay is the longest call, so no call is cut (infra/README.md, "Deploys and scale-in").
     const targets = attachMediaTargets(this, {
       vpc: this.vpc,
       tls,
       loadBalancer: this.loadBalancer,
       securityGroup: front.securityGroup,
       service: this.service,
-      deregistrationDelay: STOP_TIMEOUT,
+      deregistrationDelay: Duration.seconds(LONGEST_CALL_SECONDS),
     });
     this.targetGroup = targets.targetGroup;
     this.listener = targets.listener;
 
     // grant, scale
     grantMediaTask(this.taskDefinition, {
-      cluster: this.cluster,
       table: props.table,
       eventBus: props.eventBus,
       enableNovaSonic: props.enableNovaSonic ?? false,
@@ -241,7 +252,7 @@ export class MediaService extends Construct {
       minTasks,
       maxTasks,
       cpuTargetPercent: props.cpuTargetPercent ?? 60,
-      callsPerTask: props.callsPerTask ?? 20,
+      callsPerTask,
       activeCalls: this.metricActiveCalls('Average'),
     });
   }

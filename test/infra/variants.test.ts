@@ -224,6 +224,8 @@ describe('settings', () => {
       natGateways: 2,
       mediaMinTasks: 2,
       drainTimeoutSeconds: 110,
+      callsPerTask: 60,
+      maxCallsPerTask: 100,
       logRetentionDays: 30,
       tableEncryption: 'aws-managed',
       allowedDestinationPrefixes: '+1',
@@ -244,6 +246,7 @@ describe('settings', () => {
     [{ secretArns: { TWILIO_AUTH_TOKEN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:partial' } }, /complete secret ARN/],
     [{ completionWebhookUrl: 'http://insecure.example.com' }, /completionWebhookUrl/],
     [{ mediaMinTasks: '5', mediaMaxTasks: '2' }, /mediaMaxTasks/],
+    [{ callsPerTask: '100' }, /callsPerTask: must be below maxCallsPerTask/],
   ])('rejects %j', (context, message) => {
     expect(() => parseSettings(context)).toThrow(message);
   });

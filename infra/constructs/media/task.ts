@@ -1,4 +1,4 @@
-import { Aws, type CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -88,11 +88,10 @@ export function buildMediaTask(
   return { taskDefinition, container, logGroup };
 }
 
-/** The task role reaches only the table, the bus, its own cluster's task protection and (opt-in) Nova Sonic. */
+/** The task role reaches only the table, the bus and (opt-in) Nova Sonic. */
 export function grantMediaTask(
   taskDefinition: ecs.FargateTaskDefinition,
   props: {
-    readonly cluster: ecs.Cluster;
     readonly table: CallTable;
     readonly eventBus: events.IEventBus;
     readonly enableNovaSonic: boolean;
@@ -102,19 +101,6 @@ export function grantMediaTask(
   const taskRole = taskDefinition.taskRole;
   props.table.grantReadWrite(taskRole);
   props.eventBus.grantPutEventsTo(taskRole);
-  taskRole.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'OwnTaskScaleInProtection',
-      actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
-      // A task's id is only known at run time; scoped to tasks of this cluster.
-      // (pseudo parameters on purpose: the ARN reads the same in every environment)
-      resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${props.cluster.clusterName}/*`],
-    }),
-  );
-  Validations.of(taskRole).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${stack.getLogicalId(props.cluster.node.defaultChild as CfnElement)}>/*]`,
-    reason: 'Task scale-in protection of its own task: the task id exists only at run time, so the resource is every task of this cluster.',
-  });
   if (taskDefinition.executionRole) {
     Validations.of(taskDefinition.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
