@@ -19,7 +19,7 @@ import { CallerPlayback } from './playback/caller-playback';
 import { DEFAULT_INSTRUCTIONS, renderInstructions, RESUME_RESPONSE_INSTRUCTIONS, resumeInstructions, TIME_UP_INSTRUCTIONS } from './prompt';
 import type { ProviderFactory } from './providers/types';
 import { TranscriptCollector } from './transcript/collector';
-import { outbound, parseTwilioMessage, type StartMessage, type TwilioInbound } from './twilio-stream';
+import { parseTwilioMessage, type StartMessage, type TwilioInbound } from './twilio-stream';
 import { waitAtMost } from './wait-at-most';
 
 export const START_TIMEOUT_MS = 10_000;
@@ -61,7 +61,7 @@ export interface BridgeOutcome {
 export class CallBridge {
   private readonly log: Logger;
   private readonly line: TwilioLine;
-  private readonly playback: CallerPlayback;
+  private playback: CallerPlayback | undefined;
   private readonly audio = new CallerAudio();
   private readonly model: ModelLink;
   private readonly timers = new CallTimers<'start' | 'time-limit'>();
@@ -87,11 +87,9 @@ export class CallBridge {
     this.log = callLogger({ callbackId });
     this.collector = new TranscriptCollector(deps.store, callbackId, this.log);
     this.line = new TwilioLine(ws, deps.pingIntervalMs ?? PING_INTERVAL_MS);
-    this.playback = new CallerPlayback((message, atNs) => this.line.send(message, atNs));
     this.model = new ModelLink(
       (options) => deps.providerFactory(options.provider)(options),
       {
-        twilio: (message, atNs) => this.playback.relay(message, atNs),
         turn: (turn) => this.deps.onTurn?.(this.callbackId, this.collector.add(turn.role, turn.text)),
         dropped: (cause) => {
           if (!this.ended) void this.reconnect(cause);
@@ -143,10 +141,10 @@ export class CallBridge {
       case 'media':
         // Nothing is held for a stream that has not authenticated.
         if (!this.call) return;
+        this.playback?.hearCaller(message.media.payload);
         return this.audio.hear(message.media.payload, message.media.timestamp, receivedAtNs);
       case 'mark':
-        this.playback.markPlayed(message.mark.name);
-        if (!this.tools?.control.markPlayed(message.mark.name)) this.model.session?.markPlayed(message.mark.name);
+        this.playback?.markPlayed(message.mark.name);
         return;
       case 'dtmf':
         this.log.info('Caller pressed a key', { digit: message.dtmf.digit });
@@ -168,6 +166,7 @@ export class CallBridge {
     this.call = claim.call;
     this.callSid = claim.call.callSid;
     if (redactsStored(this.call.request)) this.collector.maskStoredTurns();
+    this.playback = new CallerPlayback({ streamSid: this.streamSid, send: (out, atNs) => this.line.send(out, atNs), log: this.log });
     this.startedAt = Date.now();
     this.line.started(receivedAtNs);
     this.log.appendPersistentKeys({ callSid: this.callSid, streamSid: this.streamSid });
@@ -181,9 +180,7 @@ export class CallBridge {
       call,
       line: {
         callSid: () => this.callSid,
-        streamSid: () => this.streamSid,
-        send: (message) => this.playback.relay(message),
-        playbackFinished: () => this.playback.finished(),
+        playback: () => this.playback,
         hangUp: (reason) => this.hangUp(reason),
       },
       config: c,
@@ -213,13 +210,13 @@ export class CallBridge {
         instructions,
         variables: call.request.variables,
         tools: this.tools!.runner,
+        playback: this.playback!,
         log: this.log,
       });
       if (this.ended) {
         void session.close();
         return false;
       }
-      session.streamStarted(this.streamSid!);
       this.audio.relayTo(session);
       return true;
     } catch (error) {
@@ -238,7 +235,7 @@ export class CallBridge {
     this.reconnected = true;
     this.audio.hold();
     this.log.warn('Realtime model dropped; reconnecting once with the conversation so far', { cause });
-    if (this.streamSid) this.playback.relay(outbound.clear(this.streamSid));
+    this.playback?.interrupt();
     void this.model.close();
     const instructions = resumeInstructions(this.baseInstructions, this.collector.turns);
     if (!(await this.openSession(this.call!, instructions, 'model_disconnected'))) return;
@@ -253,7 +250,7 @@ export class CallBridge {
     this.log.info('Call reached its time limit; saying goodbye');
     const done = this.model.responseDone();
     session.requestResponse(TIME_UP_INSTRUCTIONS);
-    await waitAtMost(done.then(() => this.playback.finished()), GOODBYE_PLAYBACK_TIMEOUT_MS);
+    await waitAtMost(done.then(() => this.playback?.finished()), GOODBYE_PLAYBACK_TIMEOUT_MS);
     await this.hangUp('time limit reached');
   }
 
@@ -290,7 +287,7 @@ export class CallBridge {
       this.ended = true;
       this.timers.clearAll();
       await this.model.close();
-      this.playback.streamEnded();
+      this.playback?.streamEnded();
       const call = this.call;
       if (!call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
       await this.tools?.settle();

@@ -5,17 +5,14 @@ import { dialTwiml, type TwilioClient } from '../shared/twilio';
 import { dtmfAudio } from './tools/dtmf-tones';
 import { ToolError } from './tools/runner';
 import type { CallControl } from './tools/types';
-import { outbound, type TwilioOutbound } from './twilio-stream';
+import type { CallerPlayback } from './playback/caller-playback';
 import { waitAtMost } from './wait-at-most';
 
 /** What call control needs from the live stream; the bridge provides it. */
 export interface CallLine {
   callSid(): string | undefined;
-  streamSid(): string | undefined;
-  /** Sends a message on the Media Stream (marks are tracked like the agent's own). */
-  send(message: TwilioOutbound): void;
-  /** Resolves once every mark sent so far has been echoed (or the stream has ended). */
-  playbackFinished(): Promise<void>;
+  /** What the caller hears, once the stream has started. */
+  playback(): CallerPlayback | undefined;
   hangUp(reason: string): Promise<void>;
 }
 
@@ -32,33 +29,15 @@ export interface CallControlOptions {
 
 /** Longest wait for queued agent audio to play before acting anyway. */
 const PLAYBACK_WAIT_MS = 15_000;
-const MARK_PREFIX = 'call-control:';
 const BYTES_PER_MS = 8;
 const CHUNK_BYTES = 8_000;
 
 /** Hang-up, transfer and keypad presses on a live call, for the tools. */
 export class BridgeCallControl implements CallControl {
-  private readonly markWaiters = new Map<string, () => void>();
-  private marks = 0;
-
   constructor(private readonly options: CallControlOptions) {}
 
-  /** Handles the echo of a mark this object sent; false for anyone else's. */
-  markPlayed(name: string): boolean {
-    if (!name.startsWith(MARK_PREFIX)) return false;
-    this.markWaiters.get(name)?.();
-    this.markWaiters.delete(name);
-    return true;
-  }
-
-  /** The stream is gone: nothing waiting for an echo will get one. */
-  streamEnded(): void {
-    for (const resolve of this.markWaiters.values()) resolve();
-    this.markWaiters.clear();
-  }
-
   async hangUpAfterPlayback(reason: string): Promise<void> {
-    await waitAtMost(this.options.line.playbackFinished(), PLAYBACK_WAIT_MS);
+    await this.playbackFinished();
     await this.options.line.hangUp(reason);
   }
 
@@ -69,7 +48,7 @@ export class BridgeCallControl implements CallControl {
     }
     const callSid = line.callSid();
     if (!callSid) throw new ToolError('The call cannot be transferred right now.');
-    await waitAtMost(line.playbackFinished(), PLAYBACK_WAIT_MS);
+    await this.playbackFinished();
     try {
       // New TwiML ends the media stream; Twilio then dials the colleague on the same call.
       await this.options.twilio().calls(callSid).update({ twiml: dialTwiml(to, this.options.from) });
@@ -86,18 +65,24 @@ export class BridgeCallControl implements CallControl {
   }
 
   async sendDigits(digits: string): Promise<void> {
-    const { line } = this.options;
-    const streamSid = line.streamSid();
-    if (!streamSid) throw new ToolError('Keys cannot be pressed right now.');
-    const audio = Buffer.from(dtmfAudio(digits));
-    const name = `${MARK_PREFIX}dtmf-${++this.marks}`;
-    const played = new Promise<void>((resolve) => this.markWaiters.set(name, resolve));
-    for (let offset = 0; offset < audio.length; offset += CHUNK_BYTES) {
-      line.send(outbound.media(streamSid, audio.subarray(offset, offset + CHUNK_BYTES).toString('base64')));
+    const playback = this.options.line.playback();
+    if (!playback) throw new ToolError('Keys cannot be pressed right now.');
+    const audio = dtmfAudio(digits);
+    let cleared = false;
+    const onCleared = () => (cleared = true);
+    playback.on('interrupted', onCleared);
+    try {
+      for (let offset = 0; offset < audio.length; offset += CHUNK_BYTES) playback.playTones(audio.subarray(offset, offset + CHUNK_BYTES));
+      const played = await waitAtMost(playback.finished(), audio.length / BYTES_PER_MS + PLAYBACK_WAIT_MS);
+      if (!played || cleared) throw new ToolError('The key presses may not have gone through.');
+    } finally {
+      playback.off('interrupted', onCleared);
     }
-    line.send(outbound.mark(streamSid, name));
-    const heard = await waitAtMost(played, audio.length / BYTES_PER_MS + PLAYBACK_WAIT_MS);
-    this.markWaiters.delete(name);
-    if (!heard) throw new ToolError('The key presses may not have gone through.');
+  }
+
+  /** Waits (a while at most) for the agent's queued audio to finish playing. */
+  private async playbackFinished(): Promise<void> {
+    const playback = this.options.line.playback();
+    if (playback) await waitAtMost(playback.finished(), PLAYBACK_WAIT_MS);
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../local/stack';
+import { pcm16ToMulaw } from '../media-service/audio/codec';
 import { RESUME_RESPONSE_INSTRUCTIONS } from '../media-service/prompt';
 import { callCompletedEventSchema } from '../shared/events';
 import { createTwilioClient } from '../shared/twilio-client';
@@ -51,19 +52,22 @@ describe('the call bridge, driven by a scripted model session over a real Media 
     session.connected();
     await until(() => session.responsesRequested.length === 1);
     expect(session.responsesRequested).toEqual([undefined]);
-    expect(session.streamSid).toBe(streamSid);
+    expect(session.options.playback.streamSid).toBe(streamSid);
     await until(() => session.audio.length === 3);
     expect(session.audio).toEqual([frame(1), frame(2), frame(3)]);
     sendJson(stream.ws, { event: 'media', media: { payload: frame(4), timestamp: '80' } });
     await until(() => session.audio.length === 4);
 
-    const mark = session.say('Hello, this is Ava.');
+    session.say('Hello, this is Ava.');
     await until(() => stream.received.some((m) => m.event === 'mark'));
     expect(stream.received.map((m) => m.event)).toEqual(['media', 'mark']);
     expect(stream.received.every((m) => m.streamSid === streamSid)).toBe(true);
-    sendJson(stream.ws, { event: 'mark', streamSid, mark: { name: mark } });
-    await until(() => session.marksPlayed.length === 1);
-    expect(session.marksPlayed).toEqual([mark]);
+    expect(Buffer.from(stream.received[0].media.payload, 'base64').toString()).toBe('Hello, this is Ava.');
+    const { playback } = session.options;
+    expect(playback.playing).toBe(true);
+    sendJson(stream.ws, { event: 'mark', streamSid, mark: { name: stream.received[1].mark.name } });
+    await playback.finished();
+    expect(playback.report).toEqual({ playedMs: 19 / 8, sentMs: 19 / 8 });
 
     sendJson(stream.ws, { event: 'dtmf', streamSid, dtmf: { digit: '5' } });
     await until(() => session.texts.length === 1);
@@ -99,6 +103,7 @@ describe('the call bridge, driven by a scripted model session over a real Media 
     second.connected();
     await until(() => second.responsesRequested.length === 1);
     expect(second.responsesRequested).toEqual([RESUME_RESPONSE_INSTRUCTIONS]);
+    await until(() => stream.received.some((m) => m.event === 'clear'));
     expect(stream.received.filter((m) => m.event === 'clear')).toHaveLength(1);
     second.say('As I was saying, we have an opening on Tuesday.');
     second.drop('socket reset again');
@@ -115,6 +120,22 @@ describe('the call bridge, driven by a scripted model session over a real Media 
       'Morning.',
       'As I was saying, we have an opening on Tuesday.',
     ]);
+  });
+
+  it('clears queued agent speech when the caller talks over it, whatever the model does', async () => {
+    const { callSid, stream, session, streamSid } = await startedCall();
+    session.connected();
+    await until(() => session.responsesRequested.length === 1);
+    session.say('Let me read you the whole list of our opening hours, day by day.');
+    await until(() => stream.received.some((m) => m.event === 'mark'));
+    const speech = Buffer.from(pcm16ToMulaw(Int16Array.from({ length: 160 }, (_, i) => Math.round(6000 * Math.sin(i / 3))))).toString('base64');
+    for (let i = 0; i < 15; i++) sendJson(stream.ws, { event: 'media', streamSid, media: { payload: speech, timestamp: String(i * 20) } });
+    await until(() => stream.received.some((m) => m.event === 'clear'));
+    expect(stream.received.filter((m) => m.event === 'clear')).toHaveLength(1);
+    expect(session.options.playback.playing).toBe(false);
+    await until(() => session.audio.length === 15);
+    stream.ws.close();
+    await cancelOnTwilio(callSid);
   });
 
   it('a model that cannot connect ends the stream with 1011 and the event says why', async () => {

@@ -7,6 +7,7 @@ import { startFakeElevenLabs, type FakeElevenLabsOptions } from '../local/fake-e
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
 import { mulawToPcm16, pcm16ToMulaw } from '../media-service/audio/codec';
+import { CallerPlayback } from '../media-service/playback/caller-playback';
 import { ElevenLabsProviderSession } from '../media-service/providers/elevenlabs';
 import { elevenLabsClientTool } from '../media-service/providers/elevenlabs-tools';
 import { sendSmsTool } from '../media-service/tools/send-sms';
@@ -167,6 +168,15 @@ describe('the ElevenLabs adapter without a call around it', () => {
   const log = new Logger({ serviceName: 'elevenlabs-test', logLevel: 'SILENT' });
 
   function openSession(env: Record<string, string>, voice = 'agent-default') {
+    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: [] as Buffer[], clears: 0 };
+    const playback: CallerPlayback = new CallerPlayback({
+      streamSid: 'MZ-adapter',
+      send: (message) => {
+        if (message.event === 'media') seen.media.push(Buffer.from(message.media.payload, 'base64'));
+        if (message.event === 'mark') setTimeout(() => playback.markPlayed(message.mark.name), 5);
+        if (message.event === 'clear') seen.clears += 1;
+      },
+    });
     const session = new ElevenLabsProviderSession({
       config: parseConfig({ ELEVENLABS_AGENT_ID: 'agent_fake', ...env }),
       provider: PROVIDER,
@@ -180,18 +190,13 @@ describe('the ElevenLabs adapter without a call around it', () => {
         log,
         record: () => undefined,
       }),
+      playback,
       log,
     });
-    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: [] as Buffer[], clears: 0 };
     session.on('turn', (turn) => seen.turns.push(turn));
     session.on('error', (error) => seen.errors.push(error));
     session.on('closed', ({ expected }) => seen.closed.push(expected));
-    session.on('twilio', (message) => {
-      if (message.event === 'media') seen.media.push(Buffer.from(message.media.payload, 'base64'));
-      if (message.event === 'mark') setTimeout(() => session.markPlayed(message.mark.name), 5);
-      if (message.event === 'clear') seen.clears += 1;
-    });
-    return { session, seen };
+    return { session, seen, playback };
   }
 
   const until = async (condition: () => boolean, timeoutMs = 10_000) => {
@@ -215,7 +220,6 @@ describe('the ElevenLabs adapter without a call around it', () => {
     withFake({ apiKey: 'xi', inputFormat: 'ulaw_8000', outputFormat: 'ulaw_8000', firstMessage: 'Hello {{orderId}} caller.' }, async (fake) => {
       const { session, seen } = openSession({ ELEVENLABS_API_KEY: 'xi', ELEVENLABS_BASE_URL: fake.baseUrl }, 'voice-123');
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.requestResponse();
       await until(() => seen.turns.length === 1);
       expect(seen.turns).toEqual([{ role: 'assistant', text: 'Hello A-17 caller.' }]);
@@ -242,7 +246,6 @@ describe('the ElevenLabs adapter without a call around it', () => {
     withFake({}, async (fake) => {
       const { session, seen } = openSession({ ELEVENLABS_BASE_URL: fake.baseUrl });
       await session.connect();
-      session.streamStarted('MZ-adapter');
       await until(() => seen.turns.length === 1);
       expect(fake.stats.signedUrlRequests).toBe(0);
       expect(fake.stats.conversations[0]!.agentId).toBe('agent_fake');
@@ -299,7 +302,6 @@ describe('the ElevenLabs adapter without a call around it', () => {
     try {
       const { session, seen } = openSession({ ELEVENLABS_BASE_URL: `http://127.0.0.1:${port}` });
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
       await until(() => seen.turns.length === 2);
       expect(seen.media).toHaveLength(2);

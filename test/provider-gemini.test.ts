@@ -6,6 +6,7 @@ import { startFakeGemini } from '../local/fake-gemini/server';
 import { CLOSING_LINE, GENERIC_GREETING, type AgentScript } from '../local/fake-openai/scripts';
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
+import { CallerPlayback } from '../media-service/playback/caller-playback';
 import { GeminiProviderSession } from '../media-service/providers/gemini';
 import type { ProviderEvents } from '../media-service/providers/types';
 import { createToolRunner } from '../media-service/tools/runner';
@@ -176,6 +177,14 @@ describe('the Gemini adapter against the fake, without a call around it', () => 
   };
 
   function openSession(baseUrl: string, apiKey: string, tools: ToolDefinition[], recorded: ToolCallRecord[] = []) {
+    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: 0, marks: [] as string[] };
+    const playback = new CallerPlayback({
+      streamSid: 'MZ-adapter',
+      send: (message) => {
+        if (message.event === 'media') seen.media += 1;
+        if (message.event === 'mark') seen.marks.push(message.mark.name);
+      },
+    });
     const session = new GeminiProviderSession({
       config: parseConfig({ GEMINI_API_KEY: apiKey, GEMINI_BASE_URL: baseUrl }),
       provider: PROVIDER,
@@ -188,17 +197,13 @@ describe('the Gemini adapter against the fake, without a call around it', () => 
         log,
         record: (call) => recorded.push(call),
       }),
+      playback,
       log,
     });
-    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: 0, marks: [] as string[] };
     session.on('turn', (turn) => seen.turns.push(turn));
     session.on('error', (error) => seen.errors.push(error));
     session.on('closed', ({ expected }) => seen.closed.push(expected));
-    session.on('twilio', (message) => {
-      if (message.event === 'media') seen.media += 1;
-      if (message.event === 'mark') seen.marks.push(message.mark.name);
-    });
-    return { session, seen };
+    return { session, seen, playback };
   }
 
   const until = async (condition: () => boolean, timeoutMs = 10_000) => {
@@ -215,7 +220,6 @@ describe('the Gemini adapter against the fake, without a call around it', () => 
       const recorded: ToolCallRecord[] = [];
       const { session, seen } = openSession(fake.baseUrl, 'k', [lookupOrder], recorded);
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.requestResponse();
       await until(() => seen.turns.some((turn) => turn.role === 'assistant'));
       const live = fake.stats.sessions[0]!;
@@ -251,7 +255,6 @@ describe('the Gemini adapter against the fake, without a call around it', () => 
     try {
       const { session, seen } = openSession(fake.baseUrl, 'k', []);
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.requestResponse();
       await until(() => fake.stats.sessions.length === 2 && fake.stats.sessions[1]!.setup !== undefined);
       const [first, second] = fake.stats.sessions;

@@ -7,6 +7,7 @@ import { startFakeNovaSonic, type FakeNovaSonic } from '../local/fake-nova-sonic
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
 import { pcm16ToMulaw } from '../media-service/audio/mulaw';
+import { CallerPlayback } from '../media-service/playback/caller-playback';
 import { GREETING_TRIGGER, NovaSonicProviderSession, resumableHistory, type NovaSonicTuning } from '../media-service/providers/nova-sonic';
 import type { ProviderEvents } from '../media-service/providers/types';
 import { createToolRunner } from '../media-service/tools/runner';
@@ -171,6 +172,13 @@ describe('the adapter against the fake, without a call around it', () => {
   };
 
   function openSession(fake: FakeNovaSonic, tools: ToolDefinition[], recorded: ToolCallRecord[] = [], tuning?: NovaSonicTuning) {
+    const seen: { turns: ProviderEvents['turn'][0][]; errors: ProviderEvents['error'][0][]; closed: boolean[]; media: number } = {
+      turns: [],
+      errors: [],
+      closed: [],
+      media: 0,
+    };
+    const playback = new CallerPlayback({ streamSid: 'MZ-adapter', send: (message) => (seen.media += message.event === 'media' ? 1 : 0) });
     const session = new NovaSonicProviderSession(
       {
         config: parseConfig({ BEDROCK_ENDPOINT: fake.endpoint }),
@@ -185,21 +193,15 @@ describe('the adapter against the fake, without a call around it', () => {
           log,
           record: (call) => recorded.push(call),
         }),
+        playback,
         log,
       },
       tuning,
     );
-    const seen: { turns: ProviderEvents['turn'][0][]; errors: ProviderEvents['error'][0][]; closed: boolean[]; media: number } = {
-      turns: [],
-      errors: [],
-      closed: [],
-      media: 0,
-    };
     session.on('turn', (turn) => seen.turns.push(turn));
     session.on('error', (error) => seen.errors.push(error));
     session.on('closed', ({ expected }) => seen.closed.push(expected));
-    session.on('twilio', (message) => (seen.media += message.event === 'media' ? 1 : 0));
-    return { session, seen };
+    return { session, seen, playback };
   }
 
   const until = async (condition: () => boolean, timeoutMs = 10_000) => {
@@ -216,7 +218,6 @@ describe('the adapter against the fake, without a call around it', () => {
       const recorded: ToolCallRecord[] = [];
       const { session, seen } = openSession(fake, [lookupOrder], recorded);
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.requestResponse();
       await until(() => seen.turns.some((turn) => turn.role === 'assistant'));
       expect(seen.turns).toEqual([{ role: 'assistant', text: 'Your order A-17 has shipped.' }]);
@@ -243,7 +244,6 @@ describe('the adapter against the fake, without a call around it', () => {
     try {
       const { session, seen } = openSession(fake, []);
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.requestResponse();
       await until(() => seen.closed.length > 0);
       expect(seen.turns[0]?.role).toBe('assistant');
@@ -270,7 +270,6 @@ describe('the adapter against the fake, without a call around it', () => {
     try {
       const { session, seen } = openSession(fake, []);
       await session.connect();
-      session.streamStarted('MZ-adapter');
       const speech = say(session, 'Hello from the caller.');
       await until(() => seen.turns.length > 0);
       expect(seen.turns).toEqual([{ role: 'user', text: 'Hello from the caller.' }]);
@@ -286,7 +285,6 @@ describe('the adapter against the fake, without a call around it', () => {
     try {
       const { session, seen } = openSession(fake, [], [], { renewAfterMs: 1_500, renewWithinMs: 1_000 });
       await session.connect();
-      session.streamStarted('MZ-adapter');
       session.requestResponse();
       await until(() => seen.turns.length === 1);
       await until(() => fake.stats.streams.length === 2 && fake.stats.streams[0]!.closedBy !== undefined);

@@ -124,9 +124,7 @@ describe('transfer_call', () => {
       from: '+15550001111',
       line: {
         callSid: () => 'CA00000000000000000000000000000000',
-        streamSid: () => 'MZ00000000000000000000000000000000',
-        send: () => undefined,
-        playbackFinished: async () => undefined,
+        playback: () => undefined,
         hangUp: async () => undefined,
       },
       twilio: () => {

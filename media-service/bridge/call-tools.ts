@@ -70,7 +70,6 @@ export class CallTools {
    * few seconds to finish, then every tool call is persisted.
    */
   async settle(): Promise<void> {
-    this.control.streamEnded();
     await waitAtMost(this.runner.idle(), TOOL_SETTLE_TIMEOUT_MS);
     await this.#writes;
   }

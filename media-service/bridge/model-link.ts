@@ -2,8 +2,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ProviderFactory, ProviderEvents, ProviderSession, ProviderSessionOptions } from '../providers/types';
 
 export interface ModelLinkHandlers {
-  /** A message for Twilio from the session in use. */
-  twilio: (...args: ProviderEvents['twilio']) => void;
   turn: (turn: ProviderEvents['turn'][0]) => void;
   /** The session in use closed without being asked to; `cause` says what the model last reported. */
   dropped: (cause: string) => void;
@@ -70,10 +68,8 @@ export class ModelLink {
   #wire(session: ProviderSession): void {
     const current = () => session === this.#session;
     let lastModelError: string | undefined;
-    // A replaced session may still report its last words and audio; only its closing is ignored.
-    session.on('twilio', (message, modelMessageAtNs) => this.handlers.twilio(message, modelMessageAtNs));
+    // A replaced session may still report its last words; only its closing is ignored.
     session.on('turn', (turn) => this.handlers.turn(turn));
-    session.on('interrupted', () => this.log.info('Caller interrupted the agent'));
     session.on('error', (error) => {
       lastModelError = error.message;
       this.log.warn('Realtime model error', error);

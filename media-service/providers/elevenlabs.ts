@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 import WebSocket, { type RawData } from 'ws';
 import { z } from 'zod';
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
-import { LocalBargeIn } from './barge-in';
+import { connectAttempt } from './connect-attempt';
 import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
-import { TwilioPlayback } from './playback';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 export const CONNECT_TIMEOUT_MS = 15_000;
@@ -34,8 +33,6 @@ export class ElevenLabsConnectError extends Error {
  */
 export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
   readonly #o: ProviderSessionOptions;
-  readonly #playback: TwilioPlayback;
-  readonly #bargeIn = new LocalBargeIn();
   #ws: WebSocket | undefined;
   #input: AudioFormat | undefined;
   #output: AudioFormat | undefined;
@@ -60,31 +57,20 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   constructor(options: ProviderSessionOptions) {
     super();
     this.#o = options;
-    this.#playback = new TwilioPlayback(
-      (message) => this.emit('twilio', message, message.event === 'media' ? this.#messageAtNs : undefined),
-      'elevenlabs',
-    );
+    options.playback.on('idle', this.#onPlaybackIdle);
   }
 
   async connect(): Promise<void> {
     const url = await this.#conversationUrl();
     const ws = new WebSocket(url, ['convai'], { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
     this.#ws = ws;
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
+    const timedOut = () => new ElevenLabsConnectError(`ElevenLabs did not start the conversation within ${CONNECT_TIMEOUT_MS / 1000} s`);
+    await connectAttempt<void>(CONNECT_TIMEOUT_MS, timedOut, (attempt) => {
       let started = false;
       let lastError: string | undefined;
       const fail = (error: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(error);
-        ws.terminate();
+        if (attempt.fail(error)) ws.terminate();
       };
-      const timer = setTimeout(
-        () => fail(new ElevenLabsConnectError(`ElevenLabs did not start the conversation within ${CONNECT_TIMEOUT_MS / 1000} s`)),
-        CONNECT_TIMEOUT_MS,
-      );
       ws.on('unexpected-response', (_request, response) =>
         fail(new ElevenLabsConnectError(`ElevenLabs refused the conversation WebSocket (HTTP ${response.statusCode})`)),
       );
@@ -93,14 +79,14 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
         lastError = error.message;
       });
       ws.on('close', (code, reason) => {
-        if (!settled) return fail(closeError(code, reason.toString(), lastError));
+        if (!attempt.settled) return fail(closeError(code, reason.toString(), lastError));
         if (started) this.#onClosed(code, reason.toString());
       });
       ws.on('message', (data) => {
         this.#messageAtNs = process.hrtime.bigint();
         const parsed = parseServerMessage(rawToString(data));
         if (!parsed.ok) return this.#o.log.warn('Ignored a malformed ElevenLabs message', { reason: parsed.reason });
-        if (settled) return this.#onMessage(parsed.message);
+        if (attempt.settled) return this.#onMessage(parsed.message);
         if (parsed.message.type !== 'conversation_initiation_metadata') return;
         const metadata = parsed.message.conversation_initiation_metadata_event;
         this.#configureAudio(metadata.user_input_audio_format ?? 'pcm_16000', metadata.agent_output_audio_format);
@@ -109,29 +95,17 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
           inputFormat: metadata.user_input_audio_format,
           outputFormat: metadata.agent_output_audio_format,
         });
-        settled = true;
         started = true;
-        clearTimeout(timer);
-        resolve();
+        attempt.open();
       });
     });
   }
 
-  streamStarted(streamSid: string): void {
-    this.#messageAtNs = undefined; // held audio waited for the stream, not for us
-    this.#playback.streamStarted(streamSid);
-  }
-
   sendAudio(payloadBase64: string): void {
     if (!this.#input || this.#closing) return;
-    if (this.#bargeIn.hear(payloadBase64, this.#playback.playing && !this.#generating)) this.#onLocalBargeIn();
     if (this.#input.kind === 'ulaw') return this.#send({ user_audio_chunk: payloadBase64 });
     const pcm = this.#caller!.decode(payloadBase64);
     if (pcm.length > 0) this.#send({ user_audio_chunk: pcm16ToBytes(pcm).toString('base64') });
-  }
-
-  markPlayed(name: string): void {
-    if (this.#playback.markPlayed(name)) this.#maybeFinishAgentTurn();
   }
 
   /**
@@ -154,6 +128,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#o.playback.off('idle', this.#onPlaybackIdle);
     this.#clearTimers();
     this.#finishAgentTurn();
     const ws = this.#ws;
@@ -250,11 +225,11 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     if (eventId <= this.#lastInterruptId) return;
     if (eventId !== this.#responseEventId) {
       this.#responseEventId = eventId;
-      this.#playback.startResponse();
+      this.#o.playback.startResponse();
     }
     this.#agentSpoke = true;
     const bytes = Buffer.from(base64, 'base64');
-    this.#playback.play(this.#agent ? this.#agent.encode(bytesToPcm16(bytes)) : bytes);
+    this.#o.playback.play(this.#agent ? this.#agent.encode(bytesToPcm16(bytes)) : bytes, this.#messageAtNs);
     this.#stillGenerating();
   }
 
@@ -264,8 +239,9 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => {
       this.#messageAtNs = undefined;
-      if (this.#agent) this.#playback.play(this.#agent.flush());
+      if (this.#agent) this.#o.playback.play(this.#agent.flush());
       this.#generating = false;
+      this.#o.playback.endResponse();
       this.emit('response_done');
       this.#maybeFinishAgentTurn();
     }, RESPONSE_QUIET_MS);
@@ -273,10 +249,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
 
   #onInterruption(eventId: number): void {
     this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId);
-    const heard = this.#playback.interrupt();
+    this.#o.playback.interrupt();
     this.#agent?.reset();
-    this.#o.log.info('ElevenLabs reported an interruption; playback cleared', { ...heard });
-    this.emit('interrupted');
     clearTimeout(this.#quietTimer);
     if (this.#generating) {
       this.#generating = false;
@@ -291,18 +265,12 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     }, CORRECTION_WAIT_MS);
   }
 
-  /** The caller talks over a response ElevenLabs finished sending that is still playing. */
-  #onLocalBargeIn(): void {
-    const heard = this.#playback.interrupt();
-    this.#agent?.reset();
-    this.#o.log.info('Caller talked over queued agent audio; playback cleared', { ...heard });
-    this.emit('interrupted');
-    this.#maybeFinishAgentTurn();
-  }
+  /** Everything sent has played (or was cleared): the agent's words may be final now. */
+  readonly #onPlaybackIdle = () => this.#maybeFinishAgentTurn();
 
   /** The agent's turn is final when it finished playing (or was cut and corrected). */
   #maybeFinishAgentTurn(): void {
-    if (!this.#generating && !this.#awaitingCorrection && !this.#playback.playing) this.#finishAgentTurn();
+    if (!this.#generating && !this.#awaitingCorrection && !this.#o.playback.playing) this.#finishAgentTurn();
   }
 
   #finishAgentTurn(): void {
@@ -319,6 +287,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   }
 
   #onClosed(code: number, reason: string): void {
+    this.#o.playback.off('idle', this.#onPlaybackIdle);
     this.#clearTimers();
     this.#finishAgentTurn();
     if (this.#closing) return this.#emitClosed(true);

@@ -3,9 +3,8 @@ import { GoogleGenAI, Modality, type LiveConnectConfig, type Session } from '@go
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { toolParametersJsonSchema } from '../tools/json-schema';
 import type { ToolDefinition } from '../tools/types';
-import { LocalBargeIn } from './barge-in';
+import { connectAttempt } from './connect-attempt';
 import { parseLiveServerMessage, pcmRate, type FunctionCall, type ServerContent } from './gemini-messages';
-import { TwilioPlayback } from './playback';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 /** Gemini Live takes 16 kHz PCM16 and speaks 24 kHz PCM16. */
@@ -35,9 +34,7 @@ export class GeminiConnectError extends Error {
 export class GeminiProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
   readonly #o: ProviderSessionOptions;
   readonly #ai: GoogleGenAI;
-  readonly #playback: TwilioPlayback;
   readonly #caller = new TwilioToPcm(GEMINI_INPUT_RATE);
-  readonly #bargeIn = new LocalBargeIn();
   #agent = new PcmToTwilio(GEMINI_OUTPUT_RATE);
   #session: Session | undefined;
   #resumeHandle: string | undefined;
@@ -56,10 +53,6 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     this.#o = options;
     const baseUrl = options.config.GEMINI_BASE_URL;
     this.#ai = new GoogleGenAI({ apiKey: options.config.GEMINI_API_KEY ?? '', ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
-    this.#playback = new TwilioPlayback(
-      (message) => this.emit('twilio', message, message.event === 'media' ? this.#messageAtNs : undefined),
-      'gemini',
-    );
   }
 
   async connect(): Promise<void> {
@@ -69,22 +62,12 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     this.#session = session;
   }
 
-  streamStarted(streamSid: string): void {
-    this.#messageAtNs = undefined; // held audio waited for the stream, not for us
-    this.#playback.streamStarted(streamSid);
-  }
-
   sendAudio(payloadBase64: string): void {
     const session = this.#session;
     if (!session || this.#closing) return;
-    if (this.#bargeIn.hear(payloadBase64, this.#playback.playing && !this.#responding)) this.#onLocalBargeIn();
     const pcm = this.#caller.decode(payloadBase64);
     if (pcm.length === 0) return;
     this.#send(() => session.sendRealtimeInput({ audio: { data: pcm16ToBytes(pcm).toString('base64'), mimeType: INPUT_MIME_TYPE } }));
-  }
-
-  markPlayed(name: string): void {
-    this.#playback.markPlayed(name);
   }
 
   requestResponse(instructions?: string): void {
@@ -113,18 +96,9 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
 
   /** Opens a Live connection; resolves once the service answered `setupComplete`. */
   #open(resumeHandle: string | undefined): Promise<Session> {
-    return new Promise<Session>((resolve, reject) => {
-      const connection: { session?: Session; settled: boolean; opened: boolean; lastError?: string } = { settled: false, opened: false };
-      const fail = (error: Error) => {
-        if (connection.settled) return;
-        connection.settled = true;
-        clearTimeout(timer);
-        reject(error);
-      };
-      const timer = setTimeout(
-        () => fail(new GeminiConnectError(`Gemini Live did not complete its setup within ${CONNECT_TIMEOUT_MS / 1000} s`)),
-        CONNECT_TIMEOUT_MS,
-      );
+    const timedOut = () => new GeminiConnectError(`Gemini Live did not complete its setup within ${CONNECT_TIMEOUT_MS / 1000} s`);
+    return connectAttempt<Session>(CONNECT_TIMEOUT_MS, timedOut, (attempt) => {
+      const connection: { session?: Session; opened: boolean; lastError?: string } = { opened: false };
       this.#ai.live
         .connect({
           model: this.#o.model,
@@ -138,7 +112,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
               connection.lastError = event.message ?? (event.error instanceof Error ? event.error.message : undefined);
             },
             onclose: (event: CloseInfo) => {
-              if (!connection.settled) return fail(connectError(event, connection.lastError));
+              if (!attempt.settled) return void attempt.fail(connectError(event, connection.lastError));
               if (connection.opened) this.#onConnectionClosed(connection.session, event);
             },
           },
@@ -146,13 +120,10 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
         .then(
           (session) => {
             connection.session = session;
-            if (connection.settled) return session.close();
-            connection.settled = true;
+            if (!attempt.open(session)) return session.close();
             connection.opened = true;
-            clearTimeout(timer);
-            resolve(session);
           },
-          (error: unknown) => fail(error instanceof Error ? error : new GeminiConnectError(String(error))),
+          (error: unknown) => attempt.fail(error instanceof Error ? error : new GeminiConnectError(String(error))),
         );
     });
   }
@@ -198,7 +169,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
       }
       this.#beginResponse();
       if (rate !== this.#agent.rate) this.#agent = new PcmToTwilio(rate);
-      this.#playback.play(this.#agent.encode(bytesToPcm16(Buffer.from(data, 'base64'))));
+      this.#o.playback.play(this.#agent.encode(bytesToPcm16(Buffer.from(data, 'base64'))), this.#messageAtNs);
     }
     if (content.inputTranscription?.text) this.#userText += content.inputTranscription.text;
     if (content.outputTranscription?.text) {
@@ -214,28 +185,18 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     if (this.#responding) return;
     this.#responding = true;
     this.#flushUserTurn();
-    this.#playback.startResponse();
+    this.#o.playback.startResponse();
   }
 
   #onInterrupted(): void {
-    const heard = this.#playback.interrupt();
+    this.#o.playback.interrupt();
     this.#agent.reset();
-    this.#o.log.info('Gemini detected barge-in; playback cleared', { ...heard });
-    this.emit('interrupted');
     this.#emitAgentTurn();
     this.#endResponse();
   }
 
-  /** The caller talks over a finished response that is still playing: Gemini will not interrupt it. */
-  #onLocalBargeIn(): void {
-    const heard = this.#playback.interrupt();
-    this.#agent.reset();
-    this.#o.log.info('Caller talked over queued agent audio; playback cleared', { ...heard });
-    this.emit('interrupted');
-  }
-
   #onTurnComplete(): void {
-    this.#playback.play(this.#agent.flush());
+    this.#o.playback.play(this.#agent.flush(), this.#messageAtNs);
     // Input transcription can trail the model's reply; it still belongs before it.
     this.#flushUserTurn();
     this.#emitAgentTurn();
@@ -245,6 +206,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   #endResponse(): void {
     if (!this.#responding) return;
     this.#responding = false;
+    this.#o.playback.endResponse();
     this.emit('response_done');
   }
 

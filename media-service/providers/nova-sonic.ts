@@ -4,7 +4,6 @@ import { describeBedrockError } from './nova-sonic-client';
 import { generationStageOf, readInterruption, type NovaOutputEvent } from './nova-sonic-events';
 import { INPUT_SAMPLE_RATE, OUTPUT_SAMPLE_RATE } from './nova-sonic-prompt';
 import { NovaSonicStream, type HistoryTurn } from './nova-sonic-stream';
-import { TwilioPlayback } from './playback';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 /** Nova Sonic answers user input only; this cross-modal USER text makes it speak first (Nova 2 Sonic). */
@@ -42,7 +41,6 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
   readonly #renewWithinMs: number;
   readonly #fromCaller = new TwilioToPcm(INPUT_SAMPLE_RATE);
   readonly #toCaller = new PcmToTwilio(OUTPUT_SAMPLE_RATE);
-  readonly #playback: TwilioPlayback;
   #stream: NovaSonicStream | undefined;
   /** Output contents of the current stream that have started and not ended. */
   #contents = new Map<string, OutputContent>();
@@ -65,10 +63,6 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     this.#options = options;
     this.#renewAfterMs = tuning.renewAfterMs ?? 450_000;
     this.#renewWithinMs = tuning.renewWithinMs ?? 20_000;
-    this.#playback = new TwilioPlayback(
-      (message) => this.emit('twilio', message, message.event === 'media' ? this.#eventArrivedAtNs : undefined),
-      'nova',
-    );
   }
 
   async connect(): Promise<void> {
@@ -77,18 +71,10 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     this.#use(stream);
   }
 
-  streamStarted(streamSid: string): void {
-    this.#playback.streamStarted(streamSid);
-  }
-
   sendAudio(payloadBase64: string): void {
     if (!this.#stream?.audioOpen) return;
     const pcm = this.#fromCaller.decode(payloadBase64);
     if (pcm.length > 0) this.#stream.sendAudio(pcm16ToBytes(pcm).toString('base64'));
-  }
-
-  markPlayed(name: string): void {
-    this.#playback.markPlayed(name);
   }
 
   requestResponse(instructions?: string): void {
@@ -140,7 +126,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
         this.#contents.set(contentId, { type, role, stage: generationStageOf(event.body) });
         if (type === 'AUDIO' && role !== 'USER') {
           this.#bargedIn = false;
-          this.#playback.startResponse();
+          this.#options.playback.startResponse();
         }
         return;
       }
@@ -148,7 +134,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
         return this.#onText(event.body.content, event.body.role, event.body.contentId);
       case 'audioOutput':
         if (this.#bargedIn) return;
-        this.#playback.play(this.#toCaller.encode(bytesToPcm16(Buffer.from(event.body.content, 'base64'))));
+        this.#options.playback.play(this.#toCaller.encode(bytesToPcm16(Buffer.from(event.body.content, 'base64'))), this.#eventArrivedAtNs);
         return;
       case 'toolUse':
         this.#toolUse = { toolName: event.body.toolName, toolUseId: event.body.toolUseId, content: event.body.content };
@@ -188,7 +174,8 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     const type = endType ?? content?.type;
     if (type === 'AUDIO' && content?.role !== 'USER') {
       if (stopReason === 'INTERRUPTED') this.#onBargeIn();
-      else this.#playback.play(this.#toCaller.flush());
+      else this.#options.playback.play(this.#toCaller.flush(), this.#eventArrivedAtNs);
+      this.#options.playback.endResponse();
       this.emit('response_done');
       return;
     }
@@ -207,8 +194,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     if (this.#bargedIn) return;
     this.#bargedIn = true;
     this.#toCaller.reset();
-    this.#playback.interrupt();
-    this.emit('interrupted');
+    this.#options.playback.interrupt();
   }
 
   #flushAssistantTurn(): void {

@@ -10,7 +10,7 @@ type Listener = (event: { data: string }) => void;
 /**
  * Stands in for the Twilio WebSocket that TwilioRealtimeTransportLayer expects. The bridge
  * owns the real socket (it validates every frame); it hands the transport the frames it
- * needs and forwards what the transport sends to Twilio as `twilio` events.
+ * needs, and what the transport sends goes to Twilio through the call's playback.
  */
 class TwilioSocketFacade {
   private readonly listeners = new Map<string, Listener[]>();
@@ -99,21 +99,18 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
       },
     });
     this.session.on('transport_event', (event) => this.onTransportEvent(event));
-    this.session.on('audio_interrupted', () => this.emit('interrupted'));
     this.session.on('error', (event) => this.emit('error', { code: 'model_error', message: describe(event.error) }));
     this.transport.on('connection_change', (status) => {
       if (status === 'disconnected') this.emit('closed', { expected: this.closing });
     });
+    options.playback.on('mark', this.onMarkPlayed);
   }
 
   async connect(): Promise<void> {
     await this.session.connect({ apiKey: this.options.config.OPENAI_API_KEY ?? '', model: this.options.model });
-  }
-
-  streamStarted(streamSid: string): void {
     this.socket.deliver({
       event: 'start',
-      start: { streamSid, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
+      start: { streamSid: this.options.playback.streamSid, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
     });
   }
 
@@ -124,9 +121,8 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
     });
   }
 
-  markPlayed(name: string): void {
-    this.socket.deliver({ event: 'mark', mark: { name } });
-  }
+  /** The transport counts what played from the echoes of its own marks. */
+  private readonly onMarkPlayed = (name: string) => this.socket.deliver({ event: 'mark', mark: { name } });
 
   requestResponse(instructions?: string): void {
     this.transport.sendEvent({ type: 'response.create', ...(instructions ? { response: { instructions } } : {}) });
@@ -138,6 +134,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
 
   async close(): Promise<void> {
     this.closing = true;
+    this.options.playback.off('mark', this.onMarkPlayed);
     this.socket.end();
     this.session.close();
   }
@@ -145,7 +142,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   private forwardToTwilio(data: string): void {
     const parsed = twilioOutboundSchema.safeParse(JSON.parse(data));
     // The transport writes to Twilio synchronously while handling the model's message.
-    if (parsed.success) this.emit('twilio', parsed.data, this.transport.lastMessageAtNs);
+    if (parsed.success) this.options.playback.relay(parsed.data, this.transport.lastMessageAtNs);
     else this.options.log.warn('Transport produced a message Twilio would refuse; dropped', { data: data.slice(0, 200) });
   }
 

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RealtimeProvider } from '../../shared/config';
 import type { ProviderEvents, ProviderFactory, ProviderSession, ProviderSessionOptions } from '../../media-service/providers/types';
-import { outbound } from '../../media-service/twilio-stream';
 
 /**
  * A realtime model session the test plays: a real ProviderSession whose every move (connect,
@@ -9,14 +8,11 @@ import { outbound } from '../../media-service/twilio-stream';
  */
 export class ScriptedSession extends EventEmitter<ProviderEvents> implements ProviderSession {
   readonly audio: string[] = [];
-  readonly marksPlayed: string[] = [];
   readonly responsesRequested: Array<string | undefined> = [];
   readonly texts: string[] = [];
-  streamSid: string | undefined;
   closed = false;
   #connected!: { resolve: () => void; reject: (error: Error) => void };
   readonly #connection = new Promise<void>((resolve, reject) => (this.#connected = { resolve, reject }));
-  #spoken = 0;
 
   constructor(readonly options: ProviderSessionOptions) {
     super();
@@ -32,16 +28,8 @@ export class ScriptedSession extends EventEmitter<ProviderEvents> implements Pro
     else this.#connected.resolve();
   }
 
-  streamStarted(streamSid: string): void {
-    this.streamSid = streamSid;
-  }
-
   sendAudio(payloadBase64: string): void {
     this.audio.push(payloadBase64);
-  }
-
-  markPlayed(name: string): void {
-    this.marksPlayed.push(name);
   }
 
   requestResponse(instructions?: string): void {
@@ -58,14 +46,14 @@ export class ScriptedSession extends EventEmitter<ProviderEvents> implements Pro
     this.emit('closed', { expected: true });
   }
 
-  /** The agent says `text`: one audio frame and a mark to Twilio, then the finished turn. Returns the mark's name. */
-  say(text: string): string {
-    const mark = `scripted-${++this.#spoken}`;
-    this.emit('twilio', outbound.media(this.streamSid!, Buffer.from(text).toString('base64')));
-    this.emit('twilio', outbound.mark(this.streamSid!, mark));
+  /** The agent says `text` (as one chunk of audio), then its turn is finished. */
+  say(text: string): void {
+    const { playback } = this.options;
+    playback.startResponse();
+    playback.play(Buffer.from(text));
+    playback.endResponse();
     this.emit('turn', { role: 'assistant', text });
     this.emit('response_done');
-    return mark;
   }
 
   /** The model transcribed the caller saying `text`. */
