@@ -6,6 +6,8 @@ export const API_ROUTES = [
   { method: 'POST', path: '/call/initiate', handler: 'initiate', auth: 'api-key' },
   { method: 'GET', path: '/calls/{callbackId}', handler: 'get-call', auth: 'api-key' },
   { method: 'POST', path: '/calls/{callbackId}/cancel', handler: 'cancel-call', auth: 'api-key' },
+  { method: 'GET', path: '/calls/{callbackId}/recording', handler: 'get-recording', auth: 'api-key' },
+  { method: 'POST', path: '/webhooks/recording-status', handler: 'recording-status', auth: 'twilio-signature' },
   { method: 'GET', path: '/twiml/outbound', handler: 'twiml', auth: 'twilio-signature' },
   { method: 'POST', path: '/twiml/outbound', handler: 'twiml', auth: 'twilio-signature' },
   { method: 'POST', path: '/webhooks/call-status', handler: 'call-status', auth: 'twilio-signature' },

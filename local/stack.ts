@@ -5,6 +5,8 @@ import { createCancelCallHandler } from '../functions/cancel-call';
 import { createDispatcher } from '../functions/dispatch';
 import { dispatchInputSchema } from '../shared/call-scheduler';
 import { createGetCallHandler } from '../functions/get-call';
+import { createGetRecordingHandler } from '../functions/get-recording';
+import { createRecordingStatusHandler, recordingServices } from '../functions/recording-status';
 import { handler as healthHandler } from '../functions/health';
 import { createInitiateHandler } from '../functions/initiate';
 import { buildDeps, type Deps } from '../functions/lib/deps';
@@ -15,8 +17,10 @@ import { createTwimlHandler } from '../functions/twiml';
 import type { TranscriptTurn } from '../shared/call-record';
 import { parseConfig, type Config } from '../shared/config';
 import { createTwilioClient } from '../shared/twilio-client';
+import { recordingArchive } from '../shared/recordings';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startLocalScheduler, type LocalScheduler } from './scheduler';
+import { startLocalS3, type LocalS3 } from './s3';
 import { startEventSink, type EventSink, type SunkEvent } from './event-sink';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai/server';
 import { startFakeNovaSonic, type FakeNovaSonic, type FakeNovaSonicOptions } from './fake-nova-sonic/server';
@@ -77,6 +81,8 @@ export interface LocalStack {
   mediaUrl: string;
   apiKey: string;
   dynamo: LocalDynamo;
+  /** The embedded S3 (recordings), unless RECORDING_BUCKET names a real bucket. */
+  s3?: LocalS3;
   events: EventSink;
   /** EventBridge Scheduler's stand-in: scheduled calls wait here, then run the dispatch function. */
   scheduler: LocalScheduler;
@@ -130,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const dynamo = await startLocalDynamo(tableName);
   const scheduler = await startLocalScheduler();
+  const s3 = base.RECORDING_BUCKET ? undefined : await startLocalS3('caller-engine-recordings');
   const activity = new EventEmitter<StackActivity>();
   const events = await startEventSink({
     file: base.EVENTS_FILE ?? '.local/events.jsonl',
@@ -174,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TWILIO_ACCOUNT_SID: accountSid,
     TWILIO_AUTH_TOKEN: authToken,
     TWILIO_PHONE_NUMBER: base.TWILIO_PHONE_NUMBER ?? '+15550001111',
+    ...(s3 ? { S3_ENDPOINT: s3.endpoint, RECORDING_BUCKET: s3.bucket } : {}),
     WEBHOOK_SIGNING_SECRET: base.WEBHOOK_SIGNING_SECRET ?? `whsec_${randomBytes(24).toString('base64')}`,
     ...(twilio ? { TWILIO_API_URL: twilio.apiUrl } : {}),
     OPENAI_API_KEY: modelKey,
@@ -216,6 +224,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'call-status': createCallStatusHandler(deps),
     'get-call': createGetCallHandler(deps),
     'cancel-call': createCancelCallHandler(deps),
+    'get-recording': createGetRecordingHandler(deps, recordingArchive(config)),
+    'recording-status': createRecordingStatusHandler(deps, recordingServices(deps)),
     health: healthHandler,
   };
   const dispatch = createDispatcher(deps);
@@ -228,6 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     mediaUrl: config.MEDIA_URL,
     apiKey,
     dynamo,
+    s3,
     events,
     scheduler,
     activity,
@@ -251,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await scheduler.close();
       await events.close();
       await dynamo.close();
+      await s3?.close();
     },
   };
   api.setRoutes(

@@ -61,6 +61,20 @@ export const callCompletedDetailSchema = z.object({
 export type CallCompletedDetail = z.infer<typeof callCompletedDetailSchema>;
 export type Outcome = CallCompletedDetail['outcome'];
 
+export const RECORDING_AVAILABLE = 'Recording Available';
+
+/** The `detail` of a `Recording Available` event: the call's recording is in the recordings bucket. */
+export const recordingAvailableDetailSchema = z.object({
+  schemaVersion: z.literal('1.0'),
+  /** Stable per recording. */
+  eventId: z.string(),
+  callbackId: z.string(),
+  callSid: z.string().nullable(),
+  recording: callRecordSchema.shape.recording.unwrap(),
+  metadata: z.record(z.string(), z.json()).nullable(),
+});
+export type RecordingAvailableDetail = z.infer<typeof recordingAvailableDetailSchema>;
+
 export const callCompletedEventSchema = z.object({
   source: z.literal(EVENT_SOURCE),
   'detail-type': z.literal(CALL_COMPLETED),
@@ -153,11 +167,19 @@ export class EventPublisher {
   }
 
   async publishCallCompleted(detail: CallCompletedDetail): Promise<void> {
+    await this.publish(CALL_COMPLETED, callCompletedDetailSchema.parse(detail));
+  }
+
+  async publishRecordingAvailable(detail: RecordingAvailableDetail): Promise<void> {
+    await this.publish(RECORDING_AVAILABLE, recordingAvailableDetailSchema.parse(detail));
+  }
+
+  private async publish(detailType: string, detail: unknown): Promise<void> {
     const entry: PutEventsRequestEntry = {
       EventBusName: this.options.busName,
       Source: EVENT_SOURCE,
-      DetailType: CALL_COMPLETED,
-      Detail: JSON.stringify(callCompletedDetailSchema.parse(detail)),
+      DetailType: detailType,
+      Detail: JSON.stringify(detail),
     };
     let lastError = 'unknown';
     for (let attempt = 1; attempt <= this.attempts; attempt++) {

@@ -39,5 +39,5 @@ export function createTwilioClient(c: Config): TwilioClient {
     httpClient: new RedirectingRequestClient(c.TWILIO_API_URL, c.TWILIO_TIMEOUT_MS),
   });
   const account = new Api(client as never).v2010.account;
-  return { calls: account.calls, messages: account.messages };
+  return { calls: account.calls, messages: account.messages, recordings: account.recordings };
 }

@@ -1,6 +1,7 @@
 import RestException from 'twilio/lib/base/RestException';
 import type { CallListInstance } from 'twilio/lib/rest/api/v2010/account/call';
 import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
+import type { RecordingListInstance } from 'twilio/lib/rest/api/v2010/account/recording';
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 
@@ -8,6 +9,7 @@ import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 export interface TwilioClient {
   calls: CallListInstance;
   messages: MessageListInstance;
+  recordings: RecordingListInstance;
 }
 export { RestException as TwilioRestException };
 

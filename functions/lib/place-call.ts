@@ -37,6 +37,14 @@ export async function placeCall(deps: Deps, call: CallRecord): Promise<{ callSid
       statusCallbackMethod: 'POST',
       statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
       record: request.record,
+      ...(request.record
+        ? {
+            recordingChannels: 'dual',
+            recordingStatusCallback: `${c.BASE_URL}/webhooks/recording-status?callbackId=${id}`,
+            recordingStatusCallbackMethod: 'POST',
+            recordingStatusCallbackEvent: ['completed'],
+          }
+        : {}),
       ...(request.machineDetection ? { machineDetection: 'DetectMessageEnd' } : {}),
       // Twilio's hard stop, a little after the agent's own goodbye at maxDurationSeconds.
       timeLimit: (request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS) + 30,

@@ -26,6 +26,8 @@ export interface CalleeOptions {
   stats: StreamStats;
   log(event: string, detail?: unknown): void;
   onStarted?(): void;
+  /** The call's recording, if it is recorded: gets both sides of every frame. */
+  recording?: { addFrame(callee: Uint8Array, app: Uint8Array | undefined): void };
   /** How many times faster than real time the callee talks and listens. @default 1 */
   timeScale?: number;
 }
@@ -179,6 +181,7 @@ export class SimulatedCallee {
       this.stats.dtmfSent.push(digit);
     }
     const frame = this.speakFrame(now);
+    this.options.recording?.addFrame(frame, played.audio);
     this.send(this.messages.media(frame, this.ticks * FRAME_MS));
     this.stats.framesSent += 1;
     this.stats.bytesSent += frame.length;

@@ -58,6 +58,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
         return message;
       },
       findMessage: (sid) => messages.find((message) => message.sid === sid),
+      findRecording: (sid) => calls.find((call) => call.recording?.sid === sid)?.recording,
     }),
   );
   server.keepAliveTimeout = 1_000;

@@ -2,9 +2,10 @@ import { E164 } from '../../shared/patterns';
 import { audioTimelines } from '../fake-common/audio-timeline';
 import { voiceCodeDurationMs } from '../audio/voice-code';
 import { SimulatedCallee } from './callee';
+import { SimRecording } from './recording';
 import { BEEP_MS, VOICEMAIL_GREETING } from './speech';
 import { callParams, CallWebhooks } from './call-webhooks';
-import { API_VERSION, first, newSid, sleep } from './format';
+import { first, newSid, sleep } from './format';
 import { parseTwiml, type StreamNoun } from './twiml';
 import type {
   CallBehaviour,
@@ -420,6 +421,7 @@ export class CallRun {
       script: this.behaviour.callee ?? { utterances: [] },
       stats,
       timeScale: this.timeScale,
+      recording: this.recording(),
       log: (event, detail) => this.log(event, detail),
       onStarted: () => {
         streamEvent('stream-started');
@@ -464,10 +466,11 @@ export class CallRun {
     this.webhooks.statusChanged(status, extra);
   }
 
-  private recording(): { sid: string; url: string } | undefined {
+  /** The call's recording (`Record=true`), started when the call is answered. */
+  private recording(): SimRecording | undefined {
     if (first(this.call.params.Record) !== 'true' || this.call.answeredAt === undefined) return undefined;
-    const sid = newSid('RE');
-    return { sid, url: `${this.context.apiUrl}/${API_VERSION}/Accounts/${this.call.accountSid}/Recordings/${sid}` };
+    const channels = first(this.call.params.RecordingChannels) === 'dual' ? 2 : 1;
+    return (this.call.recording ??= new SimRecording(this.context.apiUrl, this.call.accountSid, channels));
   }
 
   /** Waits while `ms` of the call's audio plays. */

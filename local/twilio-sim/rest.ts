@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { API_VERSION, errorBody, first, rfc2822, sleep } from './format';
 import type { CallRun } from './lifecycle';
 import { messageResource } from './messages';
+import type { SimRecording } from './recording';
 import type { CallBehaviour, FormParams, RestFault, RestRequestRecord, SimCall, SimMessage } from './types';
 
 /** What the REST layer needs from the simulator. */
@@ -13,6 +14,7 @@ export interface RestBackend {
   findCall(sid: string): CallRun | undefined;
   sendMessage(params: FormParams): SimMessage;
   findMessage(sid: string): SimMessage | undefined;
+  findRecording(sid: string): SimRecording | undefined;
   requests: RestRequestRecord[];
 }
 
@@ -33,6 +35,8 @@ class RestError extends Error {
 interface Reply {
   status: number;
   body: unknown;
+  /** A body that is not JSON (recording audio). */
+  file?: { contentType: string; data: Buffer };
   /** Runs after the response has been written. */
   after?: () => void;
 }
@@ -55,7 +59,28 @@ export function createRestHandler(backend: RestBackend): RequestListener {
     { pattern: new RegExp(`^${ACCOUNT}/Calls/([^/]+)\\.json$`), methods: { GET: fetchCall, POST: updateCall } },
     { pattern: new RegExp(`^${ACCOUNT}/Messages\\.json$`), methods: { POST: createMessage } },
     { pattern: new RegExp(`^${ACCOUNT}/Messages/([^/]+)\\.json$`), methods: { GET: fetchMessage } },
+    { pattern: new RegExp(`^${ACCOUNT}/Recordings/(RE[0-9a-f]{32})(\\.wav|\\.json)?$`), methods: { GET: fetchRecording, DELETE: deleteRecording } },
   ];
+
+  function requireRecording(sid: string | undefined, path: string): SimRecording {
+    const recording = backend.findRecording(sid ?? '');
+    if (!recording || recording.deleted) throw notFound(path);
+    return recording;
+  }
+
+  /** The media (WAV, the default without an extension) or, with `.json`, the recording resource. */
+  async function fetchRecording({ match, path }: RouteRequest): Promise<Reply> {
+    const recording = requireRecording(match[2], path);
+    if (match[3] === '.json') {
+      return { status: 200, body: { sid: recording.sid, channels: recording.channels, duration: String(recording.durationSeconds), status: 'completed' } };
+    }
+    return { status: 200, body: undefined, file: { contentType: 'audio/x-wav', data: recording.wav() } };
+  }
+
+  async function deleteRecording({ match, path }: RouteRequest): Promise<Reply> {
+    requireRecording(match[2], path).deleted = true;
+    return { status: 204, body: undefined };
+  }
 
   async function createCall({ params }: RouteRequest): Promise<Reply> {
     const to = first(params.To);
@@ -147,8 +172,9 @@ export function createRestHandler(backend: RestBackend): RequestListener {
       if (restError.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="Twilio API"');
     }
     record.status = reply.status;
-    const body = JSON.stringify(reply.body);
-    res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    const body = reply.file?.data ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+    const contentType = reply.file?.contentType ?? 'application/json; charset=utf-8';
+    res.writeHead(reply.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
     // Twilio carries on with the work even when the client gave up waiting for the answer.
     let afterDone = false;
     const runAfter = () => {

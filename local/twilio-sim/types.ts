@@ -1,5 +1,6 @@
 import type { AudioTimelines } from '../fake-common/audio-timeline';
 import type { TwimlVerb } from './twiml';
+import type { SimRecording } from './recording';
 
 /** A REST error the simulator answers instead of doing the work, shaped like Twilio's error body. */
 export interface RestFault {
@@ -196,6 +197,8 @@ export interface SimCall {
    * beep play before Twilio fetches the TwiML; what the app then says (`<Say>`, `<Play>`) is recorded.
    */
   voicemail?: { greetingEndedAt: number; beepAt: number; recorded: string[] };
+  /** With `Record=true`: both sides of the call's audio, served at its URL until deleted. */
+  recording?: SimRecording;
   log: CallLogEntry[];
 }
 

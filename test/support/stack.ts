@@ -60,8 +60,12 @@ export function eventsFor(stack: LocalStack, callbackId: string) {
   return stack.events.events.filter((event) => (event.detail as { callbackId?: string }).callbackId === callbackId);
 }
 
-export function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs = 60_000) {
-  return stack.events.waitFor((event) => (event.detail as { callbackId?: string }).callbackId === callbackId, timeoutMs) as Promise<{
+/** The call's `Call Completed` event (or another detail-type's). */
+export function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs = 60_000, detailType = 'Call Completed') {
+  return stack.events.waitFor(
+    (event) => event['detail-type'] === detailType && (event.detail as { callbackId?: string }).callbackId === callbackId,
+    timeoutMs,
+  ) as Promise<{
     detail: any;
   }>;
 }
