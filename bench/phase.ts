@@ -179,19 +179,19 @@ function modelSide(stack: LocalStack, provider: string, marker: string): { timel
   const elevenLabsBytesPerMs = (format: string) => (format === 'ulaw_8000' ? 8 : pcmBytesPerMs(Number(format.replace('pcm_', ''))));
   switch (provider) {
     case 'openai': {
-      const s = stack.model?.stats.sessions.find((x) => x.instructions.includes(marker));
+      const s = stack.fakes.openai?.stats.sessions.find((x) => x.instructions.includes(marker));
       return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / 8, sentMs: s.audioBytesSent / 8 };
     }
     case 'gemini': {
-      const s = stack.gemini?.stats.sessions.find((x) => x.instructions.includes(marker));
+      const s = stack.fakes.gemini?.stats.sessions.find((x) => x.instructions.includes(marker));
       return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / pcmBytesPerMs(16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(24_000) };
     }
     case 'elevenlabs': {
-      const s = stack.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(marker));
+      const s = stack.fakes.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(marker));
       return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / elevenLabsBytesPerMs(s.inputFormat), sentMs: s.audioBytesSent / elevenLabsBytesPerMs(s.outputFormat) };
     }
     case 'amazon_nova_sonic': {
-      const s = stack.novaSonic?.stats.streams.find((x) => x.systemPrompt.includes(marker));
+      const s = stack.fakes.amazon_nova_sonic?.stats.streams.find((x) => x.systemPrompt.includes(marker));
       return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / pcmBytesPerMs(s.inputSampleRate ?? 16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(s.outputSampleRate ?? 24_000) };
     }
     default:

@@ -45,9 +45,7 @@ async function compare(calls: number, durationSeconds: number, baseline: boolean
     port: 0,
     env: {},
     externalMediaUrl: `ws://127.0.0.1:${port}`,
-    fakeModel: { agent: benchAgentScript },
-    fakeGemini: { agent: benchAgentScript },
-    fakeElevenLabs: { agent: benchAgentScript },
+    agent: benchAgentScript,
     overrides: { EVENTS_FILE: `.local/bench-events-${Date.now()}.jsonl`, MAX_CALL_DURATION_SECONDS: String(durationSeconds + 120) },
   });
   try {

@@ -1,6 +1,8 @@
 /**
- * The call API's routes: one handler file each. The CDK stack and the local adapter both
- * build their routing from this list.
+ * The call API's routes. Each handler is `functions/<handler>.ts`; the CDK stack
+ * (`infra/constructs/call-api.ts`) and the local adapter (`local/stack.ts`) both build their
+ * routes and functions from this list. `auth` says who may call the route: the API key (or
+ * IAM, when the API uses IAM auth), Twilio's signature, or anyone.
  */
 export const API_ROUTES = [
   { method: 'POST', path: '/call/initiate', handler: 'initiate', auth: 'api-key' },
@@ -16,3 +18,7 @@ export const API_ROUTES = [
 
 export type ApiRoute = (typeof API_ROUTES)[number];
 export type HandlerName = ApiRoute['handler'];
+
+/** Functions that run on a schedule rather than behind a route. */
+export const SCHEDULED_FUNCTIONS = ['sweeper'] as const;
+export type FunctionName = HandlerName | (typeof SCHEDULED_FUNCTIONS)[number];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { e164Schema as e164 } from '../shared/phone';
+import { REALTIME_PROVIDERS, realtimeProviderSchema, type RealtimeProvider } from '../shared/providers';
 import { SECRET_VARIABLES, type SecretVariable } from '../shared/secrets';
 
 /**
@@ -52,11 +53,6 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().min(1).optional());
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
-const bool = (fallback: boolean) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? ['true', '1', 'yes'].includes(v.trim().toLowerCase()) : v),
-    z.boolean().default(fallback),
-  );
 /** A JSON object given either as an object (cdk.json) or as a JSON string (`-c key='{"A":"b"}'`). */
 const stringRecord = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
@@ -178,16 +174,19 @@ export const settingsSchema = z
     /** TWILIO_PHONE_NUMBER: the caller ID of outbound calls. */
     twilioPhoneNumber: z.preprocess(blankToUndefined, e164.optional()),
     /** Default REALTIME_PROVIDER of the media service. */
-    realtimeProvider: z.preprocess(
-      blankToUndefined,
-      z.enum(['openai', 'gemini', 'elevenlabs', 'amazon_nova_sonic']).default('openai'),
-    ),
+    realtimeProvider: z.preprocess(blankToUndefined, realtimeProviderSchema.default('openai')),
     /** REALTIME_MODEL (the provider's default when absent). */
     realtimeModel: optionalText,
     /** POWERTOOLS_LOG_LEVEL of every process. */
     logLevel: z.preprocess(blankToUndefined, z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO')),
-    /** Grants the media task `bedrock:InvokeModelWithBidirectionalStream` on the Nova Sonic models (implied by realtimeProvider=amazon_nova_sonic). */
-    enableNovaSonic: bool(false),
+    /**
+     * Providers calls may choose besides `realtimeProvider` (comma list); the media task gets the IAM each
+     * one needs, e.g. Bedrock streaming for `amazon_nova_sonic`.
+     */
+    extraProviders: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v),
+      z.array(realtimeProviderSchema, { error: `must be a comma list of ${REALTIME_PROVIDERS.join(', ')}` }).default([]),
+    ),
 
     /** Existing secrets to use instead of creating them: `{ "TWILIO_AUTH_TOKEN": "arn:aws:secretsmanager:…" }` (complete ARNs). */
     secretArns: stringRecord,
@@ -239,6 +238,11 @@ export const settingsSchema = z
   });
 
 export type CallerEngineSettings = z.infer<typeof settingsSchema>;
+
+/** Every provider the deployment's calls may use. */
+export function deployedProviders(s: Pick<CallerEngineSettings, 'realtimeProvider' | 'extraProviders'>): RealtimeProvider[] {
+  return [...new Set([s.realtimeProvider, ...s.extraProviders])];
+}
 
 /** Context keys the schema knows; used to read them from a construct tree. */
 export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof CallerEngineSettings)[];

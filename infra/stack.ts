@@ -7,7 +7,7 @@ import { CallTable } from './constructs/call-table';
 import { CompletionEvents } from './constructs/completion-events';
 import { MediaService, METRICS_NAMESPACE } from './constructs/media-service';
 import { Operations } from './constructs/operations';
-import { SECRET_NAMES, type CallerEngineSettings, type SecretName } from './settings';
+import { deployedProviders, SECRET_NAMES, type CallerEngineSettings, type SecretName } from './settings';
 
 export interface CallerEngineStackProps extends StackProps {
   /** Validated deploy-time settings (see infra/settings.ts). */
@@ -93,7 +93,7 @@ export class CallerEngineStack extends Stack {
       maxCallsPerTask: s.maxCallsPerTask,
       cpuTargetPercent: s.cpuTargetPercent,
       drainTimeoutSeconds: s.drainTimeoutSeconds,
-      enableNovaSonic: s.enableNovaSonic || s.realtimeProvider === 'amazon_nova_sonic',
+      providers: deployedProviders(s),
       logRetention,
     });
 

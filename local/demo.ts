@@ -7,6 +7,7 @@ const { SCENARIOS, isScenarioName } = await import('./scenarios');
 const { startToolServer } = await import('./tool-server');
 type ScenarioTool = import('./scenarios').ScenarioTool;
 type ToolServer = import('./tool-server').ToolServer;
+const { REALTIME_PROVIDERS, isRealtimeProvider } = await import('../shared/providers');
 
 /**
  * `npm run demo`: one whole call through the embedded stack, as the orchestrator would
@@ -25,6 +26,10 @@ if (!isScenarioName(values.scenario)) {
   process.exit(2);
 }
 const scenario = SCENARIOS[values.scenario];
+if (values.provider !== undefined && !isRealtimeProvider(values.provider)) {
+  console.error(`Unknown provider "${values.provider}". Choose one of: ${REALTIME_PROVIDERS.join(', ')}`);
+  process.exit(2);
+}
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
@@ -50,8 +55,7 @@ async function serveScenarioTools(specs: readonly ScenarioTool[]) {
 }
 try {
   const provider = values.provider ?? stack.config.REALTIME_PROVIDER;
-  const fakeModel = { openai: stack.model, gemini: stack.gemini, elevenlabs: stack.elevenlabs, amazon_nova_sonic: stack.novaSonic }[provider as 'openai'];
-  print(`stack up: API ${stack.apiUrl}, media ${stack.mediaUrl}, Twilio ${stack.twilio ? 'simulator' : 'real'}, model ${provider} (${fakeModel ? 'fake' : 'real'})`);
+  print(`stack up: API ${stack.apiUrl}, media ${stack.mediaUrl}, Twilio ${stack.twilio ? 'simulator' : 'real'}, model ${provider} (${stack.fakes[provider] ? 'fake' : 'real'})`);
   print(`scenario ${values.scenario}: ${scenario.summary}`);
   stack.twilio?.setBehaviour(values.to, scenario.behaviour);
   const tools = 'tools' in scenario ? await serveScenarioTools(scenario.tools) : [];

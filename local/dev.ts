@@ -25,7 +25,7 @@ console.log(`Caller Engine dev stack is up.
   API key  ${stack.apiKey}${generated}
 
   Twilio   ${stack.twilio ? 'simulator' : 'real'}
-  Model    ${stack.model ? 'fake OpenAI Realtime' : 'real'}
+  Model    ${stack.fakes.openai ? 'fake OpenAI Realtime' : 'real'}
   Events   ${stack.config.EVENTS_FILE}
 
 Ctrl-C stops it.`);

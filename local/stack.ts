@@ -22,10 +22,8 @@ import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startLocalScheduler, type LocalScheduler } from './scheduler';
 import { startLocalS3, type LocalS3 } from './s3';
 import { startEventSink, type EventSink, type SunkEvent } from './event-sink';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai/server';
-import { startFakeNovaSonic, type FakeNovaSonic, type FakeNovaSonicOptions } from './fake-nova-sonic/server';
-import { startFakeGemini, type FakeGemini, type FakeGeminiSettings } from './fake-gemini/server';
-import { startFakeElevenLabs, type FakeElevenLabs, type FakeElevenLabsSettings } from './fake-elevenlabs/server';
+import type { AgentScript } from './fake-openai/scripts';
+import { startProviderFakes, type LocalFakeOptions, type LocalFakes } from './provider-fakes';
 import { createFakeServiceAccount, startFakeGoogle, type FakeGoogle } from './fake-google/server';
 import { scenarioAgent } from './scenario-scripts';
 import { serveLambdaRoutes, type ExtraRoute, type LambdaHttpServer } from './lambda-http';
@@ -44,14 +42,10 @@ export interface LocalStackOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra settings that win over `env`. */
   overrides?: Record<string, string>;
-  /** Script and faults for the fake model server. */
-  fakeModel?: Partial<Omit<FakeOpenAIOptions, 'port' | 'apiKey'>>;
-  /** Script, faults and credential checks for the fake Nova Sonic (Bedrock) server; its script defaults to `fakeModel.agent`. */
-  fakeNovaSonic?: Omit<FakeNovaSonicOptions, 'port'>;
-  /** Script and faults for the fake Gemini Live server; its script defaults to `fakeModel.agent`. */
-  fakeGemini?: Omit<FakeGeminiSettings, 'apiKey'>;
-  /** Agent settings, script and faults for the fake ElevenLabs agent; its script defaults to `fakeModel.agent`. */
-  fakeElevenLabs?: Omit<FakeElevenLabsSettings, 'apiKey'>;
+  /** What every fake model says and calls, unless a provider's `fakes` entry names its own script. @default scenarioAgent */
+  agent?: AgentScript;
+  /** Scripts, faults and credential checks for the providers' fakes, by provider. */
+  fakes?: LocalFakeOptions;
   /** Serves requests outside the API routes on the API port (the dev console). */
   extraRoute?: (stack: LocalStack) => ExtraRoute;
   onEvent?: Parameters<typeof startEventSink>[0]['log'];
@@ -89,14 +83,8 @@ export interface LocalStack {
   activity: EventEmitter<StackActivity>;
   /** The simulator, unless real Twilio credentials and a public BASE_URL are configured. */
   twilio?: TwilioSimulator;
-  /** The fake model server, unless a real OPENAI_API_KEY is configured. */
-  model?: FakeOpenAI;
-  /** The fake Amazon Bedrock Nova Sonic endpoint, unless real AWS credentials or a BEDROCK_ENDPOINT are configured. */
-  novaSonic?: FakeNovaSonic;
-  /** The fake Gemini Live server, unless a real GEMINI_API_KEY is configured. */
-  gemini?: FakeGemini;
-  /** The fake ElevenLabs agent, unless a real ELEVENLABS_AGENT_ID is configured. */
-  elevenlabs?: FakeElevenLabs;
+  /** Each provider's fake, unless the environment configures the real provider (see local/provider-fakes.ts). */
+  fakes: LocalFakes;
   /** The fake Google APIs (Calendar, Gmail), unless a real service account is configured. */
   google?: FakeGoogle;
   /** The in-process media service, unless `externalMediaUrl` was given. */
@@ -108,11 +96,6 @@ export interface LocalStack {
 /** True when the environment names real Twilio credentials and a public URL Twilio can reach. */
 export function usesRealTwilio(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.BASE_URL?.startsWith('https://'));
-}
-
-/** True when the environment names AWS credentials or a Bedrock endpoint, so Nova Sonic calls go to Bedrock itself. */
-export function usesRealBedrock(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.BEDROCK_ENDPOINT || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
 }
 
 /** True when the environment names a real Google service account for the calendar and e-mail tools. */
@@ -132,7 +115,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const base = { ...(options.env ?? process.env), ...options.overrides };
   const tableName = base.TABLE_NAME ?? 'caller-engine-calls';
   const realTwilio = usesRealTwilio(base);
-  const realModel = Boolean(base.OPENAI_API_KEY);
 
   const dynamo = await startLocalDynamo(tableName);
   const scheduler = await startLocalScheduler();
@@ -150,21 +132,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { timeScale } = options;
   const twilio = realTwilio ? undefined : await startTwilioSimulator({ accountSid, authToken, timeScale });
   twilio?.setBehaviour('*', { kind: 'answer', callee: DEFAULT_CALLEE });
-  const modelKey = realModel ? base.OPENAI_API_KEY! : `sk-local-${randomBytes(8).toString('hex')}`;
-  const model = realModel ? undefined : await startFakeOpenAI({ agent: scenarioAgent, timeScale, ...options.fakeModel, apiKey: modelKey });
   const serviceAccount = usesRealGoogle(base) ? undefined : createFakeServiceAccount();
   const google = serviceAccount ? await startFakeGoogle({ serviceAccount, delegatedUsers: [LOCAL_GOOGLE_USER] }) : undefined;
-  const novaSonic = usesRealBedrock(base)
-    ? undefined
-    : await startFakeNovaSonic({ agent: options.fakeModel?.agent ?? scenarioAgent, timeScale, ...options.fakeNovaSonic });
-  const geminiKey = base.GEMINI_API_KEY ?? `gemini-local-${randomBytes(8).toString('hex')}`;
-  const gemini = base.GEMINI_API_KEY
-    ? undefined
-    : await startFakeGemini({ agent: options.fakeModel?.agent ?? scenarioAgent, timeScale, ...options.fakeGemini, apiKey: geminiKey });
-  const elevenLabsKey = `xi-local-${randomBytes(8).toString('hex')}`;
-  const elevenlabs = base.ELEVENLABS_AGENT_ID
-    ? undefined
-    : await startFakeElevenLabs({ agent: options.fakeModel?.agent ?? scenarioAgent, timeScale, ...options.fakeElevenLabs, apiKey: elevenLabsKey });
+  const providers = await startProviderFakes(base, { agent: options.agent ?? scenarioAgent, timeScale }, options.fakes);
   const api = await serveLambdaRoutes(options.port ?? Number(base.PORT ?? 3000));
   const apiKey = base.API_KEY ?? randomBytes(18).toString('base64url');
 
@@ -184,14 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(s3 ? { S3_ENDPOINT: s3.endpoint, RECORDING_BUCKET: s3.bucket } : {}),
     WEBHOOK_SIGNING_SECRET: base.WEBHOOK_SIGNING_SECRET ?? `whsec_${randomBytes(24).toString('base64')}`,
     ...(twilio ? { TWILIO_API_URL: twilio.apiUrl } : {}),
-    OPENAI_API_KEY: modelKey,
-    ...(model ? { OPENAI_BASE_URL: model.baseUrl } : {}),
-    ...(novaSonic ? { BEDROCK_ENDPOINT: novaSonic.endpoint } : {}),
-    GEMINI_API_KEY: geminiKey,
-    ...(gemini ? { GEMINI_BASE_URL: gemini.baseUrl } : {}),
-    ...(elevenlabs
-      ? { ELEVENLABS_API_KEY: elevenLabsKey, ELEVENLABS_AGENT_ID: elevenlabs.agentId, ELEVENLABS_BASE_URL: elevenlabs.baseUrl }
-      : {}),
+    ...providers.env,
     ...(google && serviceAccount
       ? {
           GOOGLE_API_ROOT_URL: google.rootUrl,
@@ -243,10 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scheduler,
     activity,
     twilio,
-    model,
-    novaSonic,
-    gemini,
-    elevenlabs,
+    fakes: providers.fakes,
     google,
     media,
     sweep: createSweeper(deps),
@@ -254,10 +214,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await media?.close();
       await api.close();
       await twilio?.close();
-      await model?.close();
-      await novaSonic?.close();
-      await gemini?.close();
-      await elevenlabs?.close();
+      for (const fake of Object.values(providers.fakes)) await fake.close();
       await google?.close();
       await scheduler.close();
       await events.close();

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LONGEST_CALL_SECONDS } from './call-limits';
-import { realtimeProviderSchema } from './config';
 import { callToolsSchema } from './call-tools';
 import { callWindowSchema, scheduleAtSchema } from './call-window';
+import { realtimeProviderSchema } from './providers';
 import { compileJsonSchema } from './json-schema';
 import { languageTagSchema } from './languages';
 import { CALLBACK_ID, CALLBACK_ID_MESSAGE } from './patterns';

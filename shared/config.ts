@@ -1,37 +1,15 @@
 import { z } from 'zod';
 import { LONGEST_CALL_SECONDS } from './call-limits';
+import { bool, httpUrl, int, optionalString, wsUrl } from './env-values';
 import { e164Schema as e164 } from './phone';
 import { parseWindowSetting } from './call-window';
+import { providerSettingsShape, realtimeProviderSchema } from './providers';
 
 /**
  * The whole environment of Caller Engine in one schema. Every process (the Lambda
  * handlers, the media service, the local stack) reads its settings through `config()`,
  * so a bad or missing variable is reported once, by name, at start-up.
  */
-
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
-
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
-
-
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
-const wsUrl = z.url({ protocol: /^wss?$/ }).transform((u) => u.replace(/\/+$/, ''));
-/** An http(s) URL that may be left empty (`NAME=` in .env means unset). */
-const optionalHttpUrl = optionalString.pipe(httpUrl.optional());
-
-export const REALTIME_PROVIDERS = ['openai', 'gemini', 'elevenlabs', 'amazon_nova_sonic'] as const;
-export const realtimeProviderSchema = z.enum(REALTIME_PROVIDERS);
-export type RealtimeProvider = z.infer<typeof realtimeProviderSchema>;
 
 export const configSchema = z
   .object({
@@ -66,8 +44,6 @@ export const configSchema = z
     TABLE_NAME: z.string().min(3).default('caller-engine-calls'),
     DYNAMODB_ENDPOINT: httpUrl.optional(),
     AWS_REGION: z.string().min(1).default('us-east-1'),
-    /** Bedrock runtime endpoint override (a VPC endpoint; the embedded stack's Nova Sonic fake). */
-    BEDROCK_ENDPOINT: httpUrl.optional(),
     CALL_RETENTION_DAYS: int(30, 1, 3650),
     STREAM_TOKEN_TTL_SECONDS: int(120, 10, 3600),
 
@@ -81,16 +57,7 @@ export const configSchema = z
     REALTIME_PROVIDER: realtimeProviderSchema.default('openai'),
     REALTIME_MODEL: optionalString,
     REALTIME_VOICE: optionalString,
-    OPENAI_API_KEY: optionalString,
-    /** OpenAI API base (`…/v1`); the realtime WebSocket URL is derived from it. */
-    OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
-    GEMINI_API_KEY: optionalString,
-    /** Gemini API base for `@google/genai` (`httpOptions.baseUrl`); unset = Google. The embedded stack points it at a fake. */
-    GEMINI_BASE_URL: optionalHttpUrl,
-    ELEVENLABS_API_KEY: optionalString,
-    ELEVENLABS_AGENT_ID: optionalString,
-    /** ElevenLabs API base; the signed-URL request and the agent WebSocket (`wss://…`) are derived from it. */
-    ELEVENLABS_BASE_URL: optionalHttpUrl.transform((v) => v ?? 'https://api.elevenlabs.io'),
+    ...providerSettingsShape,
 
     SYSTEM_PROMPT: optionalString,
     SUMMARY_ENABLED: bool(true),
@@ -209,11 +176,6 @@ let cached: Config | undefined;
 export function config(): Config {
   cached ??= parseConfig(process.env);
   return cached;
-}
-
-/** Forgets the parsed configuration so the next `config()` re-reads the environment. */
-export function resetConfig(): void {
-  cached = undefined;
 }
 
 /** Names the variables a feature needs but does not have; empty when all are set. */

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { isAnsweringMachine } from './answered-by';
 import { awsClientOptions } from './aws';
 import { endReasonOf, endReasonSchema } from './end-reason';
-import { realtimeProviderSchema, type Config } from './config';
+import type { Config } from './config';
+import { realtimeProviderSchema } from './providers';
 import {
   callErrorSchema,
   callRecordSchema,

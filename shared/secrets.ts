@@ -1,12 +1,12 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { PROVIDER_SECRETS, type ProviderSecretName } from './providers';
+import { secretArnVariable } from './secret-reference';
 
 /** Variables that hold secrets. In AWS each arrives as `<NAME>_SECRET_ARN` (Lambda) or as NAME itself (ECS secret). */
 export const SECRET_VARIABLES = [
   'API_KEY',
   'TWILIO_AUTH_TOKEN',
-  'OPENAI_API_KEY',
-  'GEMINI_API_KEY',
-  'ELEVENLABS_API_KEY',
+  ...(Object.keys(PROVIDER_SECRETS) as ProviderSecretName[]),
   'GOOGLE_PRIVATE_KEY',
   'WEBHOOK_SIGNING_SECRET',
 ] as const;
@@ -22,15 +22,10 @@ export async function loadSecretsIntoEnv(
 ): Promise<void> {
   await Promise.all(
     names.map(async (name) => {
-      const arn = env[`${name}_SECRET_ARN`];
+      const arn = env[secretArnVariable(name)];
       if (!arn || env[name]) return;
       const value = await getSecret<string>(arn, { maxAge: 300 });
       if (typeof value === 'string') env[name] = value;
     }),
   );
-}
-
-/** True when NAME or its secret reference is present, without reading the secret. */
-export function isSecretConfigured(name: SecretVariable, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env[name] || env[`${name}_SECRET_ARN`]);
 }

@@ -82,8 +82,8 @@ describe('the extraction', () => {
   });
 
   it('returns data that validates against the caller schema, and a verdict', async () => {
-    const c = parseConfig({ OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.model!.baseUrl });
-    const requestsBefore = stack.model!.stats.summaryRequests;
+    const c = parseConfig({ OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.fakes.openai!.baseUrl });
+    const requestsBefore = stack.fakes.openai!.stats.summaryRequests;
     const analysis = await analyzeCall(c, ANALYSIS, TRANSCRIPT, logger);
 
     expect(analysis).toBeDefined();
@@ -91,7 +91,7 @@ describe('the extraction', () => {
     expect(compiled.ok && compiled.validate(analysis!.data)).toEqual({ ok: true });
     expect(analysis!.data).toMatchObject({ callback: { day: 'monday', minutes: 5 } });
     expect(typeof analysis!.successful).toBe('boolean');
-    expect(stack.model!.stats.summaryRequests).toBe(requestsBefore + 1);
+    expect(stack.fakes.openai!.stats.summaryRequests).toBe(requestsBefore + 1);
   });
 
   it('drops an answer that does not match the caller schema instead of passing it on', async () => {
@@ -118,10 +118,10 @@ describe('the extraction', () => {
   });
 
   it('makes no model call when the call asked for no analysis or nothing was said', async () => {
-    const c = parseConfig({ OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.model!.baseUrl });
-    const requestsBefore = stack.model!.stats.summaryRequests;
+    const c = parseConfig({ OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.fakes.openai!.baseUrl });
+    const requestsBefore = stack.fakes.openai!.stats.summaryRequests;
     expect(await analyzeCall(c, undefined, TRANSCRIPT, logger)).toBeUndefined();
     expect(await analyzeCall(c, ANALYSIS, [], logger)).toBeUndefined();
-    expect(stack.model!.stats.summaryRequests).toBe(requestsBefore);
+    expect(stack.fakes.openai!.stats.summaryRequests).toBe(requestsBefore);
   });
 });

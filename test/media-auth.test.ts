@@ -14,7 +14,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const modelConnections = () => stack.model!.stats.connectionsOpened;
+const modelConnections = () => stack.fakes.openai!.stats.connectionsOpened;
 
 describe('forged or broken media streams are refused before any model session', () => {
   it('no signature: the upgrade is refused with 403', async () => {
@@ -87,7 +87,7 @@ describe('forged or broken media streams are refused before any model session', 
     // The greeting is requested after held audio is flushed: once it plays, anything held has reached the model.
     await waitUntil(() => stream.received.some((m) => m.event === 'media'));
     expect(modelConnections()).toBe(before + 1);
-    expect(stack.model!.stats.sessions[before]!.audioBytesReceived).toBe(0);
+    expect(stack.fakes.openai!.stats.sessions[before]!.audioBytesReceived).toBe(0);
     stream.ws.close();
   });
 

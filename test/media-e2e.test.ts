@@ -51,7 +51,7 @@ describe('a whole simulated call', () => {
 
     const heard = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!.heard;
     expect(heard[0]).toBe(detail.transcript[0]!.text);
-    const session = stack.model!.stats.sessions.find((s) => s.instructions.includes('calling Sam'));
+    const session = stack.fakes.openai!.stats.sessions.find((s) => s.instructions.includes('calling Sam'));
     expect(session, 'the model got the rendered instructions').toBeDefined();
     expect(session).toMatchObject({ inputFormat: { type: 'audio/pcmu' }, outputFormat: { type: 'audio/pcmu' } });
   });
@@ -68,7 +68,7 @@ describe('barge-in', () => {
     await waitForEvent(stack, callbackId);
     const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
     expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
-    const session = stack.model!.stats.sessions.at(-1)!;
+    const session = stack.fakes.openai!.stats.sessions.at(-1)!;
     expect(session.truncationsReceived + session.responsesCancelled).toBeGreaterThanOrEqual(1);
   });
 });

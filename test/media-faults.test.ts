@@ -9,7 +9,7 @@ describe('the model connection drops mid-call', () => {
   describe('once', () => {
     let stack: LocalStack;
     beforeAll(async () => {
-      stack = await startTestStack({ fakeModel: { dropAfterResponses: 1, faultySessions: 1 } });
+      stack = await startTestStack({ fakes: { openai: { dropAfterResponses: 1, faultySessions: 1 } } });
     });
     afterAll(async () => {
       await stack?.close();
@@ -22,7 +22,7 @@ describe('the model connection drops mid-call', () => {
       expect(detail).toMatchObject({ transcriptComplete: true, error: null, outcome: 'completed' });
       const roles = detail.transcript.map((t) => t.role);
       expect(roles.slice(roles.indexOf('user')), 'the conversation went on after the reconnect').toContain('assistant');
-      const [first, second] = stack.model!.stats.sessions;
+      const [first, second] = stack.fakes.openai!.stats.sessions;
       expect(first!.closedBy).toBe('fault');
       expect(second!.instructions).toContain('The conversation so far');
       expect(second!.instructions).toContain(detail.transcript[0]!.text);
@@ -32,7 +32,7 @@ describe('the model connection drops mid-call', () => {
   describe('and again after the reconnect', () => {
     let stack: LocalStack;
     beforeAll(async () => {
-      stack = await startTestStack({ fakeModel: { dropAfterResponses: 1 } });
+      stack = await startTestStack({ fakes: { openai: { dropAfterResponses: 1 } } });
     });
     afterAll(async () => {
       await stack?.close();
@@ -47,7 +47,7 @@ describe('the model connection drops mid-call', () => {
       expect(detail.error!.message).toContain('after one reconnect');
       expect(detail.transcript[0]).toMatchObject({ role: 'assistant' });
       expect(detail.outcome).toBe('completed');
-      expect(stack.model!.stats.sessions).toHaveLength(2);
+      expect(stack.fakes.openai!.stats.sessions).toHaveLength(2);
       const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
       expect(sim.streams[0]!.endReason).toBe('server-closed');
       const executed = sim.twiml[0]!.executed.map((step) => step.verb);

@@ -50,7 +50,7 @@ describe('a Gemini Live call through the embedded stack', () => {
     const heard = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
     expect(heard.heard[0]).toBe(detail.transcript[0]!.text);
     expect(heard.protocolErrors).toEqual([]);
-    const session = stack.gemini!.stats.sessions.find((s) => s.instructions === 'Your name is Ava. You are calling Sam.')!;
+    const session = stack.fakes.gemini!.stats.sessions.find((s) => s.instructions === 'Your name is Ava. You are calling Sam.')!;
     expect(session).toMatchObject({
       model: 'models/gemini-2.5-flash-native-audio-preview-09-2025',
       voice: 'Puck',
@@ -65,7 +65,7 @@ describe('a Gemini Live call through the embedded stack', () => {
   const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 };
 
   it('barge-in while Gemini is still generating: it says interrupted, Twilio gets a clear', async () => {
-    stack.gemini!.configure({ audioChunkIntervalMs: 100 }); // real-time generation: still going when the callee cuts in
+    stack.fakes.gemini!.configure({ audioChunkIntervalMs: 100 }); // real-time generation: still going when the callee cuts in
     try {
       stack.twilio!.setBehaviour('+15557781002', { kind: 'answer', callee: BARGE_IN_CALLEE });
       const callbackId = uniqueId('gemini-barge');
@@ -74,7 +74,7 @@ describe('a Gemini Live call through the embedded stack', () => {
       const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
       expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
       expect(stream.heard[0]).toBe('[interrupted]');
-      const session = stack.gemini!.stats.sessions.at(-1)!;
+      const session = stack.fakes.gemini!.stats.sessions.at(-1)!;
       expect(session.interruptions).toBeGreaterThanOrEqual(1);
       expect(detail.transcript[0]!.role).toBe('assistant');
       // What Gemini had said when it was cut off: a part of the greeting.
@@ -83,29 +83,29 @@ describe('a Gemini Live call through the embedded stack', () => {
       expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
       expect(detail.transcriptComplete).toBe(true);
     } finally {
-      stack.gemini!.configure({ audioChunkIntervalMs: undefined });
+      stack.fakes.gemini!.configure({ audioChunkIntervalMs: undefined });
     }
   });
 
   it('barge-in over a finished response still queued at Twilio: the adapter clears it itself', async () => {
-    stack.gemini!.configure({ audioChunkIntervalMs: 2 }); // the whole greeting is generated before it plays
+    stack.fakes.gemini!.configure({ audioChunkIntervalMs: 2 }); // the whole greeting is generated before it plays
     try {
       stack.twilio!.setBehaviour('+15557781006', { kind: 'answer', callee: BARGE_IN_CALLEE });
       const callbackId = uniqueId('gemini-barge-local');
       const res = await initiate(stack, { callbackId, to: '+15557781006', provider: PROVIDER });
       const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
       const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
-      expect(stack.gemini!.stats.sessions.at(-1)!.interruptions).toBe(0);
+      expect(stack.fakes.gemini!.stats.sessions.at(-1)!.interruptions).toBe(0);
       expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
       expect(stream.heard[0]).toBe('[interrupted]');
       expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
     } finally {
-      stack.gemini!.configure({ audioChunkIntervalMs: undefined });
+      stack.fakes.gemini!.configure({ audioChunkIntervalMs: undefined });
     }
   });
 
   it('a tool call round trip: toolCall → send_sms through Twilio → toolResponse → the agent goes on', async () => {
-    stack.gemini!.configure({ agent: smsScript });
+    stack.fakes.gemini!.configure({ agent: smsScript });
     try {
       const callbackId = uniqueId('gemini-tool');
       const res = await initiate(stack, { callbackId, to: '+15557781003', provider: PROVIDER, instructions: 'Your name is Ava.' });
@@ -115,17 +115,17 @@ describe('a Gemini Live call through the embedded stack', () => {
       expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
       const sms = stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.');
       expect(sms?.to).toBe('+15557781003');
-      const session = stack.gemini!.stats.sessions.at(-1)!;
+      const session = stack.fakes.gemini!.stats.sessions.at(-1)!;
       expect(session.toolNames).toContain('send_sms');
       expect(session.toolResponses).toMatchObject([{ name: 'send_sms', response: { output: { sent: true } } }]);
       expect(res.status).toBe(200);
     } finally {
-      stack.gemini!.configure({ agent: undefined });
+      stack.fakes.gemini!.configure({ agent: undefined });
     }
   });
 
   it('Gemini dropping mid-call ends the call with transcriptComplete false and the error', async () => {
-    stack.gemini!.configure({ dropAfterTurns: 1 });
+    stack.fakes.gemini!.configure({ dropAfterTurns: 1 });
     try {
       const callbackId = uniqueId('gemini-drop');
       await initiate(stack, { callbackId, to: '+15557781004', provider: PROVIDER });
@@ -133,15 +133,15 @@ describe('a Gemini Live call through the embedded stack', () => {
       expect(detail.transcriptComplete).toBe(false);
       expect(detail.error).toMatchObject({ code: 'model_disconnected' });
       expect(detail.transcript[0]?.role).toBe('assistant');
-      expect(stack.gemini!.stats.sessions.at(-1)!.closedBy).toBe('fault');
+      expect(stack.fakes.gemini!.stats.sessions.at(-1)!.closedBy).toBe('fault');
     } finally {
-      stack.gemini!.configure({ dropAfterTurns: undefined });
+      stack.fakes.gemini!.configure({ dropAfterTurns: undefined });
     }
   });
 
   it('a key Gemini refuses: the call ends and the event says which key and what Google answered', async () => {
-    const refusedBefore = stack.gemini!.stats.connectionsRefused;
-    stack.gemini!.configure({ apiKey: 'a-different-key' });
+    const refusedBefore = stack.fakes.gemini!.stats.connectionsRefused;
+    stack.fakes.gemini!.configure({ apiKey: 'a-different-key' });
     try {
       const callbackId = uniqueId('gemini-auth');
       await initiate(stack, { callbackId, to: '+15557781005', provider: PROVIDER });
@@ -150,9 +150,9 @@ describe('a Gemini Live call through the embedded stack', () => {
       expect(detail.error?.message).toBe('Gemini Live rejected GEMINI_API_KEY (close 1007): API key not valid. Please pass a valid API key.');
       expect(detail.transcriptComplete).toBe(false);
       expect(detail.transcript).toEqual([]);
-      expect(stack.gemini!.stats.connectionsRefused).toBe(refusedBefore + 1);
+      expect(stack.fakes.gemini!.stats.connectionsRefused).toBe(refusedBefore + 1);
     } finally {
-      stack.gemini!.configure({ apiKey: stack.config.GEMINI_API_KEY });
+      stack.fakes.gemini!.configure({ apiKey: stack.config.GEMINI_API_KEY });
     }
   });
 });

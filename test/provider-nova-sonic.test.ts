@@ -49,7 +49,7 @@ describe('a Nova Sonic call through the embedded stack', () => {
     const heard = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!.heard;
     expect(heard[0], 'the callee decoded the 24 kHz agent audio after 24→8 kHz and μ-law').toBe(detail.transcript[0]!.text);
 
-    const stream = stack.novaSonic!.stats.streams.find((s) => s.systemPrompt.includes('calling Sam'))!;
+    const stream = stack.fakes.amazon_nova_sonic!.stats.streams.find((s) => s.systemPrompt.includes('calling Sam'))!;
     expect(stream).toMatchObject({ modelId: 'amazon.nova-2-sonic-v1:0', voiceId: 'matthew', inputSampleRate: 16000, outputSampleRate: 24000 });
     expect(stream.toolNames.length, 'the call tools were offered as toolSpecs').toBeGreaterThan(0);
     expect(stream.textInputs[0]).toBe(GREETING_TRIGGER);
@@ -63,13 +63,13 @@ describe('a Nova Sonic call through the embedded stack', () => {
       kind: 'answer',
       callee: { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 },
     });
-    const before = stack.novaSonic!.stats.streams.length;
+    const before = stack.fakes.amazon_nova_sonic!.stats.streams.length;
     const callbackId = uniqueId('nova-barge');
     const res = await initiate(stack, { callbackId, to: '+15557775002', provider: PROVIDER });
     const { detail } = await waitForEvent(stack, callbackId);
     const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
     expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
-    expect(stack.novaSonic!.stats.streams[before]!.interruptions).toBeGreaterThanOrEqual(1);
+    expect(stack.fakes.amazon_nova_sonic!.stats.streams[before]!.interruptions).toBeGreaterThanOrEqual(1);
     expect(detail.transcript.filter((t: { role: string }) => t.role === 'user').map((t: { text: string }) => t.text)).toEqual([
       'Sorry to cut in, who is this?',
       'Okay, thanks.',
@@ -82,8 +82,10 @@ describe('a call tool over Nova Sonic', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     stack = await startTestStack({
-      fakeNovaSonic: {
-        agent: { next: ({ trigger }) => (trigger === 'greeting' ? { say: GOODBYE, end: true, andCall: { name: 'end_call', arguments: { reason: 'test over' } } } : undefined) },
+      fakes: {
+        amazon_nova_sonic: {
+          agent: { next: ({ trigger }) => (trigger === 'greeting' ? { say: GOODBYE, end: true, andCall: { name: 'end_call', arguments: { reason: 'test over' } } } : undefined) },
+        },
       },
     });
   });
@@ -103,14 +105,14 @@ describe('a call tool over Nova Sonic', () => {
     expect(detail).toMatchObject({ provider: PROVIDER, transcript: [{ role: 'assistant', text: GOODBYE }] });
     expect(detail.toolCalls).toMatchObject([{ name: 'end_call', ok: true }]);
     expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'end_call', arguments: { reason: 'test over' }, result: { ended: true } }]);
-    expect(stack.novaSonic!.stats.streams[0]!.toolNames).toContain('end_call');
+    expect(stack.fakes.amazon_nova_sonic!.stats.streams[0]!.toolNames).toContain('end_call');
   });
 });
 
 describe('the Bedrock stream drops mid-call', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startTestStack({ fakeNovaSonic: { dropAfterResponses: 1 } });
+    stack = await startTestStack({ fakes: { amazon_nova_sonic: { dropAfterResponses: 1 } } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -126,14 +128,14 @@ describe('the Bedrock stream drops mid-call', () => {
     expect(detail.transcript[0]).toMatchObject({ role: 'assistant' });
     const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
     expect(sim.streams[0]!.endReason).toBe('server-closed');
-    expect(stack.novaSonic!.stats.streams[0]!.closedBy).toBe('fault');
+    expect(stack.fakes.amazon_nova_sonic!.stats.streams[0]!.closedBy).toBe('fault');
   });
 });
 
 describe('Bedrock refuses the credentials', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startTestStack({ fakeNovaSonic: { accessKeyId: 'AKIAEXPECTEDEXAMPLE1' } });
+    stack = await startTestStack({ fakes: { amazon_nova_sonic: { accessKeyId: 'AKIAEXPECTEDEXAMPLE1' } } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -147,8 +149,8 @@ describe('Bedrock refuses the credentials', () => {
     expect(detail.error?.message).toMatch(/UnrecognizedClientException \[HTTP 403\]: The security token included in the request is invalid/);
     expect(detail.error?.message).toMatch(/credentials/);
     expect(detail.transcriptComplete).toBe(false);
-    expect(stack.novaSonic!.stats.requestsRefused).toEqual([{ status: 403, errorType: 'UnrecognizedClientException' }]);
-    expect(stack.novaSonic!.stats.streamsOpened).toBe(0);
+    expect(stack.fakes.amazon_nova_sonic!.stats.requestsRefused).toEqual([{ status: 403, errorType: 'UnrecognizedClientException' }]);
+    expect(stack.fakes.amazon_nova_sonic!.stats.streamsOpened).toBe(0);
   });
 });
 

@@ -91,7 +91,7 @@ describe('scenario book-meeting on the other providers', () => {
 
 describe('scenario voicemail', () => {
   it('leaves the voicemail message after the beep, opens no model session, and reports voicemail with answeredBy', async () => {
-    const sessionsBefore = stack.model!.stats.sessions.length;
+    const sessionsBefore = stack.fakes.openai!.stats.sessions.length;
     const { detail, sim } = await run('voicemail', '+15557720003');
     const message = SCENARIOS.voicemail.request.voicemailMessage;
 
@@ -100,7 +100,7 @@ describe('scenario voicemail', () => {
     expect(sim.voicemail!.recorded).toEqual([message]);
     expect(sim.answeredAt! + voiceCodeDurationMs('Please leave a message after the tone.')).toBeLessThanOrEqual(sim.voicemail!.beepAt);
     expect(sim.streams).toHaveLength(0);
-    expect(stack.model!.stats.sessions.length).toBe(sessionsBefore);
+    expect(stack.fakes.openai!.stats.sessions.length).toBe(sessionsBefore);
   });
 
   it('without a voicemailMessage, hangs up on the machine: nothing recorded, still a voicemail outcome', async () => {

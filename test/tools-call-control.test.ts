@@ -46,7 +46,7 @@ const scripts: Record<string, AgentScript> = {
 let stack: LocalStack;
 beforeAll(async () => {
   stack = await startTestStack({
-    fakeModel: { agent: scenarioDispatcher(scripts, conversationScript) },
+    agent: scenarioDispatcher(scripts, conversationScript),
     overrides: { ALLOWED_DESTINATION_PREFIXES: '+1' },
   });
 });

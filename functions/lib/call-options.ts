@@ -1,9 +1,9 @@
 import type { InitiateRequest } from '../../shared/call-record';
 import { toolUrlRefusal } from '../../shared/call-tools';
-import type { Config, RealtimeProvider } from '../../shared/config';
+import type { Config } from '../../shared/config';
 import { BadRequestError, ForbiddenError } from '../../shared/http-error';
 import { languageTexts } from '../../shared/languages';
-import { speaksLanguage } from '../../shared/providers';
+import { speaksLanguage, type RealtimeProvider } from '../../shared/providers';
 
 /** Refuses per-call tools whose URL this deployment may not call (403, naming each tool). */
 export function assertToolUrlsAllowed(request: InitiateRequest, c: Config): void {

@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PROVIDER_SECRETS } from '../../shared/providers';
 import { SECRET_NAMES, type SecretName } from '../settings';
 
 export interface AppSecretsProps {
@@ -16,9 +17,7 @@ export interface AppSecretsProps {
 const DESCRIPTIONS: Record<SecretName, string> = {
   API_KEY: 'Caller Engine API key for POST /call/initiate and GET /calls/{callbackId} (generated)',
   TWILIO_AUTH_TOKEN: 'Twilio auth token (REST auth and webhook signatures)',
-  OPENAI_API_KEY: 'OpenAI API key (realtime sessions, post-call summary)',
-  GEMINI_API_KEY: 'Google Gemini API key (Gemini Live)',
-  ELEVENLABS_API_KEY: 'ElevenLabs API key (Agents WebSocket)',
+  ...PROVIDER_SECRETS,
   GOOGLE_PRIVATE_KEY: 'Google service-account private key (Calendar, Gmail tools)',
   WEBHOOK_SIGNING_SECRET: 'Standard Webhooks secret signing requests to the orchestrator (per-call tools, webhooks); generated, shared with the orchestrator',
 };

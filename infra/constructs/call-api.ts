@@ -12,15 +12,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundlingDefaults, functionDefaults, FUNCTION_RUNTIME_ENVIRONMENT } from '../defaults';
 import type { ApiAuthMode, SecretName } from '../settings';
+import { API_ROUTES, type ApiRoute, type FunctionName, type HandlerName } from '../../functions/routes';
 import type { AppSecrets } from './app-secrets';
 import type { CallTable } from './call-table';
 
-export type FunctionName = 'initiate' | 'twiml' | 'callStatus' | 'getCall' | 'health' | 'sweeper';
+export type { FunctionName };
 
-/** What one handler is and what it may touch; the single place least privilege is decided. */
+/** What one function may touch; the single place least privilege is decided. Its code is `functions/<name>.ts`. */
 export interface FunctionSpec {
-  /** Handler file relative to the project root; it exports `handler`. */
-  readonly entry: string;
   readonly description: string;
   /** Secrets the handler reads (API_KEY is dropped when the API uses IAM auth). */
   readonly secrets: readonly SecretName[];
@@ -34,7 +33,6 @@ export interface FunctionSpec {
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   initiate: {
-    entry: 'functions/initiate.ts',
     description: 'POST /call/initiate: validate, claim the callbackId, create the Twilio call',
     secrets: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
@@ -42,8 +40,15 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(20),
     memorySize: 512,
   },
+  'cancel-call': {
+    description: 'POST /calls/{callbackId}/cancel: cancel a scheduled, ringing or live call',
+    secrets: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: true,
+    timeout: Duration.seconds(20),
+    memorySize: 512,
+  },
   twiml: {
-    entry: 'functions/twiml.ts',
     description: 'GET|POST /twiml/outbound: signed TwiML <Connect><Stream> with a one-time stream token',
     secrets: ['TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
@@ -51,8 +56,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(10),
     memorySize: 512,
   },
-  callStatus: {
-    entry: 'functions/call-status.ts',
+  'call-status': {
     description: 'POST /webhooks/call-status: signed Twilio status callbacks, completion claim and event',
     secrets: ['TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
@@ -60,8 +64,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(15),
     memorySize: 512,
   },
-  getCall: {
-    entry: 'functions/get-call.ts',
+  'get-call': {
     description: 'GET /calls/{callbackId}: the whole call with its transcript',
     secrets: ['API_KEY'],
     table: 'read',
@@ -70,7 +73,6 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 512,
   },
   health: {
-    entry: 'functions/health.ts',
     description: 'GET /health',
     secrets: [],
     table: 'none',
@@ -79,7 +81,6 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 256,
   },
   sweeper: {
-    entry: 'functions/sweeper.ts',
     description: 'Every minute: completes calls whose media side died or whose final status never came',
     // asks Twilio for the status of calls whose final callback never arrived
     secrets: ['TWILIO_AUTH_TOKEN'],
@@ -239,7 +240,7 @@ export class CallApi extends Construct {
       const fn = new NodejsFunction(this, pascal(name), {
         ...functionDefaults(),
         description: spec.description,
-        entry: path.join(props.projectRoot, spec.entry),
+        entry: path.join(props.projectRoot, 'functions', `${name}.ts`),
         handler: 'handler',
         projectRoot: props.projectRoot,
         depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
@@ -269,43 +270,23 @@ export class CallApi extends Construct {
     this.functions = functions;
     this.logGroups = logGroups;
 
-    // wire: routes
-    const keyed = auth === 'iam' ? { authorizer: new HttpIamAuthorizer() } : {};
-    const route = (routeId: string, routePath: string, methods: apigwv2.HttpMethod[], fn: NodejsFunction, extra = {}) =>
-      this.httpApi.addRoutes({
-        path: routePath,
-        methods,
-        integration: new HttpLambdaIntegration(`${routeId}Integration`, fn),
-        ...extra,
-      });
-    const initiateRoutes = route('Initiate', '/call/initiate', [apigwv2.HttpMethod.POST], functions.initiate, keyed);
-    const getCallRoutes = route('GetCall', '/calls/{callbackId}', [apigwv2.HttpMethod.GET], functions.getCall, keyed);
-    const twilioRoutes = [
-      ...route('Twiml', '/twiml/outbound', [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST], functions.twiml),
-      ...route('CallStatus', '/webhooks/call-status', [apigwv2.HttpMethod.POST], functions.callStatus),
-    ];
-    const healthRoutes = route('Health', '/health', [apigwv2.HttpMethod.GET], functions.health);
-
-    if (auth === 'api-key') {
-      for (const r of [...initiateRoutes, ...getCallRoutes]) {
-        Validations.of(r).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'Protected by an API key the function reads from Secrets Manager and compares in constant time (context apiAuth=iam switches to IAM auth).',
-        });
+    // wire: routes, one integration per handler
+    const authorizer = auth === 'iam' ? new HttpIamAuthorizer() : undefined;
+    const integrations = new Map<HandlerName, HttpLambdaIntegration>();
+    for (const { method, path: routePath, handler, auth: routeAuth } of API_ROUTES) {
+      let integration = integrations.get(handler);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(handler)}Integration`, functions[handler]);
+        integrations.set(handler, integration);
       }
-    }
-    for (const r of twilioRoutes) {
-      Validations.of(r).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason: 'Twilio webhook: Twilio cannot sign with IAM; every request is verified by its X-Twilio-Signature (HMAC with the auth token).',
+      const routes = this.httpApi.addRoutes({
+        path: routePath,
+        methods: [apigwv2.HttpMethod[method]],
+        integration,
+        ...(routeAuth === 'api-key' && authorizer ? { authorizer } : {}),
       });
-    }
-    for (const r of healthRoutes) {
-      Validations.of(r).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason: 'Unauthenticated liveness probe; returns no data.',
-      });
+      if (routeAuth === 'api-key' && authorizer) continue;
+      for (const r of routes) Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: UNAUTHORIZED_ROUTE_REASONS[routeAuth] });
     }
 
     // wire: the sweeper's schedule (a missed run is harmless: the next minute sweeps again)
@@ -323,12 +304,22 @@ export class CallApi extends Construct {
     }
   }
 
-  /** The functions behind the HTTP API (not the sweeper). */
+  /** The functions behind the HTTP API (not the scheduled ones). */
   public get apiFunctions(): NodejsFunction[] {
-    return [this.functions.initiate, this.functions.twiml, this.functions.callStatus, this.functions.getCall, this.functions.health];
+    return [...new Set(API_ROUTES.map((route) => route.handler))].map((handler) => this.functions[handler]);
   }
 }
 
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
+/** Why cdk-nag's "route without an authorizer" does not apply, by the route's `auth`. */
+const UNAUTHORIZED_ROUTE_REASONS: Record<ApiRoute['auth'], string> = {
+  'api-key':
+    'Protected by an API key the function reads from Secrets Manager and compares in constant time (context apiAuth=iam switches to IAM auth).',
+  'twilio-signature':
+    'Twilio webhook: Twilio cannot sign with IAM; every request is verified by its X-Twilio-Signature (HMAC with the auth token).',
+  none: 'Unauthenticated liveness probe; returns no data.',
+};
+
+/** `call-status` → `CallStatus`: a function's name in construct ids. */
+export function pascal(name: string): string {
+  return name.replace(/(^|-)(\w)/g, (_m, _dash, c: string) => c.toUpperCase());
 }

@@ -17,6 +17,7 @@ import { attachMediaTargets, buildMediaLoadBalancer, type MediaTls } from './med
 import { buildMediaNetwork } from './media/network';
 import { scaleMediaService } from './media/scaling';
 import { buildMediaTask, grantMediaTask, MEDIA_PORT, STOP_TIMEOUT } from './media/task';
+import type { RealtimeProvider } from '../../shared/providers';
 
 export { MEDIA_PORT, STOP_TIMEOUT, type MediaTls };
 /** Metric namespace of the application's EMF metrics. */
@@ -81,12 +82,12 @@ export interface MediaServiceProps {
    * @default 'caller-engine-media'
    */
   readonly serviceName?: string;
-  /**
-   * Allow the task to open Amazon Nova Sonic bidirectional streams on Bedrock.
-   * @default false
-   */
-  readonly enableNovaSonic?: boolean;
   /** @default logs.RetentionDays.ONE_MONTH */
+  /**
+   * The realtime providers calls may use; the task role gets what each one's descriptor declares (e.g. Bedrock for Nova Sonic).
+   * @default []
+   */
+  readonly providers?: readonly RealtimeProvider[];
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -246,7 +247,7 @@ export class MediaService extends Construct {
     grantMediaTask(this.taskDefinition, {
       table: props.table,
       eventBus: props.eventBus,
-      enableNovaSonic: props.enableNovaSonic ?? false,
+      providers: props.providers ?? [],
     });
     scaleMediaService(this.service, {
       minTasks,

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CallApi, FunctionName } from './call-api';
+import { pascal, type CallApi, type FunctionName } from './call-api';
 import type { CompletionEvents } from './completion-events';
 import { METRICS_NAMESPACE, type MediaService } from './media-service';
 
@@ -92,7 +92,7 @@ export class Operations extends Construct {
     });
 
     for (const [name, fn] of Object.entries(api.functions) as [FunctionName, lambda.IFunction][]) {
-      alarm(`${name.charAt(0).toUpperCase()}${name.slice(1)}Errors`, {
+      alarm(`${pascal(name)}Errors`, {
         alarmDescription: `The ${name} function threw or timed out.`,
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,

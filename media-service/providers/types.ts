@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Config, RealtimeProvider } from '../../shared/config';
+import type { Config } from '../../shared/config';
+import type { RealtimeProvider } from '../../shared/providers';
 import type { CallerPlayback } from '../playback/caller-playback';
 import type { ToolRunner } from '../tools/types';
 

@@ -8,6 +8,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../functions/routes';
 import { createApp } from '../../infra/app';
 import type { FunctionName } from '../../infra/constructs/call-api';
 import type { CallerEngineStack } from '../../infra/stack';
@@ -44,7 +45,7 @@ afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'callStatus', 'getCall', 'health', 'sweeper'];
+const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'health', 'sweeper'];
 
 describe('functions', () => {
   it('runs every handler on nodejs22.x / arm64 with an ESM bundle', () => {
@@ -133,6 +134,7 @@ describe('HTTP API', () => {
     expect(routes.map((r) => r.RouteKey).sort()).toEqual(
       [
         'GET /calls/{callbackId}',
+        'POST /calls/{callbackId}/cancel',
         'GET /health',
         'GET /twiml/outbound',
         'POST /call/initiate',
@@ -141,6 +143,18 @@ describe('HTTP API', () => {
       ].sort(),
     );
     for (const r of routes) expect(r.AuthorizationType).toBe('NONE');
+  });
+
+  it('sends each route of functions/routes.ts to the function of its handler', () => {
+    const integrations = Object.fromEntries(resourcesOfType(json, 'AWS::ApiGatewayV2::Integration'));
+    const routes = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!);
+    for (const { method, path: routePath, handler } of API_ROUTES) {
+      const route = routes.find((r) => r.RouteKey === `${method} ${routePath}`);
+      const integrationId = JSON.stringify(route?.Target).match(/"Ref":"([^"]+)"/)?.[1];
+      const uri = integrations[integrationId ?? '']?.Properties?.IntegrationUri;
+      expect(JSON.stringify(uri), `${method} ${routePath}`).toContain(`"${id(stack.api.functions[handler])}"`);
+    }
+    expect(new Set(stack.api.apiFunctions)).toEqual(new Set(API_ROUTES.map((r) => stack.api.functions[r.handler])));
   });
 
   it('has a $default stage with access logs and throttling', () => {
@@ -412,8 +426,8 @@ describe('secrets', () => {
       );
     expect(envOf('initiate').sort()).toEqual(['API_KEY_SECRET_ARN', 'TWILIO_AUTH_TOKEN_SECRET_ARN']);
     expect(envOf('twiml')).toEqual(['TWILIO_AUTH_TOKEN_SECRET_ARN']);
-    expect(envOf('callStatus')).toEqual(['TWILIO_AUTH_TOKEN_SECRET_ARN']);
-    expect(envOf('getCall')).toEqual(['API_KEY_SECRET_ARN']);
+    expect(envOf('call-status')).toEqual(['TWILIO_AUTH_TOKEN_SECRET_ARN']);
+    expect(envOf('get-call')).toEqual(['API_KEY_SECRET_ARN']);
     expect(envOf('health')).toEqual([]);
     expect(envOf('sweeper')).toEqual(['TWILIO_AUTH_TOKEN_SECRET_ARN']);
   });
@@ -448,8 +462,9 @@ describe('least privilege', () => {
     const expected: Record<FunctionName, string[]> = {
       initiate: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
       twiml: ['TWILIO_AUTH_TOKEN'],
-      callStatus: ['TWILIO_AUTH_TOKEN'],
-      getCall: ['API_KEY'],
+      'call-status': ['TWILIO_AUTH_TOKEN'],
+      'get-call': ['API_KEY'],
+      'cancel-call': ['API_KEY', 'TWILIO_AUTH_TOKEN'],
       health: [],
       sweeper: ['TWILIO_AUTH_TOKEN'],
     };
@@ -465,7 +480,7 @@ describe('least privilege', () => {
     for (const name of FUNCTIONS) {
       const statements = fnStatements(name);
       const puts = actionsOf(statements).includes('events:PutEvents');
-      expect(puts, name).toBe(name === 'callStatus' || name === 'sweeper');
+      expect(puts, name).toBe(['call-status', 'cancel-call', 'sweeper'].includes(name));
       if (puts) expect([...referencedResources(statements, 'events:')]).toEqual([busId]);
     }
   });
@@ -477,7 +492,7 @@ describe('least privilege', () => {
       const reached = referencedResources(statements, 'dynamodb:');
       expect([...reached], name).toEqual(name === 'health' ? [] : [tableId]);
       const writes = actionsOf(statements).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
-      expect(writes.length > 0, name).toBe(!['getCall', 'health'].includes(name));
+      expect(writes.length > 0, name).toBe(!['get-call', 'health'].includes(name));
       expect(actionsOf(statements), name).not.toContain('dynamodb:Scan');
     }
     expect(actionsOf(fnStatements('health')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

@@ -119,6 +119,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
     expect(routes).toEqual({
       'POST /call/initiate': 'AWS_IAM',
       'GET /calls/{callbackId}': 'AWS_IAM',
+      'POST /calls/{callbackId}/cancel': 'AWS_IAM',
       'GET /twiml/outbound': 'NONE',
       'POST /twiml/outbound': 'NONE',
       'POST /webhooks/call-status': 'NONE',
@@ -165,7 +166,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
     expect(json.Resources[keyId]!.Properties!.EnableKeyRotation).toBe(true);
     const health = statementsOfRole(json, roleOfFunction(json, id(stack.api.functions.health)));
     expect(actionsOf(health).some((a) => a.startsWith('kms:'))).toBe(false);
-    const getCall = statementsOfRole(json, roleOfFunction(json, id(stack.api.functions.getCall)));
+    const getCall = statementsOfRole(json, roleOfFunction(json, id(stack.api.functions['get-call'])));
     expect(actionsOf(getCall).filter((a) => a.startsWith('kms:'))).toEqual(['kms:Decrypt']);
     expect([...referencedResources(getCall, 'kms:')]).toEqual([keyId]);
     for (const fn of Object.values(stack.api.functions)) {
@@ -193,6 +194,20 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
 });
 
 describe('Nova Sonic and existing secrets', () => {
+  it('grants Bedrock streaming when a call may choose Nova Sonic besides the default provider', () => {
+    const bedrockOf = (context: Record<string, unknown>) => {
+      const { stack } = synth(context);
+      const json = Template.fromStack(stack).toJSON() as CfnTemplate;
+      const taskRole = stack.getLogicalId(stack.media.taskDefinition.taskRole.node.defaultChild as CfnElement);
+      return statementsOfRole(json, taskRole).filter((s) => actionsOf([s]).some((a) => a.startsWith('bedrock:')));
+    };
+    expect(bedrockOf({ realtimeProvider: 'openai' })).toEqual([]);
+    const granted = bedrockOf({ realtimeProvider: 'openai', extraProviders: 'gemini, amazon_nova_sonic' });
+    expect(granted).toHaveLength(1);
+    expect(JSON.stringify(granted[0]!.Resource)).toContain('foundation-model/amazon.nova-2-sonic-v1:0');
+    expect(() => synth({ extraProviders: 'foo' })).toThrow(/extraProviders/);
+  });
+
   it('grants Bedrock bidirectional streaming on the Nova Sonic models only when selected, and uses given secrets', () => {
     const twilioArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:caller-engine/twilio-AbCdEf';
     const { stack } = synth({

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { RealtimeProvider } from '../../shared/config';
+import type { RealtimeProvider } from '../../shared/providers';
 import type { ProviderEvents, ProviderFactory, ProviderSession, ProviderSessionOptions } from '../../media-service/providers/types';
 
 /**

@@ -6,7 +6,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import type { RealtimeProvider } from '../../../shared/providers';
 import type { CallTable } from '../call-table';
+import { grantProviderAccess } from '../provider-access';
 
 /** Port the media service listens on (MEDIA_PORT) and the Dockerfile EXPOSEs. */
 export const MEDIA_PORT = 5050;
@@ -88,13 +90,13 @@ export function buildMediaTask(
   return { taskDefinition, container, logGroup };
 }
 
-/** The task role reaches only the table, the bus and (opt-in) Nova Sonic. */
+/** The task role reaches only the table, the bus and what its providers need (e.g. Bedrock for Nova Sonic). */
 export function grantMediaTask(
   taskDefinition: ecs.FargateTaskDefinition,
   props: {
     readonly table: CallTable;
     readonly eventBus: events.IEventBus;
-    readonly enableNovaSonic: boolean;
+    readonly providers: readonly RealtimeProvider[];
   },
 ): void {
   const stack = Stack.of(taskDefinition);
@@ -107,15 +109,5 @@ export function grantMediaTask(
       reason: 'ecr:GetAuthorizationToken (pulling the image) supports no resource-level permission.',
     });
   }
-  if (props.enableNovaSonic) {
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'NovaSonic',
-        actions: ['bedrock:InvokeModelWithBidirectionalStream'],
-        resources: ['amazon.nova-sonic-v1:0', 'amazon.nova-2-sonic-v1:0'].map((model) =>
-          stack.formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: model }),
-        ),
-      }),
-    );
-  }
+  grantProviderAccess(taskRole, props.providers);
 }

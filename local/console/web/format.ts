@@ -1,4 +1,4 @@
-import type { CallStatus } from './types';
+import type { CallStatus, ConsoleEnvironment } from './types';
 
 export type Tone = 'neutral' | 'info' | 'live' | 'success' | 'warning' | 'danger';
 
@@ -62,11 +62,7 @@ export function relativeTime(iso: string, now = Date.now()): string {
   return new Date(iso).toLocaleDateString();
 }
 
-export const PROVIDER_NAMES: Record<string, string> = {
-  openai: 'OpenAI Realtime',
-  gemini: 'Gemini Live',
-  elevenlabs: 'ElevenLabs',
-  amazon_nova_sonic: 'Amazon Nova Sonic',
-};
-
-export const providerName = (id: string): string => PROVIDER_NAMES[id] ?? id;
+/** The provider's display name, as the stack describes it. */
+export function providerName(env: Pick<ConsoleEnvironment, 'providers'>, id: string): string {
+  return env.providers.find((p) => p.id === id)?.label ?? id;
+}

@@ -68,6 +68,7 @@ export interface CallPage {
 
 export interface ProviderChoice {
   id: string;
+  label: string;
   ready: boolean;
   why: string | null;
   defaultModel: string;

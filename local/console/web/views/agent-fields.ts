@@ -33,7 +33,7 @@ export function agentFields(env: ConsoleEnvironment) {
     'select',
     { name: 'provider' },
     ...env.providers.map((p) =>
-      h('option', { value: p.id, disabled: !p.ready, selected: p.id === env.defaultProvider }, `${providerName(p.id)}${p.ready ? '' : ` (${p.why})`}`),
+      h('option', { value: p.id, disabled: !p.ready, selected: p.id === env.defaultProvider }, `${providerName(env, p.id)}${p.ready ? '' : ` (${p.why})`}`),
     ),
   );
   const voices = h('datalist', { id: `voices-${++nextId}` });

@@ -67,7 +67,7 @@ export function callPageView(ctx: ConsoleContext, callbackId: string): View {
       badges,
       statusBadge(summary.status),
       summary.outcome && summary.outcome !== summary.status ? outcomeBadge(summary.outcome) : null,
-      h('span', { class: 'header-meta' }, summary.channel === 'browser' ? 'Browser call' : `Phone call to ${summary.to}`, ' · ', providerName(summary.provider)),
+      h('span', { class: 'header-meta' }, summary.channel === 'browser' ? 'Browser call' : `Phone call to ${summary.to}`, ' · ', providerName(ctx.environment, summary.provider)),
     );
     transcript.add(page.transcript);
     transcript.setEmptyText(summary.completed ? 'Nothing was said on this call.' : 'Waiting for the first words…');
@@ -78,7 +78,7 @@ export function callPageView(ctx: ConsoleContext, callbackId: string): View {
         ['Channel', summary.channel === 'browser' ? 'Browser (dev console)' : 'Phone'],
         ['To', call.request.to],
         ['From', call.request.from],
-        ['Provider', providerName(call.provider)],
+        ['Provider', providerName(ctx.environment, call.provider)],
         ['Model', call.model],
         ['Voice', call.request.voice ?? `${ctx.environment.providers.find((p) => p.id === call.provider)?.defaultVoice ?? 'provider'} (default)`],
         ['Created', dateTime(call.createdAt)],

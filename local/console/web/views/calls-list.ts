@@ -2,7 +2,7 @@ import { describeError } from '../api';
 import type { ConsoleContext, View } from '../context';
 import { fill, h, icon } from '../dom';
 import { dateTime, duration, providerName, relativeTime } from '../format';
-import type { CallSummary } from '../types';
+import type { CallSummary, ConsoleEnvironment } from '../types';
 import { emptyState, errorBox, linkButton, liveDuration, outcomeBadge, pageHeader, statusBadge } from '../ui';
 
 const POLL_WHILE_OPEN_MS = 3000;
@@ -30,7 +30,7 @@ export function callsListView(ctx: ConsoleContext): View {
       const calls = await ctx.api.calls();
       if (disposed) return;
       body.removeAttribute('aria-busy');
-      fill(body, calls.length ? table(calls) : emptyState('list', 'No calls yet. Talk to the agent in this browser, or place a call.', linkButton('#/talk', 'Talk to the agent', 'headset')));
+      fill(body, calls.length ? table(ctx.environment, calls) : emptyState('list', 'No calls yet. Talk to the agent in this browser, or place a call.', linkButton('#/talk', 'Talk to the agent', 'headset')));
       if (calls.some((call) => !call.completed)) timer = setTimeout(() => void refresh(), POLL_WHILE_OPEN_MS);
     } catch (error) {
       if (!disposed) fill(body, errorBox(`The calls could not be loaded: ${describeError(error)}`));
@@ -53,7 +53,7 @@ export function callsListView(ctx: ConsoleContext): View {
   };
 }
 
-function table(calls: CallSummary[]): HTMLElement {
+function table(env: ConsoleEnvironment, calls: CallSummary[]): HTMLElement {
   return h(
     'div',
     { class: 'table-scroll' },
@@ -66,12 +66,12 @@ function table(calls: CallSummary[]): HTMLElement {
         {},
         h('tr', {}, ...['Call', 'State', 'Outcome', 'Duration', 'Provider', 'Started'].map((title) => h('th', { scope: 'col' }, title))),
       ),
-      h('tbody', {}, ...calls.map(row)),
+      h('tbody', {}, ...calls.map((call) => row(env, call))),
     ),
   );
 }
 
-function row(call: CallSummary): HTMLElement {
+function row(env: ConsoleEnvironment, call: CallSummary): HTMLElement {
   const live = call.status === 'in-progress' && call.answeredAt;
   return h(
     'tr',
@@ -89,7 +89,7 @@ function row(call: CallSummary): HTMLElement {
     h('td', {}, statusBadge(call.status)),
     h('td', {}, outcomeBadge(call.outcome)),
     h('td', { class: 'tabular' }, live ? liveDuration(call.answeredAt!) : duration(call.durationSeconds)),
-    h('td', {}, providerName(call.provider), h('span', { class: 'call-sub' }, call.model)),
+    h('td', {}, providerName(env, call.provider), h('span', { class: 'call-sub' }, call.model)),
     h('td', {}, h('time', { datetime: call.createdAt, title: dateTime(call.createdAt) }, relativeTime(call.createdAt))),
   );
 }

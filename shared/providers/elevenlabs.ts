@@ -1,0 +1,22 @@
+import { optionalHttpUrl, optionalString } from '../env-values';
+import { defineProvider } from './descriptor';
+
+export const elevenlabs = defineProvider({
+  id: 'elevenlabs',
+  label: 'ElevenLabs',
+  // The agent's own LLM answers; the model name is recorded, not sent.
+  defaultModel: 'elevenlabs-agent',
+  defaultVoice: 'agent-default',
+  voices: ['agent-default'],
+  // The agent's own voice (a multilingual model); the agent must allow the language override.
+  voiceByLanguage: { en: 'agent-default', es: 'agent-default', fr: 'agent-default', de: 'agent-default', it: 'agent-default', pt: 'agent-default' },
+  settings: {
+    ELEVENLABS_API_KEY: optionalString,
+    ELEVENLABS_AGENT_ID: optionalString,
+    /** ElevenLabs API base; the signed-URL request and the agent WebSocket (`wss://…`) are derived from it. */
+    ELEVENLABS_BASE_URL: optionalHttpUrl.transform((v) => v ?? 'https://api.elevenlabs.io'),
+  },
+  secrets: { ELEVENLABS_API_KEY: 'ElevenLabs API key (Agents WebSocket)' },
+  required: ['ELEVENLABS_API_KEY', 'ELEVENLABS_AGENT_ID'],
+  iam: [],
+});
