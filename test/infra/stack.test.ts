@@ -401,7 +401,7 @@ describe('media service', () => {
 });
 
 describe('secrets', () => {
-  const SECRETS = ['API_KEY', 'TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'ELEVENLABS_API_KEY', 'GOOGLE_PRIVATE_KEY'] as const;
+  const SECRETS = ['API_KEY', 'TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'ELEVENLABS_API_KEY', 'GOOGLE_PRIVATE_KEY', 'WEBHOOK_SIGNING_SECRET'] as const;
 
   it('creates one generated secret per secret variable and never a value in the template', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', SECRETS.length);
@@ -439,7 +439,7 @@ describe('secrets', () => {
       Environment: { Name: string }[];
     }[])[0]!;
     expect(container.Secrets.map((s) => s.Name).sort()).toEqual(
-      ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'ELEVENLABS_API_KEY', 'GOOGLE_PRIVATE_KEY'].sort(),
+      ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'ELEVENLABS_API_KEY', 'GOOGLE_PRIVATE_KEY', 'WEBHOOK_SIGNING_SECRET'].sort(),
     );
     for (const s of container.Secrets) expect(s.ValueFrom).toEqual({ Ref: id(stack.secrets.secret(s.Name as never)) });
     for (const e of container.Environment) expect(SECRETS as readonly string[]).not.toContain(e.Name);
@@ -514,7 +514,7 @@ describe('least privilege', () => {
     const execRole = id(stack.media.taskDefinition.executionRole!);
     const reached = referencedResources(statementsOfRole(json, execRole), 'secretsmanager:');
     expect([...reached].sort()).toEqual(
-      ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'ELEVENLABS_API_KEY', 'GOOGLE_PRIVATE_KEY'].map(secretId).sort(),
+      ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'ELEVENLABS_API_KEY', 'GOOGLE_PRIVATE_KEY', 'WEBHOOK_SIGNING_SECRET'].map(secretId).sort(),
     );
   });
 });

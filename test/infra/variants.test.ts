@@ -126,7 +126,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
       'GET /health': 'NONE',
     });
     expect(stack.secrets.has('API_KEY')).toBe(false);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 6); // 5 app secrets + the webhook credential
+    template.resourceCountIs('AWS::SecretsManager::Secret', 7); // 6 app secrets + the webhook credential
     expect(Object.keys(template.findOutputs('ApiKeySecretArn'))).toEqual([]);
     const env = (json.Resources[id(stack.api.functions.initiate)]!.Properties!.Environment as { Variables: Record<string, unknown> })
       .Variables;
@@ -221,7 +221,7 @@ describe('Nova Sonic and existing secrets', () => {
     expect(bedrock).toHaveLength(1);
     expect(bedrock[0]!.Action).toBe('bedrock:InvokeModelWithBidirectionalStream');
     expect(JSON.stringify(bedrock[0]!.Resource)).toContain('foundation-model/amazon.nova-sonic-v1:0');
-    template.resourceCountIs('AWS::SecretsManager::Secret', 5); // the Twilio token is not created
+    template.resourceCountIs('AWS::SecretsManager::Secret', 6); // the Twilio token is not created
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Secrets: Match.arrayWith([{ Name: 'TWILIO_AUTH_TOKEN', ValueFrom: twilioArn }]) })],
     });
