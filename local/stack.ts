@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createCallStatusHandler } from '../functions/call-status';
 import { createCancelCallHandler } from '../functions/cancel-call';
+import { createDeliveryWorker } from '../functions/deliver';
 import { createDispatcher } from '../functions/dispatch';
 import { dispatchInputSchema } from '../shared/call-scheduler';
+import { deliveryAttempts } from '../shared/deliveries';
 import { createGetCallHandler } from '../functions/get-call';
 import { createGetRecordingHandler } from '../functions/get-recording';
 import { createRecordingStatusHandler, recordingServices } from '../functions/recording-status';
@@ -21,6 +23,9 @@ import { recordingArchive } from '../shared/recordings';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startLocalScheduler, type LocalScheduler } from './scheduler';
 import { startLocalS3, type LocalS3 } from './s3';
+import { startLocalQueue, type LocalQueue } from './queue';
+import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver';
 import { startEventSink, type EventSink, type SunkEvent } from './event-sink';
 import type { AgentScript } from './fake-openai/scripts';
 import { startProviderFakes, type LocalFakeOptions, type LocalFakes } from './provider-fakes';
@@ -64,6 +69,7 @@ export interface LocalStackOptions {
 export interface StackActivity {
   turn: [callbackId: string, turn: TranscriptTurn];
   event: [event: SunkEvent];
+  webhook: [delivery: ReceivedWebhook];
 }
 
 export interface LocalStack {
@@ -80,6 +86,12 @@ export interface LocalStack {
   events: EventSink;
   /** EventBridge Scheduler's stand-in: scheduled calls wait here, then run the dispatch function. */
   scheduler: LocalScheduler;
+  /** The delivery queue (SQS stand-in) feeding the delivery worker, with its dead letters. */
+  deliveries: LocalQueue;
+  /** Step Functions' task-token API stand-in: issues tokens and records their completions. */
+  stepFunctions: LocalStepFunctions;
+  /** An orchestrator's webhook endpoint that verifies each signature (a call's webhookUrl may point under its URL). */
+  webhooks: WebhookReceiver;
   activity: EventEmitter<StackActivity>;
   /** The simulator, unless real Twilio credentials and a public BASE_URL are configured. */
   twilio?: TwilioSimulator;
@@ -119,6 +131,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startLocalDynamo(tableName);
   const scheduler = await startLocalScheduler();
   const s3 = base.RECORDING_BUCKET ? undefined : await startLocalS3('caller-engine-recordings');
+  const deliveryRetryBase = Number(base.DELIVERY_RETRY_BASE_SECONDS ?? 30);
+  const deliveries = await startLocalQueue({ name: 'caller-engine-deliveries', maxReceiveCount: deliveryAttempts(deliveryRetryBase) });
+  const stepFunctions = await startLocalStepFunctions();
   const activity = new EventEmitter<StackActivity>();
   const events = await startEventSink({
     file: base.EVENTS_FILE ?? '.local/events.jsonl',
@@ -146,6 +161,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     EVENTBRIDGE_ENDPOINT: events.endpoint,
     SCHEDULER_ENDPOINT: scheduler.endpoint,
+    SQS_ENDPOINT: deliveries.endpoint,
+    DELIVERY_QUEUE_URL: deliveries.url,
+    SFN_ENDPOINT: stepFunctions.endpoint,
     DISPATCH_FUNCTION_ARN: 'arn:aws:lambda:local:000000000000:function:caller-engine-dispatch',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/caller-engine-scheduler',
     TWILIO_ACCOUNT_SID: accountSid,
@@ -171,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : await startMediaService({ port: options.mediaPort ?? Number(base.MEDIA_PORT ?? 5050) });
   env.MEDIA_URL = realTwilio ? base.MEDIA_URL : (options.externalMediaUrl ?? media!.url);
   const config = parseConfig(env);
+  const webhooks = await startWebhookReceiver({ secret: config.WEBHOOK_SIGNING_SECRET!, log: (delivery) => activity.emit('webhook', delivery) });
   const deps = buildDeps(config, env, { twilioFactory: createTwilioClient });
   media?.attach(config, {
     providerFactory,
@@ -191,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'recording-status': createRecordingStatusHandler(deps, recordingServices(deps)),
     health: healthHandler,
   };
+  deliveries.setConsumer(createDeliveryWorker(deps));
   const dispatch = createDispatcher(deps);
   scheduler.setTarget((input) => dispatch(dispatchInputSchema.parse(input)));
   const stack: LocalStack = {
@@ -204,6 +224,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     s3,
     events,
     scheduler,
+    deliveries,
+    stepFunctions,
+    webhooks,
     activity,
     twilio,
     fakes: providers.fakes,
@@ -217,6 +240,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const fake of Object.values(providers.fakes)) await fake.close();
       await google?.close();
       await scheduler.close();
+      await deliveries.close();
+      await stepFunctions.close();
+      await webhooks.close();
       await events.close();
       await dynamo.close();
       await s3?.close();

@@ -4,6 +4,7 @@ import { isReadyToComplete } from './call-lifecycle';
 import type { CallRecord } from './call-record';
 import type { ConcurrencyLimiter } from './concurrency';
 import type { Config } from './config';
+import { createDeliveryQueue, deliveriesFor } from './deliveries';
 import { buildCallCompletedDetail, completionEventId, createEventPublisher, type CallCompletedDetail, type EventPublisher } from './events';
 import { logger } from './logger';
 
@@ -68,7 +69,15 @@ export class CallCompleter {
   }
 }
 
-/** The completer every process uses: the event on the bus, then the call's slot freed. */
+/** The completer every process uses: the call's slot freed and its webhook and task deliveries queued, then the event on the bus. */
 export function createCallCompleter(c: Config, store: CallStore, limiter: ConcurrencyLimiter, now?: () => Date): CallCompleter {
-  return new CallCompleter(store, createEventPublisher(c), logger, now, [(call) => limiter.release(call.callbackId)]);
+  const deliveries = createDeliveryQueue(c);
+  return new CallCompleter(store, createEventPublisher(c), logger, now, [
+    (call) => limiter.release(call.callbackId),
+    async (call) => {
+      if (deliveriesFor(call).length === 0) return;
+      if (!deliveries) throw new Error('The call names a webhookUrl or taskToken but DELIVERY_QUEUE_URL is not set');
+      await deliveries.enqueue(call);
+    },
+  ]);
 }
