@@ -74,9 +74,11 @@ async function carryOut(deps: Deps, call: CallRecord): Promise<void> {
   // Without a CallSid Twilio is still creating the call; placing it carries out the cancel.
   if (isTerminal(call.status) || !call.callSid) return;
   const streaming = call.streamStartedAt !== undefined && call.streamEndedAt === undefined;
+  const hangUp = call.cancel!.immediate || !streaming;
   try {
-    if (call.status !== 'in-progress') await endAtTwilio(deps, call.callSid, 'canceled');
-    else if (call.cancel!.immediate || !streaming) await endAtTwilio(deps, call.callSid, 'completed');
+    // Twilio may have answered before its callback told us: a cancel it ignores is followed by a hang-up.
+    const answered = call.status === 'in-progress' || streaming || (await endAtTwilio(deps, call.callSid, 'canceled')) === 'in-progress';
+    if (answered && hangUp) await endAtTwilio(deps, call.callSid, 'completed');
     // Otherwise the media service sees the cancel and has the agent say goodbye.
   } catch (error) {
     if (error instanceof TwilioRestException) {

@@ -65,10 +65,12 @@ export async function placeCall(deps: Deps, call: CallRecord): Promise<{ callSid
 
 /**
  * Ends a call at Twilio: `canceled` stops one that is queued or ringing (Twilio ignores it
- * once answered), `completed` hangs up one in progress.
+ * once answered), `completed` hangs up one in progress. Resolves to the call's status as
+ * Twilio then reports it.
  */
-export async function endAtTwilio(deps: Deps, callSid: string, status: 'canceled' | 'completed'): Promise<void> {
-  await deps.twilio().calls(callSid).update({ status });
+export async function endAtTwilio(deps: Deps, callSid: string, status: 'canceled' | 'completed'): Promise<string> {
+  const updated = await deps.twilio().calls(callSid).update({ status });
+  return updated.status;
 }
 
 /**
