@@ -48,6 +48,22 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(20),
     memorySize: 512,
   },
+  'get-recording': {
+    description: 'GET /calls/{callbackId}/recording: a short-lived link to the call recording',
+    secrets: ['API_KEY'],
+    table: 'read',
+    putsEvents: false,
+    timeout: Duration.seconds(10),
+    memorySize: 512,
+  },
+  'recording-status': {
+    description: 'POST /webhooks/recording-status: signed Twilio recording callbacks; copies the recording and announces it',
+    secrets: ['TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: true,
+    timeout: Duration.seconds(60),
+    memorySize: 512,
+  },
   twiml: {
     description: 'GET|POST /twiml/outbound: signed TwiML <Connect><Stream> with a one-time stream token',
     secrets: ['TWILIO_AUTH_TOKEN'],

@@ -45,7 +45,7 @@ afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'health', 'sweeper'];
+const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'sweeper'];
 
 describe('functions', () => {
   it('runs every handler on nodejs22.x / arm64 with an ESM bundle', () => {
@@ -135,6 +135,8 @@ describe('HTTP API', () => {
       [
         'GET /calls/{callbackId}',
         'POST /calls/{callbackId}/cancel',
+        'GET /calls/{callbackId}/recording',
+        'POST /webhooks/recording-status',
         'GET /health',
         'GET /twiml/outbound',
         'POST /call/initiate',
@@ -465,6 +467,8 @@ describe('least privilege', () => {
       'call-status': ['TWILIO_AUTH_TOKEN'],
       'get-call': ['API_KEY'],
       'cancel-call': ['API_KEY', 'TWILIO_AUTH_TOKEN'],
+      'get-recording': ['API_KEY'],
+      'recording-status': ['TWILIO_AUTH_TOKEN'],
       health: [],
       sweeper: ['TWILIO_AUTH_TOKEN'],
     };
@@ -480,7 +484,7 @@ describe('least privilege', () => {
     for (const name of FUNCTIONS) {
       const statements = fnStatements(name);
       const puts = actionsOf(statements).includes('events:PutEvents');
-      expect(puts, name).toBe(['call-status', 'cancel-call', 'sweeper'].includes(name));
+      expect(puts, name).toBe(['call-status', 'cancel-call', 'recording-status', 'sweeper'].includes(name));
       if (puts) expect([...referencedResources(statements, 'events:')]).toEqual([busId]);
     }
   });
@@ -492,7 +496,7 @@ describe('least privilege', () => {
       const reached = referencedResources(statements, 'dynamodb:');
       expect([...reached], name).toEqual(name === 'health' ? [] : [tableId]);
       const writes = actionsOf(statements).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
-      expect(writes.length > 0, name).toBe(!['get-call', 'health'].includes(name));
+      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health'].includes(name));
       expect(actionsOf(statements), name).not.toContain('dynamodb:Scan');
     }
     expect(actionsOf(fnStatements('health')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

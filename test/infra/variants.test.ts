@@ -120,6 +120,8 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
       'POST /call/initiate': 'AWS_IAM',
       'GET /calls/{callbackId}': 'AWS_IAM',
       'POST /calls/{callbackId}/cancel': 'AWS_IAM',
+      'GET /calls/{callbackId}/recording': 'AWS_IAM',
+      'POST /webhooks/recording-status': 'NONE',
       'GET /twiml/outbound': 'NONE',
       'POST /twiml/outbound': 'NONE',
       'POST /webhooks/call-status': 'NONE',
