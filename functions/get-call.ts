@@ -13,7 +13,7 @@ export function createGetCallHandler(deps: Deps): HttpHandler {
     if (!CALLBACK_ID.test(callbackId)) throw new BadRequestError('Not a valid callbackId');
     const details = await deps.store.details(callbackId);
     if (!details) throw new NotFoundError(`No call with callbackId ${callbackId}`);
-    const { streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
+    const { streamTokenSeed: _seed, streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
     return json(200, { ...details, call: { ...call, endReason: endReasonOf(details.call) } });
   });
 }

@@ -1,7 +1,7 @@
 import { isAnsweringMachine, takesVoicemail } from '../shared/answered-by';
 import { isTerminal } from '../shared/call-record';
 import { callLogger, logger } from '../shared/logger';
-import { issueStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
+import { grantStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
 import { sayAndHangUpTwiml, streamTwiml, voicemailTwiml } from '../shared/twilio';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, xml, type HttpHandler } from './lib/http';
@@ -12,7 +12,7 @@ const STREAM_ENDED = 'Sorry, we lost the connection. Goodbye.';
 
 /**
  * `GET|POST /twiml/outbound?callbackId=…`: the TwiML that connects an answered call to the
- * media service, carrying a fresh single-use stream token. Twilio never gets a 5xx here:
+ * media service, carrying the call's single-use stream token. Twilio never gets a 5xx here:
  * a call that cannot be connected is told so and hung up.
  */
 export function createTwimlHandler(deps: Deps): HttpHandler {
@@ -23,16 +23,22 @@ export function createTwimlHandler(deps: Deps): HttpHandler {
     const log = callLogger({ callbackId, callSid: params.CallSid });
     try {
       if (isAnsweringMachine(params.AnsweredBy)) return xml(await answerMachine(deps, callbackId, params));
-      const { token, mutation } = issueStreamToken(deps.now(), c.STREAM_TOKEN_TTL_SECONDS);
+      let token: string | undefined;
+      let refusal = 'unknown call';
+      const fetch = { key: c.TWILIO_AUTH_TOKEN ?? '', callSid: params.CallSid, now: deps.now(), ttlSeconds: c.STREAM_TOKEN_TTL_SECONDS };
       const issued = callbackId
-        ? await store.mutate(callbackId, (call) =>
-            isTerminal(call.status) || call.completion
-              ? undefined
-              : { ...mutation, answeredBy: call.answeredBy ?? params.AnsweredBy, callSid: call.callSid ?? params.CallSid },
-          )
+        ? await store.mutate(callbackId, (call) => {
+            const grant = grantStreamToken(call, fetch);
+            token = grant.ok ? grant.token : undefined;
+            if (!grant.ok) {
+              refusal = grant.reason;
+              return undefined;
+            }
+            return { ...grant.mutation, answeredBy: call.answeredBy ?? params.AnsweredBy, callSid: call.callSid ?? params.CallSid };
+          })
         : undefined;
-      if (!issued?.changed) {
-        log.warn('TwiML requested for a call that cannot be connected', { known: Boolean(issued) });
+      if (!issued?.changed || !token) {
+        log.warn('TwiML requested for a call that cannot be connected', { reason: refusal });
         return xml(sayAndHangUpTwiml(UNAVAILABLE));
       }
       log.info('TwiML served', { answeredBy: params.AnsweredBy });

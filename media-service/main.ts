@@ -1,4 +1,4 @@
-import { config } from '../shared/config';
+import { config, requireSecrets } from '../shared/config';
 import { logger } from '../shared/logger';
 import { bridgeMetrics } from './metrics';
 import { providerFactory } from './providers';
@@ -7,6 +7,7 @@ import { publishMetricsPeriodically } from './telemetry';
 
 /** The container's entry point: serve streams until SIGTERM, then drain and exit. */
 const c = config();
+requireSecrets(c, ['TWILIO_AUTH_TOKEN']);
 const service = await startMediaService({ port: c.MEDIA_PORT, host: '0.0.0.0' });
 service.attach(c, { providerFactory });
 logger.info('Media service listening', { port: c.MEDIA_PORT, mediaUrl: c.MEDIA_URL });

@@ -130,6 +130,8 @@ export const callRecordSchema = z.object({
   /** The call's recording, once copied into the recordings bucket. */
   recording: z.object({ bucket: z.string(), key: z.string(), durationSeconds: z.number(), channels: z.number().int() }).optional(),
   error: callErrorSchema.optional(),
+  /** What the outstanding stream token is derived from, so a repeated TwiML fetch gets the same one. */
+  streamTokenSeed: z.string().optional(),
   streamTokenHash: z.string().optional(),
   streamTokenExpiresAt: z.number().optional(),
   streamSid: z.string().optional(),

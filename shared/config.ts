@@ -4,6 +4,7 @@ import { bool, httpUrl, int, optionalString, wsUrl } from './env-values';
 import { e164Schema as e164 } from './phone';
 import { parseWindowSetting } from './call-window';
 import { providerSettingsShape, realtimeProviderSchema } from './providers';
+import type { SecretVariable } from './secrets';
 
 /**
  * The whole environment of Caller Engine in one schema. Every process (the Lambda
@@ -13,8 +14,8 @@ import { providerSettingsShape, realtimeProviderSchema } from './providers';
 
 export const configSchema = z
   .object({
-    /** `local` runs the embedded stack; any other stage is a deployment with stricter rules. */
-    STAGE: z.string().min(1).default('local'),
+    /** `local` runs the embedded stack (which sets it); any other stage, or none, is a deployment with the strict rules. */
+    STAGE: z.string().min(1).optional(),
     /** Public HTTPS base URL of the call API; Twilio webhooks and their signatures use it. */
     BASE_URL: httpUrl.default('http://127.0.0.1:3000'),
     /** Public wss:// base URL of the media service, written into the TwiML <Stream>. */
@@ -126,7 +127,7 @@ export const configSchema = z
     EVENTS_FILE: z.string().min(1).default('.local/events.jsonl'),
   })
   .superRefine((c, ctx) => {
-    if (c.STAGE !== 'local' && !c.ALLOWED_DESTINATION_PREFIXES?.length) {
+    if (!isLocal(c) && !c.ALLOWED_DESTINATION_PREFIXES?.length) {
       ctx.addIssue({
         code: 'custom',
         path: ['ALLOWED_DESTINATION_PREFIXES'],
@@ -134,7 +135,7 @@ export const configSchema = z
       });
     }
     for (const prefix of c.ALLOWED_DESTINATION_PREFIXES ?? []) {
-      if (!/^\+\d{0,15}$/.test(prefix)) {
+      if (!/^\+[1-9]\d{0,14}$/.test(prefix)) {
         ctx.addIssue({
           code: 'custom',
           path: ['ALLOWED_DESTINATION_PREFIXES'],
@@ -156,6 +157,11 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
+/** The embedded stack; everything else is a deployment. */
+export function isLocal(c: Pick<Config, 'STAGE'>): boolean {
+  return c.STAGE === 'local';
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -176,6 +182,18 @@ let cached: Config | undefined;
 export function config(): Config {
   cached ??= parseConfig(process.env);
   return cached;
+}
+
+/**
+ * Refuses to start a deployed process without the secrets it authenticates with: with no
+ * TWILIO_AUTH_TOKEN every Twilio signature check fails, with no API_KEY every API call does.
+ * `names` are the secrets the process reads (API_KEY only counts under `API_AUTH=api-key`).
+ */
+export function requireSecrets(c: Config, names: readonly SecretVariable[]): void {
+  if (isLocal(c)) return;
+  const needed = names.filter((name) => name !== 'API_KEY' || c.API_AUTH === 'api-key');
+  const unset = missing(c, needed);
+  if (unset.length) throw new ConfigError(`Invalid configuration:\n  - ${unset.map((name) => `${name} is required outside the local stage`).join('\n  - ')}`);
 }
 
 /** Names the variables a feature needs but does not have; empty when all are set. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CallRecord, Mutation } from './call-record';
 import { isTerminal } from './call-record';
 
@@ -9,13 +9,44 @@ export function hashStreamToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** A fresh single-use token and the mutation that stores its hash (never the token) with the call. */
-export function issueStreamToken(now: Date, ttlSeconds: number): { token: string; mutation: Mutation } {
-  const token = randomBytes(32).toString('base64url');
+/**
+ * The token for a seed, derived under a server-side key (the Twilio auth token): the stored
+ * seed alone opens nothing, and the same seed always gives the same token.
+ */
+function deriveStreamToken(key: string, callbackId: string, seed: string): string {
+  if (!key) throw new Error('Stream tokens need TWILIO_AUTH_TOKEN');
+  return createHmac('sha256', key).update(`stream-token\0${callbackId}\0${seed}`).digest('base64url');
+}
+
+/** A fresh single-use token and the mutation that stores its seed and hash (never the token) with the call. */
+export function issueStreamToken(key: string, callbackId: string, now: Date, ttlSeconds: number): { token: string; mutation: Mutation } {
+  const seed = randomBytes(32).toString('base64url');
+  const token = deriveStreamToken(key, callbackId, seed);
   return {
     token,
-    mutation: { streamTokenHash: hashStreamToken(token), streamTokenExpiresAt: now.getTime() + ttlSeconds * 1000 },
+    mutation: { streamTokenSeed: seed, streamTokenHash: hashStreamToken(token), streamTokenExpiresAt: now.getTime() + ttlSeconds * 1000 },
   };
+}
+
+export type StreamTokenGrant = { ok: true; token: string; mutation: Mutation } | { ok: false; reason: string };
+
+/**
+ * The stream token a TwiML fetch for `callSid` gets. Twilio's signatures carry no nonce, so a
+ * captured fetch can be replayed: one call gets one stream. Every fetch before the stream
+ * starts gets the same outstanding token (a replay cannot spoil the real stream's), and
+ * none is issued once it has started or the call has ended.
+ */
+export function grantStreamToken(
+  call: CallRecord,
+  fetch: { key: string; callSid: string | undefined; now: Date; ttlSeconds: number },
+): StreamTokenGrant {
+  if (isTerminal(call.status) || call.completion) return { ok: false, reason: 'call already ended' };
+  if (call.streamStartedAt) return { ok: false, reason: 'stream already started' };
+  if (!fetch.callSid || (call.callSid !== undefined && call.callSid !== fetch.callSid)) return { ok: false, reason: 'the fetch names another CallSid' };
+  if (call.streamTokenSeed && awaitingStream(call, fetch.now).ok) {
+    return { ok: true, token: deriveStreamToken(fetch.key, call.callbackId, call.streamTokenSeed), mutation: {} };
+  }
+  return { ok: true, ...issueStreamToken(fetch.key, call.callbackId, fetch.now, fetch.ttlSeconds) };
 }
 
 export type StreamTokenCheck = { ok: true; mutation: Mutation } | { ok: false; reason: string };
@@ -37,5 +68,5 @@ export function consumeStreamToken(call: CallRecord, token: string | undefined, 
   const expected = Buffer.from(call.streamTokenHash!, 'hex');
   const given = Buffer.from(hashStreamToken(token), 'hex');
   if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'stream token does not match' };
-  return { ok: true, mutation: { streamTokenHash: undefined, streamTokenExpiresAt: undefined } };
+  return { ok: true, mutation: { streamTokenSeed: undefined, streamTokenHash: undefined, streamTokenExpiresAt: undefined } };
 }

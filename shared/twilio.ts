@@ -16,6 +16,7 @@ export { RestException as TwilioRestException };
 /**
  * True when `signature` is Twilio's signature of `url` and `params` under `authToken`.
  * Delegates to twilio's own validator (constant-time, with its port and encoding variants).
+ * No token verifies nothing: anyone can compute an HMAC under the empty key.
  */
 export function isValidTwilioSignature(
   authToken: string,
@@ -23,7 +24,7 @@ export function isValidTwilioSignature(
   url: string,
   params: Record<string, string>,
 ): boolean {
-  if (!signature) return false;
+  if (!signature || !authToken) return false;
   return validateRequest(authToken, signature, url, params);
 }
 

@@ -82,7 +82,7 @@ describe('the extraction', () => {
   });
 
   it('returns data that validates against the caller schema, and a verdict', async () => {
-    const c = parseConfig({ OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.fakes.openai!.baseUrl });
+    const c = parseConfig({ STAGE: 'local', OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.fakes.openai!.baseUrl });
     const requestsBefore = stack.fakes.openai!.stats.summaryRequests;
     const analysis = await analyzeCall(c, ANALYSIS, TRANSCRIPT, logger);
 
@@ -108,7 +108,7 @@ describe('the extraction', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const c = parseConfig({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` });
+      const c = parseConfig({ STAGE: 'local', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` });
       expect(await analyzeCall(c, ANALYSIS, TRANSCRIPT, logger)).toBeUndefined();
       expect(seen[0].response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'call_analysis', strict: false } });
       expect(seen[0].messages[0].content).toContain(ANALYSIS.successCriterion);
@@ -118,7 +118,7 @@ describe('the extraction', () => {
   });
 
   it('makes no model call when the call asked for no analysis or nothing was said', async () => {
-    const c = parseConfig({ OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.fakes.openai!.baseUrl });
+    const c = parseConfig({ STAGE: 'local', OPENAI_API_KEY: stack.config.OPENAI_API_KEY, OPENAI_BASE_URL: stack.fakes.openai!.baseUrl });
     const requestsBefore = stack.fakes.openai!.stats.summaryRequests;
     expect(await analyzeCall(c, undefined, TRANSCRIPT, logger)).toBeUndefined();
     expect(await analyzeCall(c, ANALYSIS, [], logger)).toBeUndefined();

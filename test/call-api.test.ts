@@ -253,8 +253,8 @@ describe('GET|POST /twiml/outbound', () => {
   it('connects a known call to the media stream with a single-use token parameter and a fallback', async () => {
     stack.twilio!.setBehaviour('+15551230031', { kind: 'no-answer', ringMs: 5_000 });
     const body = validBody({ to: '+15551230031' });
-    await initiate(stack, body);
-    const res = await postSignedForm(stack, `/twiml/outbound?callbackId=${body.callbackId}`, { CallSid: `CA${'3'.repeat(32)}` });
+    const placed = await initiate(stack, body);
+    const res = await postSignedForm(stack, `/twiml/outbound?callbackId=${body.callbackId}`, { CallSid: placed.body.callSid });
     expect(res.text).toContain(`<Stream url="${stack.config.MEDIA_URL}/media-stream/${body.callbackId}">`);
     expect(res.text).toMatch(/<Parameter name="streamToken" value="[A-Za-z0-9_-]{43}"\/>/);
     expect(res.text).toMatch(/<\/Connect><Say>[^<]+<\/Say><Hangup\/>/);

@@ -62,7 +62,7 @@ describe('configuration', () => {
   });
 
   it('has working defaults for the embedded stack', () => {
-    const c = parseConfig({});
+    const c = parseConfig({ STAGE: 'local' });
     expect(c).toMatchObject({ STAGE: 'local', REALTIME_PROVIDER: 'openai', SUMMARY_ENABLED: true, API_AUTH: 'api-key' });
   });
 });

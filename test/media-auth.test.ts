@@ -4,7 +4,7 @@ import { POLICY_VIOLATION } from '../media-service/call-bridge';
 import { providerFactory } from '../media-service/providers';
 import { startMediaService } from '../media-service/server';
 import { callWithOwnStreamToken, openRawStream, sendJson, startMessage } from './support/raw-stream';
-import { getCall, initiate, sleep, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, postSignedForm, sleep, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -143,6 +143,39 @@ describe('forged or broken media streams are refused before any model session', 
     expect((await initiate(stack, { callbackId: unanswered, to })).status).toBe(200);
     expect(await openRawStream(stack, unanswered).refused).toBe(410);
     expect(modelConnections()).toBe(before);
+  });
+});
+
+describe('a replayed TwiML fetch never gives a call a second stream', () => {
+  const fetchTwiml = (callbackId: string, callSid: string) => postSignedForm(stack, `/twiml/outbound?callbackId=${callbackId}`, { CallSid: callSid });
+  const tokenIn = (twiml: string) => /name="streamToken" value="([^"]+)"/.exec(twiml)?.[1];
+
+  it('before the stream starts a replay gets the same token, which still opens the stream; after it, no token at all', async () => {
+    const { callbackId, callSid, token } = await callWithOwnStreamToken(stack);
+    expect(tokenIn((await fetchTwiml(callbackId, callSid)).text)).toBe(token);
+
+    const stream = openRawStream(stack, callbackId);
+    await stream.refused;
+    sendJson(stream.ws, startMessage(callbackId, token, callSid));
+    await waitUntil(() => stream.received.some((m) => m.event === 'media'));
+    const connections = modelConnections();
+
+    const late = await fetchTwiml(callbackId, callSid);
+    expect(late.status).toBe(200);
+    expect(late.text).not.toContain('<Stream');
+    expect(tokenIn(late.text)).toBeUndefined();
+    expect(await openRawStream(stack, callbackId).refused).toBe(410);
+    expect(stream.ws.readyState).toBe(stream.ws.OPEN);
+    expect(modelConnections()).toBe(connections);
+    stream.ws.close();
+  });
+
+  it("a fetch naming another CallSid gets no token, and the call's own token still works", async () => {
+    const mine = await callWithOwnStreamToken(stack);
+    const other = await callWithOwnStreamToken(stack);
+    const forged = await fetchTwiml(mine.callbackId, other.callSid);
+    expect(tokenIn(forged.text)).toBeUndefined();
+    expect(tokenIn((await fetchTwiml(mine.callbackId, mine.callSid)).text)).toBe(mine.token);
   });
 });
 

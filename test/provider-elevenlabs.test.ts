@@ -178,7 +178,7 @@ describe('the ElevenLabs adapter without a call around it', () => {
       },
     });
     const session = new ElevenLabsProviderSession({
-      config: parseConfig({ ELEVENLABS_AGENT_ID: 'agent_fake', ...env }),
+      config: parseConfig({ STAGE: 'local', ELEVENLABS_AGENT_ID: 'agent_fake', ...env }),
       provider: PROVIDER,
       model: 'elevenlabs-agent',
       voice,

@@ -186,7 +186,7 @@ describe('the Gemini adapter against the fake, without a call around it', () => 
       },
     });
     const session = new GeminiProviderSession({
-      config: parseConfig({ GEMINI_API_KEY: apiKey, GEMINI_BASE_URL: baseUrl }),
+      config: parseConfig({ STAGE: 'local', GEMINI_API_KEY: apiKey, GEMINI_BASE_URL: baseUrl }),
       provider: PROVIDER,
       model: 'gemini-live-2.5-flash-preview',
       voice: 'Kore',

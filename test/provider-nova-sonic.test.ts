@@ -183,7 +183,7 @@ describe('the adapter against the fake, without a call around it', () => {
     const playback = new CallerPlayback({ streamSid: 'MZ-adapter', send: (message) => (seen.media += message.event === 'media' ? 1 : 0) });
     const session = new NovaSonicProviderSession(
       {
-        config: parseConfig({ BEDROCK_ENDPOINT: fake.endpoint }),
+        config: parseConfig({ STAGE: 'local', BEDROCK_ENDPOINT: fake.endpoint }),
         provider: PROVIDER,
         model: 'amazon.nova-2-sonic-v1:0',
         voice: 'tiffany',

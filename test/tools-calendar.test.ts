@@ -29,6 +29,7 @@ beforeAll(async () => {
   const serviceAccount = createFakeServiceAccount();
   google = await startFakeGoogle({ serviceAccount, delegatedUsers: [USER] });
   config = parseConfig({
+    STAGE: 'local',
     ENABLE_CALENDAR_TOOLS: 'true',
     GOOGLE_CLIENT_EMAIL: serviceAccount.clientEmail,
     GOOGLE_PRIVATE_KEY: serviceAccount.privateKeyPem,

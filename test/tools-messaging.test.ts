@@ -65,8 +65,8 @@ function callRecord(request: Partial<CallRecord['request']> = {}): CallRecord {
 
 /** The tools a call would be offered under `settings`, run as the agent would run them. */
 function callTools(settings: Record<string, string> = {}, twilioSettings: Record<string, string> = {}) {
-  const config: Config = parseConfig({ ...env, ...settings });
-  const twilio = createTwilioClient(parseConfig({ ...env, ...twilioSettings }));
+  const config: Config = parseConfig({ STAGE: 'local', ...env, ...settings });
+  const twilio = createTwilioClient(parseConfig({ STAGE: 'local', ...env, ...twilioSettings }));
   const call = callRecord();
   const records: ToolCallRecord[] = [];
   const context: Omit<ToolContext, 'signal'> = {
@@ -178,13 +178,13 @@ describe('send_email', () => {
 
 describe('which tools a call is offered', () => {
   it('offers call control and SMS always; calendar, e-mail and transfer only when enabled and configured', () => {
-    const bare = parseConfig({});
+    const bare = parseConfig({ STAGE: 'local' });
     expect(toolsForCall(callRecord(), bare).map((t) => t.name)).toEqual(['end_call', 'send_sms', 'send_dtmf']);
 
-    const calendarWithoutKey = parseConfig({ ENABLE_CALENDAR_TOOLS: 'true' });
+    const calendarWithoutKey = parseConfig({ STAGE: 'local', ENABLE_CALENDAR_TOOLS: 'true' });
     expect(toolsForCall(callRecord(), calendarWithoutKey).map((t) => t.name)).not.toContain('check_availability');
 
-    const everything = parseConfig({ ...env, ENABLE_CALENDAR_TOOLS: 'true', TRANSFER_NUMBER: '+15550009999' });
+    const everything = parseConfig({ STAGE: 'local', ...env, ENABLE_CALENDAR_TOOLS: 'true', TRANSFER_NUMBER: '+15550009999' });
     expect(toolsForCall(callRecord(), everything).map((t) => t.name)).toEqual([
       'end_call',
       'send_sms',

@@ -2,7 +2,7 @@ import { createCallScheduler, type CallScheduler } from '../../shared/call-sched
 import { CallStore, callStoreSettings, createDynamoClient } from '../../shared/call-store';
 import { createCallCompleter, type CallCompleter } from '../../shared/completion';
 import { ConcurrencyLimiter } from '../../shared/concurrency';
-import { config, type Config } from '../../shared/config';
+import { config, requireSecrets, type Config } from '../../shared/config';
 import { loadSecretsIntoEnv, type SecretVariable } from '../../shared/secrets';
 import type { TwilioClient } from '../../shared/twilio';
 
@@ -66,7 +66,10 @@ export function lambdaEntry<E, R>(
   let handle: ((event: E) => Promise<R>) | undefined;
   return async (event) => {
     if (!handle) {
-      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => buildDeps(config(), process.env, { twilioFactory }));
+      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => {
+        requireSecrets(config(), secrets);
+        return buildDeps(config(), process.env, { twilioFactory });
+      });
       handle = create(await depsFromEnv);
     }
     return handle(event);

@@ -57,7 +57,7 @@ export class BrowserCallEdge {
 
     const callSid = `CA${randomBytes(16).toString('hex')}`;
     const now = this.deps.now();
-    const { token, mutation } = issueStreamToken(now, this.deps.config.STREAM_TOKEN_TTL_SECONDS);
+    const { token, mutation } = issueStreamToken(this.deps.config.TWILIO_AUTH_TOKEN ?? '', callbackId, now, this.deps.config.STREAM_TOKEN_TTL_SECONDS);
     const answered = this.callback(callSid, { CallStatus: 'in-progress', SequenceNumber: 0 });
     await this.deps.store.mutate(callbackId, (call) => ({ ...applyStatusCallback(call, answered, now), ...mutation }));
     callLogger({ callbackId, callSid }).info('Browser call answered');

@@ -43,7 +43,7 @@ export function summarizeCall(call: CallRecord): CallSummary {
 
 /** A call's page: the stored call (without its token hash), its turns and tool calls, and its event. */
 export function callPage(details: CallDetails, event: SunkEvent | undefined) {
-  const { streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
+  const { streamTokenSeed: _seed, streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
   return {
     summary: summarizeCall(details.call),
     call,
