@@ -81,7 +81,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * host in `allowedHosts` (exact name, or `.example.com` for any subdomain); plain or
  * secure loopback only in the local stage.
  */
-export function toolUrlRefusal(url: string, settings: { stage: string; allowedHosts: readonly string[] | undefined }): string | undefined {
+export function toolUrlRefusal(url: string, settings: { stage: string | undefined; allowedHosts: readonly string[] | undefined }): string | undefined {
   const { protocol, hostname } = new URL(url);
   if (LOOPBACK_HOSTS.has(hostname)) return settings.stage === 'local' ? undefined : 'loopback URLs are allowed only in the local stage';
   if (protocol !== 'https:') return 'must be an https URL';
