@@ -149,6 +149,10 @@ export const settingsSchema = z
     ),
     /** DynamoDB encryption: AWS managed key, or a customer managed KMS key (with rotation) created by the stack. */
     tableEncryption: z.preprocess(blankToUndefined, z.enum(TABLE_ENCRYPTION_MODES).default('aws-managed')),
+    /** Days a call recording stays in the recordings bucket before S3 deletes it. */
+    recordingRetentionDays: int(90, 1, 3650),
+    /** Delete Twilio's copy of a recording once it is in the bucket. */
+    deleteTwilioRecordings: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('true')),
     /** Days the event archive keeps `Call Completed` events (0 = forever). */
     eventArchiveRetentionDays: int(90, 0, 36_500),
     /** When set, `Call Completed` events are also POSTed to this HTTPS URL (EventBridge API destination). */

@@ -7,6 +7,7 @@ import { CallTable } from './constructs/call-table';
 import { CompletionEvents } from './constructs/completion-events';
 import { MediaService, METRICS_NAMESPACE } from './constructs/media-service';
 import { Operations } from './constructs/operations';
+import { Recordings } from './constructs/recordings';
 import { deployedProviders, SECRET_NAMES, type CallerEngineSettings, type SecretName } from './settings';
 
 export interface CallerEngineStackProps extends StackProps {
@@ -32,6 +33,7 @@ export class CallerEngineStack extends Stack {
   public readonly media: MediaService;
   public readonly api: CallApi;
   public readonly operations: Operations;
+  public readonly recordings: Recordings;
 
   constructor(scope: Construct, id: string, props: CallerEngineStackProps) {
     super(scope, id, {
@@ -97,13 +99,18 @@ export class CallerEngineStack extends Stack {
       logRetention,
     });
 
+    this.recordings = new Recordings(this, 'Recordings', { retentionDays: s.recordingRetentionDays });
+
     this.api = new CallApi(this, 'Api', {
       projectRoot: props.projectRoot,
       table: this.callTable,
       eventBus: this.completionEvents.eventBus,
       secrets: this.secrets,
+      recordings: this.recordings,
       environment: {
         ...environment,
+        RECORDING_RETENTION_DAYS: String(s.recordingRetentionDays),
+        DELETE_TWILIO_RECORDINGS: s.deleteTwilioRecordings,
         POWERTOOLS_SERVICE_NAME: FUNCTIONS_SERVICE_NAME,
         MEDIA_URL: this.media.mediaUrl,
       },
@@ -127,6 +134,7 @@ export class CallerEngineStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.completionEvents.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.completionEvents.eventBus.eventBusArn });
     new CfnOutput(this, 'TableName', { value: this.callTable.table.tableName });
+    new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
     if (this.secrets.has('API_KEY')) {
       new CfnOutput(this, 'ApiKeySecretArn', {
         value: this.secrets.secret('API_KEY').secretArn,

@@ -15,6 +15,7 @@ import type { ApiAuthMode, SecretName } from '../settings';
 import { API_ROUTES, type ApiRoute, type FunctionName, type HandlerName } from '../../functions/routes';
 import type { AppSecrets } from './app-secrets';
 import type { CallTable } from './call-table';
+import type { Recordings } from './recordings';
 
 export type { FunctionName };
 
@@ -27,6 +28,8 @@ export interface FunctionSpec {
   readonly table: 'none' | 'read' | 'readWrite';
   /** Whether it puts `Call Completed` events on the bus. */
   readonly putsEvents: boolean;
+  /** Access to the recordings bucket (objects under recordings/ only). */
+  readonly recordings?: 'write' | 'read';
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -53,6 +56,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     secrets: ['API_KEY'],
     table: 'read',
     putsEvents: false,
+    recordings: 'read',
     timeout: Duration.seconds(10),
     memorySize: 512,
   },
@@ -61,8 +65,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     secrets: ['TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
     putsEvents: true,
-    timeout: Duration.seconds(60),
-    memorySize: 512,
+    recordings: 'write',
+    // API Gateway's integration limit; the copy streams, so this covers hours of audio.
+    timeout: Duration.seconds(29),
+    memorySize: 1024,
   },
   twiml: {
     description: 'GET|POST /twiml/outbound: signed TwiML <Connect><Stream> with a one-time stream token',
@@ -116,6 +122,8 @@ export interface CallApiProps {
   readonly eventBus: events.IEventBus;
   /** The deployment's secrets; each function is granted only the ones its spec lists. */
   readonly secrets: AppSecrets;
+  /** The recordings bucket; only the functions whose spec lists it get access. */
+  readonly recordings: Recordings;
   /** Non-secret environment every function gets (STAGE, MEDIA_URL, TABLE_NAME, …). */
   readonly environment: Readonly<Record<string, string>>;
   /**
@@ -271,6 +279,7 @@ export class CallApi extends Construct {
           ...FUNCTION_RUNTIME_ENVIRONMENT,
           BASE_URL: this.baseUrl,
           API_AUTH: auth,
+          RECORDING_BUCKET: props.recordings.bucket.bucketName,
           ...secretEnvironment,
         },
       });
@@ -279,6 +288,8 @@ export class CallApi extends Construct {
       if (spec.table === 'readWrite') props.table.grantReadWrite(role);
       if (spec.table === 'read') props.table.grantRead(role);
       if (spec.putsEvents) props.eventBus.grantPutEventsTo(role);
+      if (spec.recordings === 'write') props.recordings.grantWrite(role);
+      if (spec.recordings === 'read') props.recordings.grantRead(role);
 
       functions[name] = fn;
       logGroups[name] = logGroup;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, PROJECT_ROOT } from '../../infra/app';
 import { AppSecrets } from '../../infra/constructs/app-secrets';
 import { CallApi } from '../../infra/constructs/call-api';
+import { Recordings } from '../../infra/constructs/recordings';
 import { CallTable } from '../../infra/constructs/call-table';
 import { CompletionEvents } from '../../infra/constructs/completion-events';
 import { MediaService } from '../../infra/constructs/media-service';
@@ -279,7 +280,8 @@ describe('constructs validate their props', () => {
     const table = new CallTable(stack, 'Table');
     const events = new CompletionEvents(stack, 'Events');
     const secrets = new AppSecrets(stack, 'Secrets', { names: ['TWILIO_AUTH_TOKEN'] });
-    return { stack, table, events, secrets };
+    const recordings = new Recordings(stack, 'Recordings', { retentionDays: 30 });
+    return { stack, table, events, secrets, recordings };
   };
 
   it('MediaService refuses a drain longer than the stop timeout allows and an unknown NAT count', () => {
@@ -291,16 +293,16 @@ describe('constructs validate their props', () => {
   });
 
   it('CallApi refuses a base URL with a path and a wired variable in its environment', () => {
-    const { stack, table, events, secrets } = deps();
-    const base = { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, environment: {} };
+    const { stack, table, events, secrets, recordings } = deps();
+    const base = { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, recordings, environment: {} };
     expect(() => new CallApi(stack, 'A', { ...base, baseUrl: 'https://api.example.com/v1' })).toThrow(/baseUrl/);
     expect(() => new CallApi(stack, 'B', { ...base, environment: { API_KEY_SECRET_ARN: 'x' } })).toThrow(/API_KEY_SECRET_ARN/);
   });
 
   it('CallApi refuses to wire a secret the deployment does not have', () => {
-    const { stack, table, events, secrets } = deps();
+    const { stack, table, events, secrets, recordings } = deps();
     expect(
-      () => new CallApi(stack, 'A', { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, environment: {} }),
+      () => new CallApi(stack, 'A', { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, recordings, environment: {} }),
     ).toThrow(/API_KEY is not part of this deployment/);
   });
 
