@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { WebSocket } from 'ws';
-import type { CallError, CallRecord } from '../shared/call-record';
+import type { CallError, CallRecord, RecordedEndReason } from '../shared/call-record';
 import type { CallStore } from '../shared/call-store';
 import type { CallCompleter } from '../shared/completion';
 import type { Config } from '../shared/config';
@@ -9,6 +9,8 @@ import { redactsStored } from '../shared/redaction';
 import { defaultVoice, type RealtimeProvider } from '../shared/providers';
 import type { TwilioClient } from '../shared/twilio';
 import { CallerAudio } from './bridge/caller-audio';
+import { CancelWatch } from './bridge/cancel-watch';
+import { SilenceWatch } from './bridge/silence-watch';
 import { finalizeCall } from './bridge/call-finalizer';
 import { CallTimers } from './bridge/call-timers';
 import { CallTools } from './bridge/call-tools';
@@ -16,7 +18,16 @@ import { ModelLink, ModelOpenError } from './bridge/model-link';
 import { claimStream } from './bridge/stream-claim';
 import { TwilioLine } from './bridge/twilio-line';
 import { CallerPlayback } from './playback/caller-playback';
-import { DEFAULT_INSTRUCTIONS, renderInstructions, RESUME_RESPONSE_INSTRUCTIONS, resumeInstructions, TIME_UP_INSTRUCTIONS } from './prompt';
+import {
+  CANCEL_INSTRUCTIONS,
+  DEFAULT_INSTRUCTIONS,
+  renderInstructions,
+  RESUME_RESPONSE_INSTRUCTIONS,
+  resumeInstructions,
+  SILENCE_CHECK_INSTRUCTIONS,
+  SILENCE_GOODBYE_INSTRUCTIONS,
+  TIME_UP_INSTRUCTIONS,
+} from './prompt';
 import type { ProviderFactory } from './providers/types';
 import { TranscriptCollector } from './transcript/collector';
 import { parseTwilioMessage, type StartMessage, type TwilioInbound } from './twilio-stream';
@@ -75,6 +86,11 @@ export class CallBridge {
   private finalized: Promise<BridgeOutcome> | undefined;
   private ended = false;
   private hangingUp = false;
+  private sayingGoodbye = false;
+  /** Why this side ended the call, when it did (the agent, a limit, a cancel). */
+  private endReason: RecordedEndReason | undefined;
+  private silence: SilenceWatch | undefined;
+  private cancelWatch: CancelWatch | undefined;
   private startedAt = 0;
   private reconnected = false;
   private baseInstructions = '';
@@ -90,7 +106,10 @@ export class CallBridge {
     this.model = new ModelLink(
       (options) => deps.providerFactory(options.provider)(options),
       {
-        turn: (turn) => this.deps.onTurn?.(this.callbackId, this.collector.add(turn.role, turn.text)),
+        turn: (turn) => {
+          if (turn.role === 'user') this.silence?.calleeSpoke();
+          this.deps.onTurn?.(this.callbackId, this.collector.add(turn.role, turn.text));
+        },
         dropped: (cause) => {
           if (!this.ended) void this.reconnect(cause);
         },
@@ -142,6 +161,7 @@ export class CallBridge {
         // Nothing is held for a stream that has not authenticated.
         if (!this.call) return;
         this.playback?.hearCaller(message.media.payload);
+        this.silence?.hear(message.media.payload);
         return this.audio.hear(message.media.payload, message.media.timestamp, receivedAtNs);
       case 'mark':
         this.playback?.markPlayed(message.mark.name);
@@ -195,7 +215,25 @@ export class CallBridge {
     this.log.info('Initial greeting triggered');
 
     const maxSeconds = call.request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS;
-    this.timers.set('time-limit', maxSeconds * 1000, () => void this.sayGoodbyeAndHangUp());
+    this.timers.set('time-limit', maxSeconds * 1000, () => void this.sayGoodbyeAndHangUp(TIME_UP_INSTRUCTIONS, 'time_limit'));
+    this.silence = new SilenceWatch({
+      timeoutMs: (call.request.silenceTimeoutSeconds ?? c.SILENCE_TIMEOUT_SECONDS) * 1000,
+      agentBusy: () => this.playback?.playing === true || this.sayingGoodbye,
+      ask: () => {
+        this.log.info('Callee silent; asking whether they are still there');
+        this.model.session?.requestResponse(SILENCE_CHECK_INSTRUCTIONS);
+      },
+      giveUp: () => void this.sayGoodbyeAndHangUp(SILENCE_GOODBYE_INSTRUCTIONS, 'silence_timeout'),
+    });
+    if (call.cancel) return this.onCancel(call.cancel);
+    this.cancelWatch = new CancelWatch(this.deps.store, this.callbackId, c.CANCEL_POLL_SECONDS * 1000, (cancel) => this.onCancel(cancel));
+  }
+
+  /** A cancel through the API: the agent says a short goodbye first, unless it was to be immediate. */
+  private onCancel(cancel: NonNullable<CallRecord['cancel']>): void {
+    this.log.info('Call canceled through the API', { immediate: cancel.immediate });
+    if (cancel.immediate) void this.hangUp('canceled', 'canceled');
+    else void this.sayGoodbyeAndHangUp(CANCEL_INSTRUCTIONS, 'canceled');
   }
 
   /** Opens a model session for the call and starts relaying; false (and the call failing) if it cannot. */
@@ -243,21 +281,25 @@ export class CallBridge {
     this.log.info('Realtime model reconnected');
   }
 
-  /** The time limit: the agent says goodbye, its audio finishes playing, then Twilio hangs up. */
-  private async sayGoodbyeAndHangUp(): Promise<void> {
+  /** The time limit, the silence limit or a cancel: the agent says goodbye, its audio finishes playing, then Twilio hangs up. */
+  private async sayGoodbyeAndHangUp(instructions: string, endReason: RecordedEndReason): Promise<void> {
     const session = this.model.session;
-    if (this.ended || !session) return;
-    this.log.info('Call reached its time limit; saying goodbye');
+    if (this.ended || this.sayingGoodbye || !session) return;
+    this.sayingGoodbye = true;
+    this.endReason ??= endReason;
+    this.log.info('Saying goodbye before hanging up', { endReason });
+    this.playback?.interrupt();
     const done = this.model.responseDone();
-    session.requestResponse(TIME_UP_INSTRUCTIONS);
+    session.requestResponse(instructions);
     await waitAtMost(done.then(() => this.playback?.finished()), GOODBYE_PLAYBACK_TIMEOUT_MS);
-    await this.hangUp('time limit reached');
+    await this.hangUp(endReason, endReason);
   }
 
-  /** Ends the phone call itself through Twilio's REST API, then the stream. */
-  async hangUp(reason: string): Promise<void> {
+  /** Ends the phone call itself through Twilio's REST API, then the stream; the agent's own hang-up unless told otherwise. */
+  async hangUp(reason: string, endReason: RecordedEndReason = 'agent_hangup'): Promise<void> {
     if (this.hangingUp) return;
     this.hangingUp = true;
+    this.endReason ??= endReason;
     this.log.info('Hanging up', { reason });
     if (this.callSid) {
       try {
@@ -286,13 +328,15 @@ export class CallBridge {
     this.finalized ??= (async () => {
       this.ended = true;
       this.timers.clearAll();
+      this.silence?.stop();
+      this.cancelWatch?.stop();
       await this.model.close();
       this.playback?.streamEnded();
       const call = this.call;
       if (!call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
       await this.tools?.settle();
       const transcriptComplete = await finalizeCall(
-        { call, collector: this.collector, error: this.error, startedAt: this.startedAt },
+        { call, collector: this.collector, error: this.error, endReason: this.endReason, startedAt: this.startedAt },
         { config: this.deps.config, store: this.deps.store, completer: this.deps.completer, now: this.deps.now, log: this.log },
       );
       return { callbackId: this.callbackId, authenticated: true, transcriptComplete };

@@ -12,6 +12,9 @@ export function renderInstructions(template: string, variables: Record<string, s
 }
 
 /** Instructions the agent gets when the call reaches its time limit. */
+export const SILENCE_CHECK_INSTRUCTIONS = 'The caller has said nothing for a while. Ask once, in a few words, whether they are still there.';
+export const SILENCE_GOODBYE_INSTRUCTIONS = 'The caller is still not answering. Say you will end the call now and say goodbye in one short sentence.';
+export const CANCEL_INSTRUCTIONS = 'This call has to end now. Apologize briefly, say someone will be in touch, and say goodbye in one short sentence.';
 export const TIME_UP_INSTRUCTIONS = 'The call has reached its time limit. Politely tell the caller you have to go now and say goodbye in one short sentence.';
 
 /** Instructions for a session that replaces one that dropped mid-call: the original ones plus the conversation so far. */

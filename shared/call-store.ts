@@ -88,6 +88,19 @@ export class CallStore {
     return Item ? callRecordSchema.parse(Item) : undefined;
   }
 
+  /** The cancel asked for on a call, if any: one small eventually consistent read, for the media service's watch. */
+  async cancelOf(callbackId: string): Promise<CallRecord['cancel']> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.settings.tableName,
+        Key: { pk: callbackId, sk: CALL_SK },
+        ProjectionExpression: '#cancel',
+        ExpressionAttributeNames: { '#cancel': 'cancel' },
+      }),
+    );
+    return callRecordSchema.shape.cancel.parse(Item?.cancel);
+  }
+
   /** The call with its transcript turns and tool calls, in order. */
   async details(callbackId: string): Promise<CallDetails | undefined> {
     const items: Record<string, unknown>[] = [];

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CallError, CallRecord } from '../../shared/call-record';
+import type { CallError, CallRecord, RecordedEndReason } from '../../shared/call-record';
 import type { CallStore } from '../../shared/call-store';
 import type { CallCompleter } from '../../shared/completion';
 import type { Config } from '../../shared/config';
@@ -13,6 +13,8 @@ export interface FinalizeInput {
   collector: TranscriptCollector;
   /** Why the bridge ended the call, if it failed. */
   error: CallError | undefined;
+  /** Why this side ended the call, if it did. */
+  endReason: RecordedEndReason | undefined;
   startedAt: number;
 }
 
@@ -29,7 +31,7 @@ export interface FinalizerDeps {
  * the stream's end recorded on the call, and the completion event attempted. Returns whether
  * the transcript is complete. When this fails, the sweeper completes the call from what was persisted.
  */
-export async function finalizeCall({ call, collector, error, startedAt }: FinalizeInput, deps: FinalizerDeps): Promise<boolean> {
+export async function finalizeCall({ call, collector, error, endReason, startedAt }: FinalizeInput, deps: FinalizerDeps): Promise<boolean> {
   const { config, store, completer, now, log } = deps;
   const persisted = await collector.flush();
   const transcriptComplete = persisted && !error;
@@ -44,6 +46,7 @@ export async function finalizeCall({ call, collector, error, startedAt }: Finali
       ...(summary ? { summary: redactsStored(call.request) ? redactText(summary) : summary } : {}),
       ...(analysis ? { analysisResult: { data: analysis.data as never, successful: analysis.successful } } : {}),
       ...(error ? { error } : {}),
+      ...(endReason ? { endReason } : {}),
     }));
     const completion = await completer.complete(call.callbackId, 'media-service');
     log.info('Media stream finalized', { turns: collector.turns.length, transcriptComplete, durationMs: Date.now() - startedAt, completion });
