@@ -35,6 +35,8 @@ export interface PhaseResult {
   outboundMs: Latency;
   cpuMsPerCallSecond: number;
   peakRssMb: number;
+  /** RSS after the warm-up call, before the measured calls: the process's own floor. */
+  idleRssMb: number;
   /** The media service's own view: time inside its handlers, and its event-loop lag. */
   engine?: { eventsEmitted: number; handlerInP99Ms: number; handlerOutP99Ms: number; firstAudioP50Ms: number; loopLagP99Ms: number };
   /** How busy the machine was: 1-minute load average at the end, and the load generator's (this process's) share of a core. */
@@ -127,6 +129,7 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
     outboundMs: outbound.summary(),
     cpuMsPerCallSecond: round(cpuMs / Math.max(1, callSeconds)),
     peakRssMb: round(Math.max(peakRss, after.rss) / 1024 / 1024, 1),
+    idleRssMb: round(before.rss / 1024 / 1024, 1),
     ...(e && {
       engine: {
         eventsEmitted: events().length,

@@ -14,6 +14,7 @@ export function comparisonRows(engine: PhaseResult, floor: PhaseResult | undefin
     ['calls failed', engine.callsFailed, floor?.callsFailed],
     ['CPU ms per call-second', engine.cpuMsPerCallSecond, floor?.cpuMsPerCallSecond],
     ['peak RSS MB', engine.peakRssMb, floor?.peakRssMb],
+    ['RSS after warm-up MB', engine.idleRssMb, floor?.idleRssMb],
     ['peak active calls', engine.peakActiveCalls, floor?.peakActiveCalls],
   ];
   return figures.map(([figure, mine, base]) => ({

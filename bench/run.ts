@@ -45,6 +45,8 @@ async function compare(calls: number, durationSeconds: number, baseline: boolean
     port: 0,
     env: {},
     externalMediaUrl: `ws://127.0.0.1:${port}`,
+    // Real-time pacing: the callee sends a frame every 20 ms of wall time, as Twilio does.
+    timeScale: 1,
     agent: benchAgentScript,
     overrides: { EVENTS_FILE: `.local/bench-events-${Date.now()}.jsonl`, MAX_CALL_DURATION_SECONDS: String(durationSeconds + 120) },
   });
