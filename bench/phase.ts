@@ -89,11 +89,12 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
   const outcomes = new Map(events().map((e) => [(e.detail as { callbackId: string }).callbackId, (e.detail as { outcome: string }).outcome]));
   const slack = provider === 'openai' ? 0 : 1;
   for (const [i, sid] of sids.entries()) {
-    const stream = stack.twilio!.calls.find((c) => c.sid === sid)?.streams[0];
+    const call = stack.twilio!.calls.find((c) => c.sid === sid);
+    const stream = call?.streams[0];
     const model = modelSide(stack, provider, `Benchmark call ${ids[i]!.callbackId}.`);
     const outcome = outcomes.get(ids[i]!.callbackId);
     const failure = !stream
-      ? 'no stream'
+      ? `no stream (call ${call?.status ?? 'unknown'}${twimlError(call?.twiml ?? [])})`
       : !model
         ? 'no model session'
         : model.receivedMs === 0
@@ -141,6 +142,12 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
     }),
     load: { loadAvg1: round(loadavg()[0]!, 1), generatorCorePct: round(((generator.user + generator.system) / 1000 / wallMs) * 100, 0) },
   };
+}
+
+function twimlError(documents: Array<{ error?: { code: number }; fetch?: { error?: string; responseStatus?: number } }>): string {
+  const failed = documents.find((d) => d.error);
+  if (!failed) return '';
+  return `, TwiML error ${failed.error!.code}: ${failed.fetch?.error ?? `HTTP ${failed.fetch?.responseStatus ?? '?'}`}`;
 }
 
 async function placeCall(stack: LocalStack, callbackId: string, to: string, durationSeconds: number, provider: string): Promise<string> {

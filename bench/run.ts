@@ -48,7 +48,12 @@ async function compare(calls: number, durationSeconds: number, baseline: boolean
     // Real-time pacing: the callee sends a frame every 20 ms of wall time, as Twilio does.
     timeScale: 1,
     agent: benchAgentScript,
-    overrides: { EVENTS_FILE: `.local/bench-events-${Date.now()}.jsonl`, MAX_CALL_DURATION_SECONDS: String(durationSeconds + 120) },
+    overrides: {
+      EVENTS_FILE: `.local/bench-events-${Date.now()}.jsonl`,
+      MAX_CALL_DURATION_SECONDS: String(durationSeconds + 120),
+      // The benchmark looks for the limit itself: no per-task cap in the way.
+      MAX_CALLS_PER_TASK: String(10 * calls),
+    },
   });
   try {
     const options = { calls, rate, durationSeconds, provider };

@@ -184,7 +184,7 @@ export class FakeConversation {
     stats.audioChunksReceived += 1;
     stats.audioBytesReceived += bytes.length;
     const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : pcmFromBytes(bytes);
-    stats.timeline.received.add(samples.length / (this.#input.rate / 1000));
+    stats.timeline.received.add(samples.length / (this.#input.rate / 1000), bytes);
     for (const event of this.#listener.hear(samples)) {
       if (event.type === 'speech_started') this.#interrupt();
       else this.#onUtterance(event.text);
@@ -253,7 +253,7 @@ export class FakeConversation {
         const bytes = this.#output.kind === 'ulaw' ? Buffer.from(alawmulaw.mulaw.encode(samples)) : pcmToBytes(samples);
         stats.audioEventsSent += 1;
         stats.audioBytesSent += bytes.length;
-        stats.timeline.sent.add(samples.length / (this.#output.rate / 1000));
+        stats.timeline.sent.add(samples.length / (this.#output.rate / 1000), bytes);
         this.#send({ type: 'audio', audio_event: { audio_base_64: bytes.toString('base64'), event_id: eventId } });
       },
       onDone: () => {

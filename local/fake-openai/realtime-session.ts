@@ -159,7 +159,7 @@ export class FakeRealtimeSession {
   #appendAudio(bytes: Buffer): void {
     this.#stats.audioFramesReceived += 1;
     this.#stats.audioBytesReceived += bytes.length;
-    this.#stats.timeline.received.add(bytes.length / bytesPerMs(this.#state.inputFormat));
+    this.#stats.timeline.received.add(bytes.length / bytesPerMs(this.#state.inputFormat), bytes);
     for (const vadEvent of this.#input.append(bytes, this.#state.turnDetection !== null)) {
       if (vadEvent.type === 'speech_started') this.#onSpeechStarted(vadEvent.audioStartMs);
       else this.#onSpeechStopped(vadEvent.audioEndMs, vadEvent.utterance);
@@ -277,10 +277,10 @@ export class FakeRealtimeSession {
         voice: this.#state.voice,
         chunkIntervalMs: this.#options.audioChunkIntervalMs,
         startDelayMs: this.#options.faults.responseDelayMs ?? 0,
-        onAudioChunk: (bytes) => {
+        onAudioChunk: (bytes, chunk) => {
           stats.audioFramesSent += 1;
           stats.audioBytesSent += bytes;
-          stats.timeline.sent.add(bytes / bytesPerMs(this.#state.outputFormat));
+          stats.timeline.sent.add(bytes / bytesPerMs(this.#state.outputFormat), chunk);
         },
         onDone: (outcome) => this.#onResponseDone(stream, outcome, turn !== undefined && 'say' in turn && turn.end === true),
       },

@@ -23,7 +23,7 @@ export interface ResponseStreamOptions {
   chunkIntervalMs: number;
   /** Model "thinking" time between `response.created` and the first output. */
   startDelayMs: number;
-  onAudioChunk(bytes: number): void;
+  onAudioChunk(bytes: number, chunk: Uint8Array): void;
   onDone(outcome: ResponseOutcome): void;
 }
 
@@ -156,7 +156,7 @@ export class ResponseStream {
     }
     send({ type: 'response.output_audio.delta', ...this.#where(speech.item), delta: chunk.toString('base64') });
     conversation.addAudio(speech.item.id, chunk.length / bytesPerMs(outputFormat));
-    this.#options.onAudioChunk(chunk.length);
+    this.#options.onAudioChunk(chunk.length, chunk);
     if (speech.sentBytes < speech.audio.length) return;
     this.#closeSpeech(speech, 'completed');
     const next = this.#followingCall;

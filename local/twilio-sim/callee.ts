@@ -185,7 +185,7 @@ export class SimulatedCallee {
     this.send(this.messages.media(frame, this.ticks * FRAME_MS));
     this.stats.framesSent += 1;
     this.stats.bytesSent += frame.length;
-    this.stats.timeline.sent.add(frame.length / MULAW_BYTES_PER_MS);
+    this.stats.timeline.sent.add(frame.length / MULAW_BYTES_PER_MS, frame);
   }
 
   private decide(now: number): void {
@@ -289,7 +289,7 @@ export class SimulatedCallee {
         const bytes = Buffer.from(message.media.payload, 'base64');
         this.stats.framesReceived += 1;
         this.stats.bytesReceived += bytes.length;
-        this.stats.timeline.received.add(bytes.length / MULAW_BYTES_PER_MS);
+        this.stats.timeline.received.add(bytes.length / MULAW_BYTES_PER_MS, bytes);
         this.stats.firstMediaReceivedAt ??= at;
         if (isAudible(bytes)) this.lastAudibleReceivedAt = this.now();
         this.playback.enqueueAudio(bytes);
