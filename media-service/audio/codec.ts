@@ -29,6 +29,12 @@ export const TWILIO_SAMPLE_RATE = 8000;
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/** How many bytes a (valid) base64 string decodes to, without decoding it. */
+export function base64ByteLength(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}
+
 /** PCM16 samples as little-endian bytes (the wire form of `audio/pcm` / `pcm_16000` / LPCM). */
 export function pcm16ToBytes(samples: Int16Array): Buffer {
   if (LITTLE_ENDIAN) return Buffer.from(samples.slice().buffer);

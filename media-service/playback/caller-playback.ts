@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { TWILIO_SAMPLE_RATE } from '../audio/codec';
+import { base64ByteLength, TWILIO_SAMPLE_RATE } from '../audio/codec';
 import { LocalBargeIn } from '../providers/barge-in';
 import { outbound, type TwilioOutbound } from '../twilio-stream';
 
@@ -76,6 +76,11 @@ export class CallerPlayback extends EventEmitter<PlaybackEvents> {
     this.#queue(mulaw, 'speech', modelMessageAtNs);
   }
 
+  /** Agent speech already as Twilio takes it (base64 μ-law 8 kHz, e.g. a model's audio delta): sent as is, never decoded. */
+  playBase64(payloadBase64: string, modelMessageAtNs?: bigint): void {
+    this.#queueEncoded(payloadBase64, base64ByteLength(payloadBase64), 'speech', modelMessageAtNs);
+  }
+
   /** Queues keypad tones (μ-law 8 kHz): not speech, so the far end talking over them is no barge-in. */
   playTones(mulaw: Uint8Array): void {
     this.#queue(mulaw, 'tones');
@@ -139,11 +144,16 @@ export class CallerPlayback extends EventEmitter<PlaybackEvents> {
   }
 
   #queue(mulaw: Uint8Array, kind: 'speech' | 'tones', modelMessageAtNs?: bigint): void {
-    if (mulaw.length === 0 || this.#ended) return;
-    this.#sentMs += mulaw.length / BYTES_PER_MS;
+    if (mulaw.length === 0) return;
+    this.#queueEncoded(Buffer.from(mulaw.buffer, mulaw.byteOffset, mulaw.byteLength).toString('base64'), mulaw.length, kind, modelMessageAtNs);
+  }
+
+  #queueEncoded(payloadBase64: string, bytes: number, kind: 'speech' | 'tones', modelMessageAtNs?: bigint): void {
+    if (bytes === 0 || this.#ended) return;
+    this.#sentMs += bytes / BYTES_PER_MS;
     const name = `${kind === 'speech' ? 'agent' : 'tones'}-${++this.#seq}`;
     this.#pending.set(name, { atMs: this.#sentMs, kind });
-    this.#send(outbound.media(this.#streamSid, Buffer.from(mulaw.buffer, mulaw.byteOffset, mulaw.byteLength).toString('base64')), modelMessageAtNs);
+    this.#send(outbound.media(this.#streamSid, payloadBase64), modelMessageAtNs);
     this.#send(outbound.mark(this.#streamSid, name));
   }
 

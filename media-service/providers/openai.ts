@@ -3,6 +3,8 @@ import { RealtimeAgent, RealtimeSession, tool, type TransportEvent } from '@open
 import { TwilioRealtimeTransportLayer } from '@openai/agents-extensions';
 import { toolParametersJsonSchema } from '../tools/json-schema';
 import { twilioOutboundSchema } from '../twilio-stream';
+import { CallerInputPadding, OpenAIAgentAudio } from './openai-audio';
+import { OpenAIRealtimeSocket } from './openai-socket';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 type Listener = (event: { data: string }) => void;
@@ -53,20 +55,35 @@ export function realtimeUrl(baseUrl: string, model: string): string {
   return url.toString();
 }
 
-/** OpenAI Realtime through the Agents SDK: RealtimeSession over TwilioRealtimeTransportLayer. */
+/**
+ * OpenAI Realtime through the Agents SDK: RealtimeSession over TwilioRealtimeTransportLayer.
+ * The SDK runs the session (configuration, tools, turns, interruption); audio, fifty frames a
+ * second each way, bypasses its per-message work: caller frames are appended to the model
+ * socket as Twilio's base64, and the model's audio deltas go to the caller's playback as
+ * received (see OpenAIRealtimeSocket).
+ */
 export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
   private readonly socket: TwilioSocketFacade;
   private readonly session: RealtimeSession;
   private readonly transport: TimedTwilioTransport;
+  private readonly agentAudio: OpenAIAgentAudio;
+  private readonly input: CallerInputPadding;
+  private model: OpenAIRealtimeSocket | undefined;
   private closing = false;
 
   constructor(private readonly options: ProviderSessionOptions) {
     super();
     this.socket = new TwilioSocketFacade((data) => this.forwardToTwilio(data));
+    this.agentAudio = new OpenAIAgentAudio(options.playback, (event) => this.transport.sendEvent(event));
+    this.input = new CallerInputPadding((payload) => this.model?.appendAudio(payload));
     this.transport = new TimedTwilioTransport({
       twilioWebSocket: this.socket as unknown as WebSocket,
       url: realtimeUrl(options.config.OPENAI_BASE_URL, options.model),
       useInsecureApiKey: true,
+      createWebSocket: async ({ url, apiKey }) => {
+        this.model = new OpenAIRealtimeSocket(url, apiKey, (delta) => this.agentAudio.delta(delta));
+        return this.model.ws;
+      },
     });
     const agent = new RealtimeAgent({
       name: 'Caller Engine agent',
@@ -115,10 +132,9 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   }
 
   sendAudio(payloadBase64: string, timestampMs: number | undefined): void {
-    this.socket.deliver({
-      event: 'media',
-      media: { payload: payloadBase64, ...(timestampMs === undefined ? {} : { timestamp: String(timestampMs) }) },
-    });
+    if (this.transport.status !== 'connected' || !this.model) return;
+    this.input.frame(timestampMs, payloadBase64);
+    this.model.appendAudio(payloadBase64);
   }
 
   /** The transport counts what played from the echoes of its own marks. */
@@ -135,20 +151,34 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   async close(): Promise<void> {
     this.closing = true;
     this.options.playback.off('mark', this.onMarkPlayed);
+    this.input.close();
     this.socket.end();
     this.session.close();
   }
 
   private forwardToTwilio(data: string): void {
     const parsed = twilioOutboundSchema.safeParse(JSON.parse(data));
+    // The transport clears Twilio when it interrupts a response; the audio it would clear is ours.
+    if (parsed.success && parsed.data.event === 'clear') return this.agentAudio.bargeIn();
     // The transport writes to Twilio synchronously while handling the model's message.
     if (parsed.success) this.options.playback.relay(parsed.data, this.transport.lastMessageAtNs);
     else this.options.log.warn('Transport produced a message Twilio would refuse; dropped', { data: data.slice(0, 200) });
   }
 
   private onTransportEvent(event: TransportEvent): void {
-    const raw = event as { type: string; transcript?: unknown };
+    const raw = event as { type: string; transcript?: unknown; response?: { id?: string } };
     switch (raw.type) {
+      // Seen before the transport acts on them (its interruption runs after this).
+      case 'input_audio_buffer.speech_started':
+        this.input.speechStarted();
+        this.agentAudio.bargeIn();
+        break;
+      case 'input_audio_buffer.speech_stopped':
+        this.input.speechStopped();
+        break;
+      case 'response.created':
+        this.agentAudio.responseCreated(raw.response?.id);
+        break;
       case 'conversation.item.input_audio_transcription.completed':
         if (typeof raw.transcript === 'string' && raw.transcript.trim()) this.emit('turn', { role: 'user', text: raw.transcript.trim() });
         break;
@@ -156,6 +186,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
         if (typeof raw.transcript === 'string' && raw.transcript.trim()) this.emit('turn', { role: 'assistant', text: raw.transcript.trim() });
         break;
       case 'response.done':
+        this.agentAudio.responseDone(raw.response?.id);
         this.emit('response_done');
         break;
       default:

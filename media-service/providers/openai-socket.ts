@@ -1,0 +1,88 @@
+import WebSocket from 'ws';
+import { BatchedSocketWriter } from '../socket-batching';
+
+/** One `response.output_audio.delta`, read off the wire: the audio stays base64 as the model sent it. */
+export interface AudioDelta {
+  responseId: string;
+  itemId: string;
+  contentIndex: number;
+  payloadBase64: string;
+  /** hrtime (ns) at which the model message arrived. */
+  atNs: bigint;
+}
+
+type MessageListener = (event: { data: unknown }) => void;
+
+const AUDIO_DELTA_PREFIX = '{"type":"response.output_audio.delta"';
+const DELTA_KEY = '"delta":"';
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The model connection under the Agents SDK's transport, made through its `createWebSocket`
+ * option. Audio skips the SDK's per-message work both ways: caller audio is appended as Twilio's
+ * base64, written straight to the socket, and the model's audio deltas are taken off the wire
+ * before the SDK parses the message (JSON and zod, twice, plus a deep clone) only to decode the
+ * audio and encode it again for Twilio. Every other event reaches the SDK untouched.
+ */
+export class OpenAIRealtimeSocket {
+  readonly ws: WebSocket;
+  readonly #writer: BatchedSocketWriter;
+
+  /** `onAudioDelta` takes a delta and returns true; false hands the message to the SDK as usual. */
+  constructor(
+    url: string,
+    apiKey: string,
+    private readonly onAudioDelta: (delta: AudioDelta) => boolean,
+  ) {
+    this.ws = new WebSocket(url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false });
+    this.#writer = new BatchedSocketWriter(this.ws);
+    const addEventListener = this.ws.addEventListener.bind(this.ws) as (type: string, listener: MessageListener, options?: unknown) => void;
+    // The SDK listens with addEventListener; its message listener only sees what is not audio.
+    (this.ws as unknown as { addEventListener: typeof addEventListener }).addEventListener = (type, listener, options) =>
+      addEventListener(type, type === 'message' ? this.#audioFirst(listener) : listener, options);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Caller audio (μ-law, base64 as Twilio sent it, already validated as base64) for the input buffer. */
+  appendAudio(payloadBase64: string): void {
+    if (this.open) this.#writer.send(`{"type":"input_audio_buffer.append","audio":"${payloadBase64}"}`);
+  }
+
+  #audioFirst(listener: MessageListener): MessageListener {
+    return (event) => {
+      const data = event.data;
+      if (typeof data === 'string' && data.startsWith(AUDIO_DELTA_PREFIX)) {
+        const delta = readAudioDelta(data, process.hrtime.bigint());
+        if (delta && this.onAudioDelta(delta)) return;
+      }
+      listener(event);
+    };
+  }
+}
+
+/**
+ * The fields of an audio delta without parsing its audio: the base64 between `"delta":"` and the
+ * next quote (base64 has no quotes or escapes), the rest as a small JSON object. Anything
+ * unexpected returns undefined, and the SDK reads the message the slow way.
+ */
+export function readAudioDelta(data: string, atNs: bigint): AudioDelta | undefined {
+  const key = data.indexOf(DELTA_KEY);
+  if (key < 0) return undefined;
+  const start = key + DELTA_KEY.length;
+  const end = data.indexOf('"', start);
+  if (end < 0) return undefined;
+  const payloadBase64 = data.slice(start, end);
+  if (!BASE64.test(payloadBase64)) return undefined;
+  let rest: { type?: unknown; response_id?: unknown; item_id?: unknown; content_index?: unknown };
+  try {
+    rest = JSON.parse(`${data.slice(0, key)}"delta":""${data.slice(end + 1)}`);
+  } catch {
+    return undefined;
+  }
+  const { type, response_id: responseId, item_id: itemId, content_index: contentIndex } = rest;
+  if (type !== 'response.output_audio.delta' || typeof responseId !== 'string' || typeof itemId !== 'string') return undefined;
+  return { responseId, itemId, contentIndex: typeof contentIndex === 'number' ? contentIndex : 0, payloadBase64, atNs };
+}

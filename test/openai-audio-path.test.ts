@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { readAudioDelta } from '../media-service/providers/openai-socket';
+
+const delta = (fields: Record<string, unknown>) => JSON.stringify({ type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'f39/fw==', ...fields });
+
+describe('audio deltas read off the wire', () => {
+  it('keeps the base64 audio as sent and reads the ids around it', () => {
+    expect(readAudioDelta(delta({}), 5n)).toEqual({ responseId: 'resp_1', itemId: 'item_1', contentIndex: 0, payloadBase64: 'f39/fw==', atNs: 5n });
+    expect(readAudioDelta(delta({ content_index: 2, trailing: 'x' }), 0n)).toMatchObject({ contentIndex: 2, payloadBase64: 'f39/fw==' });
+  });
+
+  it('leaves anything unexpected to the SDK', () => {
+    expect(readAudioDelta(delta({ delta: 'not base64!' }), 0n)).toBeUndefined();
+    expect(readAudioDelta(delta({ response_id: 7 }), 0n)).toBeUndefined();
+    expect(readAudioDelta(delta({ type: 'response.output_audio_transcript.delta' }), 0n)).toBeUndefined();
+    expect(readAudioDelta('{"type":"response.output_audio.delta","delta":"AAAA"', 0n)).toBeUndefined();
+    expect(readAudioDelta(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i' }), 0n)).toBeUndefined();
+  });
+});
