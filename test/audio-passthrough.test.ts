@@ -22,7 +22,7 @@ describe('μ-law audio through the OpenAI bridge', () => {
     expect(res.status).toBe(200);
     await waitForEvent(stack, callbackId);
     const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
-    const session = stack.model!.stats.sessions.find((s) => s.instructions.includes(callbackId))!;
+    const session = stack.fakes.openai!.stats.sessions.find((s) => s.instructions.includes(callbackId))!;
     expect(session).toMatchObject({ inputFormat: { type: 'audio/pcmu' }, outputFormat: { type: 'audio/pcmu' } });
 
     // Caller → model: frames before the stream was authenticated are not relayed, and silence may
