@@ -13,19 +13,28 @@ export const SECRET_VARIABLES = [
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
 /**
- * Resolves `<NAME>_SECRET_ARN` for each named secret into NAME (once, at cold start),
- * so the configuration schema sees plain values and never the ARN's secret in a template.
+ * How long a Lambda container trusts a secret it has read: after this the next invocation
+ * reads it again, so a `put-secret-value` reaches warm containers within this time.
  */
-export async function loadSecretsIntoEnv(
+export const SECRETS_MAX_AGE_SECONDS = 300;
+
+/**
+ * The values of the named secrets that arrive as `<NAME>_SECRET_ARN` (Lambda), read from
+ * Secrets Manager through Powertools' cache (at most one read per secret per `maxAgeSeconds`).
+ * Secrets without an ARN are left to the environment (local runs, ECS secrets).
+ */
+export async function readSecrets(
   names: readonly SecretVariable[] = SECRET_VARIABLES,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<void> {
-  await Promise.all(
+  maxAgeSeconds = SECRETS_MAX_AGE_SECONDS,
+): Promise<Partial<Record<SecretVariable, string>>> {
+  const entries = await Promise.all(
     names.map(async (name) => {
       const arn = env[secretArnVariable(name)];
-      if (!arn || env[name]) return;
-      const value = await getSecret<string>(arn, { maxAge: 300 });
-      if (typeof value === 'string') env[name] = value;
+      if (!arn) return undefined;
+      const value = await getSecret<string>(arn, { maxAge: maxAgeSeconds });
+      return typeof value === 'string' ? ([name, value] as const) : undefined;
     }),
   );
+  return Object.fromEntries(entries.filter((entry) => entry !== undefined));
 }

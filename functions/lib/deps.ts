@@ -2,8 +2,8 @@ import { createCallScheduler, type CallScheduler } from '../../shared/call-sched
 import { CallStore, callStoreSettings, createDynamoClient } from '../../shared/call-store';
 import { createCallCompleter, type CallCompleter } from '../../shared/completion';
 import { ConcurrencyLimiter } from '../../shared/concurrency';
-import { config, requireSecrets, type Config } from '../../shared/config';
-import { loadSecretsIntoEnv, type SecretVariable } from '../../shared/secrets';
+import { parseConfig, requireSecrets, type Config } from '../../shared/config';
+import { readSecrets, SECRETS_MAX_AGE_SECONDS, type SecretVariable } from '../../shared/secrets';
 import type { TwilioClient } from '../../shared/twilio';
 
 /** What the handlers work with; built once per Lambda container (or per local stack). */
@@ -52,26 +52,27 @@ export function buildDeps(c: Config, env: NodeJS.ProcessEnv, overrides: DepsOpti
   };
 }
 
-let depsFromEnv: Promise<Deps> | undefined;
-
 /**
- * The Lambda entry point for a handler factory: dependencies come from the environment,
- * with the named secrets read from Secrets Manager on the first invocation.
+ * The Lambda entry point for a handler factory: dependencies come from the environment and
+ * the named secrets, which are read again once `secretsMaxAgeSeconds` have passed; when a
+ * value has changed (a rotation), the handler is rebuilt with it.
  */
 export function lambdaEntry<E, R>(
   create: (deps: Deps) => (event: E) => Promise<R>,
   secrets: readonly SecretVariable[],
   twilioFactory?: TwilioFactory,
+  secretsMaxAgeSeconds = SECRETS_MAX_AGE_SECONDS,
 ): (event: E) => Promise<R> {
-  let handle: ((event: E) => Promise<R>) | undefined;
+  let current: { secrets: string; handle: (event: E) => Promise<R> } | undefined;
   return async (event) => {
-    if (!handle) {
-      depsFromEnv ??= loadSecretsIntoEnv(secrets).then(() => {
-        requireSecrets(config(), secrets);
-        return buildDeps(config(), process.env, { twilioFactory });
-      });
-      handle = create(await depsFromEnv);
+    const values = await readSecrets(secrets, process.env, secretsMaxAgeSeconds);
+    const key = JSON.stringify(values);
+    if (current?.secrets !== key) {
+      const env = { ...process.env, ...values };
+      const c = parseConfig(env);
+      requireSecrets(c, secrets);
+      current = { secrets: key, handle: create(buildDeps(c, env, { twilioFactory })) };
     }
-    return handle(event);
+    return current.handle(event);
   };
 }
