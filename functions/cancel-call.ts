@@ -4,7 +4,7 @@ import { endReasonOf } from '../shared/end-reason';
 import { BadGatewayError, BadRequestError, ConflictError, NotFoundError } from '../shared/http-error';
 import { callLogger } from '../shared/logger';
 import { CALLBACK_ID } from '../shared/patterns';
-import { TwilioRestException } from '../shared/twilio';
+import { isTwilioRefusal } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
@@ -81,7 +81,7 @@ async function carryOut(deps: Deps, call: CallRecord): Promise<void> {
     if (answered && hangUp) await endAtTwilio(deps, call.callSid, 'completed');
     // Otherwise the media service sees the cancel and has the agent say goodbye.
   } catch (error) {
-    if (error instanceof TwilioRestException) {
+    if (isTwilioRefusal(error)) {
       throw new BadGatewayError(`Twilio refused the cancel: ${error.message}`, { twilioCode: error.code, twilioStatus: error.status }, 'twilio_error');
     }
     throw new BadGatewayError('Twilio did not answer in time; retry the cancel', undefined, 'twilio_unavailable');

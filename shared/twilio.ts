@@ -1,4 +1,3 @@
-import RestException from 'twilio/lib/base/RestException';
 import type { CallListInstance } from 'twilio/lib/rest/api/v2010/account/call';
 import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import type { RecordingListInstance } from 'twilio/lib/rest/api/v2010/account/recording';
@@ -11,7 +10,23 @@ export interface TwilioClient {
   messages: MessageListInstance;
   recordings: RecordingListInstance;
 }
-export { RestException as TwilioRestException };
+
+/** What the REST client throws when Twilio answers with an error status (the SDK's RestException). */
+export interface TwilioRefusal extends Error {
+  status: number;
+  code?: number;
+  moreInfo?: string;
+}
+
+/**
+ * True when Twilio answered and refused. Checked by shape, not `instanceof`: the SDK's class
+ * is an `exports.default` that ESM bundles (esbuild, tsx) import as a plain object. The client
+ * hands every HTTP answer to the SDK, so only a refusal carries a numeric `status`; a timeout or
+ * a network error does not.
+ */
+export function isTwilioRefusal(error: unknown): error is TwilioRefusal {
+  return error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
+}
 
 /**
  * True when `signature` is Twilio's signature of `url` and `params` under `authToken`.

@@ -1,7 +1,7 @@
 import { statusRank, type CallRecord } from '../../shared/call-record';
 import { BadGatewayError, HttpError, TooManyRequestsError } from '../../shared/http-error';
 import { callLogger } from '../../shared/logger';
-import { TwilioRestException } from '../../shared/twilio';
+import { isTwilioRefusal } from '../../shared/twilio';
 import type { Deps } from './deps';
 
 /** What a caller over MAX_CONCURRENT_CALLS is told to wait before trying again. */
@@ -78,7 +78,7 @@ export async function endAtTwilio(deps: Deps, callSid: string, status: 'canceled
  * timeout leaves it `initiating`, since Twilio may have placed it: its callbacks will move it on.
  */
 async function twilioFailure(deps: Deps, callbackId: string, error: unknown): Promise<HttpError> {
-  if (error instanceof TwilioRestException) {
+  if (isTwilioRefusal(error)) {
     const details = { twilioCode: error.code, twilioStatus: error.status, moreInfo: error.moreInfo };
     await deps.store.mutate(callbackId, (current) => ({
       status: 'failed',
