@@ -23,9 +23,14 @@ export const statusCallbackSchema = z.object({
 });
 export type StatusCallback = z.infer<typeof statusCallbackSchema>;
 
-function callbackTime(callback: StatusCallback, now: Date): string {
+/**
+ * When the callback's event happened. Twilio's Timestamp has whole seconds, so an event in the
+ * second the call was placed can read as earlier than `createdAt`; it is never put before it.
+ */
+function callbackTime(callback: StatusCallback, call: CallRecord, now: Date): string {
   const parsed = callback.Timestamp ? Date.parse(callback.Timestamp) : Number.NaN;
-  return new Date(Number.isNaN(parsed) ? now.getTime() : parsed).toISOString();
+  const at = Number.isNaN(parsed) ? now.getTime() : parsed;
+  return new Date(Math.max(at, Date.parse(call.createdAt))).toISOString();
 }
 
 /**
@@ -43,7 +48,7 @@ export function applyStatusCallback(call: CallRecord, callback: StatusCallback, 
   );
   if (seen) return undefined;
 
-  const at = callbackTime(callback, now);
+  const at = callbackTime(callback, call, now);
   const newer = sequence === undefined || sequence > call.statusSequence;
   const applied = !isTerminal(call.status) && newer && statusRank(callback.CallStatus) >= statusRank(call.status);
   const change: StatusChange = {

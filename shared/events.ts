@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
-import { isAnsweringMachine } from './answered-by';
 import { awsClientOptions } from './aws';
 import { endReasonOf, endReasonSchema } from './end-reason';
 import type { Config } from './config';
+import { OUTCOMES, outcomeOf } from './outcome';
 import { realtimeProviderSchema } from './providers';
 import {
   callErrorSchema,
@@ -23,7 +23,6 @@ export const CALL_COMPLETED_SCHEMA_VERSION = '1.1';
 /** EventBridge refuses entries over 256 KB; leave room for the envelope. */
 export const MAX_DETAIL_BYTES = 240 * 1024;
 
-export const OUTCOMES = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'voicemail', 'transferred'] as const;
 
 /** The `detail` of a `Call Completed` event: the product's output, versioned for consumers. */
 export const callCompletedDetailSchema = z.object({
@@ -60,7 +59,6 @@ export const callCompletedDetailSchema = z.object({
   error: callErrorSchema.nullable(),
 });
 export type CallCompletedDetail = z.infer<typeof callCompletedDetailSchema>;
-export type Outcome = CallCompletedDetail['outcome'];
 
 export const RECORDING_AVAILABLE = 'Recording Available';
 
@@ -87,22 +85,6 @@ export type CallCompletedEvent = z.infer<typeof callCompletedEventSchema>;
 export function completionEventId(callbackId: string): string {
   const hex = createHash('sha256').update(`call-completed:${callbackId}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-export function outcomeOf(call: CallRecord): Outcome {
-  if (call.outcomeOverride) return call.outcomeOverride;
-  switch (call.status) {
-    case 'busy':
-    case 'no-answer':
-    case 'failed':
-    case 'canceled':
-      return call.status;
-    case 'completed':
-      return isAnsweringMachine(call.answeredBy) ? 'voicemail' : 'completed';
-    default:
-      // Completed by the sweeper before Twilio reported an end.
-      return 'failed';
-  }
 }
 
 /** The event detail for a call, with the transcript cut from the end if the event would be too large. */

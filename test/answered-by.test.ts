@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOf } from '../shared/events';
+import { outcomeOf } from '../shared/outcome';
 import { isAnsweringMachine, takesVoicemail } from '../shared/answered-by';
 import type { CallRecord } from '../shared/call-record';
 

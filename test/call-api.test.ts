@@ -176,6 +176,21 @@ describe('busy, no-answer and failed calls', () => {
   });
 });
 
+describe('GET /calls/{callbackId}', () => {
+  it('names the outcome once Twilio has reported the end, and none while the call rings', async () => {
+    stack.twilio!.setBehaviour('+15551230031', { kind: 'no-answer', ringMs: 60_000 });
+    const ringing = validBody({ to: '+15551230031' });
+    await initiate(stack, ringing);
+    expect((await getCall(stack, ringing.callbackId)).body.call.outcome).toBeNull();
+
+    stack.twilio!.setBehaviour('+15551230032', { kind: 'busy' });
+    const busy = validBody({ to: '+15551230032' });
+    await initiate(stack, busy);
+    await waitForEvent(stack, busy.callbackId);
+    expect((await getCall(stack, busy.callbackId)).body.call).toMatchObject({ status: 'busy', outcome: 'busy' });
+  });
+});
+
 describe('status callbacks', () => {
   it('duplicated and reordered callbacks never move the state backwards and give one event', async () => {
     stack.twilio!.setBehaviour('+15551230021', { kind: 'busy', duplicateCallbacks: true, reorderCallbacks: true });
@@ -198,16 +213,31 @@ describe('status callbacks', () => {
     const { body: placed } = await initiate(stack, body);
     const base = { CallSid: placed.callSid, AccountSid: stack.config.TWILIO_ACCOUNT_SID!, To: body.to, From: '+15550001111' };
     const path = `/webhooks/call-status?callbackId=${body.callbackId}`;
-    const completed = { ...base, CallStatus: 'completed', SequenceNumber: '30', CallDuration: '42', Timestamp: 'Wed, 25 Nov 2026 10:00:42 +0000' };
+    const createdAt = Date.parse((await getCall(stack, body.callbackId)).body.call.createdAt);
+    const twilioTime = (ms: number) => new Date(ms).toUTCString(); // whole seconds, as Twilio sends them
+    const completed = { ...base, CallStatus: 'completed', SequenceNumber: '30', CallDuration: '42', Timestamp: twilioTime(createdAt + 44_000) };
     expect((await postSignedForm(stack, path, completed)).status).toBe(204);
     expect((await postSignedForm(stack, path, completed)).status).toBe(204);
-    const late = { ...base, CallStatus: 'in-progress', SequenceNumber: '20', Timestamp: 'Wed, 25 Nov 2026 10:00:00 +0000' };
+    const late = { ...base, CallStatus: 'in-progress', SequenceNumber: '20', Timestamp: twilioTime(createdAt + 2_000) };
     expect((await postSignedForm(stack, path, late)).status).toBe(204);
     const { body: details } = await getCall(stack, body.callbackId);
-    expect(details.call).toMatchObject({ status: 'completed', durationSeconds: 42, answeredAt: '2026-11-25T10:00:00.000Z' });
+    expect(details.call).toMatchObject({ status: 'completed', durationSeconds: 42 });
+    expect(Date.parse(details.call.answeredAt)).toBe(Math.floor((createdAt + 2_000) / 1000) * 1000);
     await waitForEvent(stack, body.callbackId);
     await sleep(200);
     expect(eventsFor(stack, body.callbackId)).toHaveLength(1);
+  });
+
+  it('never puts the answer before the call was placed, though Twilio times callbacks in whole seconds', async () => {
+    stack.twilio!.setBehaviour('+15551230024', { kind: 'no-answer', ringMs: 5_000 });
+    const body = validBody({ to: '+15551230024' });
+    const { body: placed } = await initiate(stack, body);
+    const startedAt = (await getCall(stack, body.callbackId)).body.call.createdAt as string;
+    const sameSecond = new Date(Date.parse(startedAt) - 1).toUTCString(); // truncated to the second, before startedAt
+    const params = { CallSid: placed.callSid, CallStatus: 'in-progress', SequenceNumber: '5', Timestamp: sameSecond };
+    expect((await postSignedForm(stack, `/webhooks/call-status?callbackId=${body.callbackId}`, params)).status).toBe(204);
+    const { call } = (await getCall(stack, body.callbackId)).body;
+    expect(call.answeredAt).toBe(startedAt);
   });
 
   it('refuses a callback without a valid signature (403) and changes nothing', async () => {

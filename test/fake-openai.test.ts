@@ -444,6 +444,19 @@ describe('fake OpenAI REST, driven by the openai package', () => {
     { role: 'user' as const, content: 'assistant: Hi, this is Ava.\nuser: Not really, I am driving\nassistant: Goodbye!' },
   ];
 
+  it('never credits the agent with what the callee said when the callee said nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const server = await startFake();
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: server.baseUrl, maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [
+        { role: 'system', content: 'Summarize this phone call.' },
+        { role: 'user', content: 'Agent: Hi, this is Ava from Northwind Dental.\nAgent: Goodbye!' },
+      ],
+    });
+    expect(completion.choices[0]?.message.content).toBe('The assistant spoke with the callee. The callee said nothing.');
+  });
+
   it('returns a summary quoting the callee, and schema-valid JSON for structured outputs', { timeout: TEST_TIMEOUT_MS }, async () => {
     const server = await startFake();
     const client = new OpenAI({ apiKey: API_KEY, baseURL: server.baseUrl, maxRetries: 0 });

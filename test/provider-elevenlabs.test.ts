@@ -43,7 +43,7 @@ describe('an ElevenLabs agent call through the embedded stack', () => {
     const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
 
     expect(detail).toMatchObject({ provider: 'elevenlabs', transcriptComplete: true, error: null });
-    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi, this is Ava. Do you have a minute?' });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi Sam, this is Ava. Do you have a minute?' });
     expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(DEFAULT_CALLEE.utterances);
     expect(detail.transcript.map((t) => t.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
     expect(detail.summary).toEqual(expect.stringContaining(DEFAULT_CALLEE.utterances[0]!));

@@ -41,7 +41,7 @@ describe('a Gemini Live call through the embedded stack', () => {
     const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
 
     expect(detail).toMatchObject({ provider: 'gemini', model: 'gemini-2.5-flash-native-audio-preview-09-2025', transcriptComplete: true, error: null });
-    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi, this is Ava. Do you have a minute?' });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi Sam, this is Ava. Do you have a minute?' });
     expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(DEFAULT_CALLEE.utterances);
     expect(detail.transcript.map((t) => t.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
     expect(detail.transcript.at(-1)!.text).toBe(CLOSING_LINE);

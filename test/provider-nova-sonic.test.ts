@@ -41,7 +41,7 @@ describe('a Nova Sonic call through the embedded stack', () => {
     const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
 
     expect(detail).toMatchObject({ provider: PROVIDER, model: 'amazon.nova-2-sonic-v1:0', transcriptComplete: true, error: null });
-    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi, this is Ava. Do you have a minute?' });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi Sam, this is Ava. Do you have a minute?' });
     expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(DEFAULT_CALLEE.utterances);
     expect(detail.transcript.filter((t) => t.role === 'assistant').length).toBeGreaterThanOrEqual(2);
     expect(detail.summary).toEqual(expect.stringContaining(DEFAULT_CALLEE.utterances[0]!));

@@ -1,6 +1,6 @@
 import type { CallDetails, CallRecord } from '../../shared/call-record';
 import { isTerminal } from '../../shared/call-record';
-import { outcomeOf } from '../../shared/events';
+import { outcomeOf } from '../../shared/outcome';
 import type { SunkEvent } from '../event-sink';
 import { BROWSER_CALL_METADATA } from './browser-edge';
 

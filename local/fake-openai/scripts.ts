@@ -35,14 +35,26 @@ export const GENERIC_GREETING = 'Hello! This is your assistant calling. Do you h
 export const CLOSING_LINE = 'Thanks for your time. Goodbye!';
 const MAX_QUOTE_CHARS = 120;
 
-/** "Your name is Ava Stone" → "Ava Stone" (capitalised words only). */
-export function agentNameFrom(instructions: string): string | undefined {
-  return /[Yy]our name is ([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)/.exec(instructions)?.[1];
-}
+/** Capitalised words: "Ava Stone", "Northwind Dental". */
+const NAME = String.raw`[A-Z][\w'&-]*(?: [A-Z][\w'&-]*)*`;
+const AGENT = new RegExp(String.raw`(?:\b[Yy]our name is|\b[Yy]ou are) (${NAME})(?: from (${NAME}))?`);
+const CALLING = new RegExp(String.raw`\bcalling (${NAME})(?: (to [^.!?\n]{3,100}))?`);
 
+/**
+ * What a realtime model would open with, read from instructions such as "Your name is Ava." or
+ * "You are Ava from Northwind Dental calling Sam to confirm an appointment.": the agent's name,
+ * organisation, the callee's name and the purpose, where the instructions give them.
+ */
 export function greetingFor(instructions: string): string {
-  const name = agentNameFrom(instructions);
-  return name ? `Hi, this is ${name}. Do you have a minute?` : GENERIC_GREETING;
+  const agent = AGENT.exec(instructions);
+  if (!agent) return GENERIC_GREETING;
+  const [, name, organisation] = agent;
+  const [, callee, purpose] = CALLING.exec(instructions) ?? [];
+  return [
+    `Hi${callee ? ` ${callee}` : ''}, this is ${name}${organisation ? ` from ${organisation}` : ''}.`,
+    ...(purpose ? [`I'm calling ${purpose}.`] : []),
+    'Do you have a minute?',
+  ].join(' ');
 }
 
 /**

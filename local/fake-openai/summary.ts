@@ -4,17 +4,19 @@ export interface PromptMessage {
   text: string;
 }
 
-const CALLEE_LINE = /^\s*(?:\[[^\]]*\]\s*)?(?:user|callee|customer|human|contact|recipient)\s*:\s*(.+?)\s*$/im;
+const CALLEE_LINE = /^\s*(?:\[[^\]]*\]\s*)?(?:user|callee|caller|customer|human|contact|recipient)\s*:\s*(.+?)\s*$/im;
 
-/** The first thing the callee said: a labelled transcript line, else the first user message's first line. */
+/**
+ * The first thing the callee said: the first transcript line labelled as theirs. Unlabelled
+ * text and the agent's lines are never attributed to the callee.
+ */
 export function firstCalleeLine(messages: PromptMessage[]): string | undefined {
   for (const message of messages) {
     if (message.role === 'system' || message.role === 'developer') continue;
     const labelled = CALLEE_LINE.exec(message.text)?.[1];
     if (labelled) return labelled;
   }
-  const firstUser = messages.find((message) => message.role === 'user');
-  return firstUser?.text.split('\n').map((line) => line.trim()).find(Boolean);
+  return undefined;
 }
 
 export function summarize(messages: PromptMessage[]): string {

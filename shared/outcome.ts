@@ -1,0 +1,22 @@
+import { isAnsweringMachine } from './answered-by';
+import type { CallRecord } from './call-record';
+
+/** How a call ended, as the `Call Completed` event and `GET /calls/{callbackId}` name it. */
+export const OUTCOMES = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'voicemail', 'transferred'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export function outcomeOf(call: CallRecord): Outcome {
+  if (call.outcomeOverride) return call.outcomeOverride;
+  switch (call.status) {
+    case 'busy':
+    case 'no-answer':
+    case 'failed':
+    case 'canceled':
+      return call.status;
+    case 'completed':
+      return isAnsweringMachine(call.answeredBy) ? 'voicemail' : 'completed';
+    default:
+      // Completed by the sweeper before Twilio reported an end.
+      return 'failed';
+  }
+}
