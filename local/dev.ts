@@ -17,6 +17,11 @@ const stack = await startLocalStack({
 });
 
 const generated = process.env.API_KEY ? '' : '  (generated for this run; set API_KEY to keep one)';
+const example = JSON.stringify({
+  to: '+15551234567',
+  instructions: 'You are Ava from Northwind Dental calling {{name}} to confirm an appointment.',
+  variables: { name: 'Sam' },
+}).replace('{', '{"callbackId":"dev-\'$(date +%s)\'",');
 console.log(`Caller Engine dev stack is up.
 
   API      ${stack.apiUrl}
@@ -28,7 +33,22 @@ console.log(`Caller Engine dev stack is up.
   Model    ${stack.fakes.openai ? 'fake OpenAI Realtime' : 'real'}
   Events   ${stack.config.EVENTS_FILE}
 
-Ctrl-C stops it.`);
+Try it from another shell:
+
+  export API_URL=${stack.apiUrl} API_KEY=${stack.apiKey}
+  curl -sS -X POST "$API_URL/call/initiate" -H "x-api-key: $API_KEY" -H 'content-type: application/json' -d '${example}'
+  curl -sS "$API_URL/calls/<callbackId>" -H "x-api-key: $API_KEY"
+
+Ctrl-C stops it. Calls as they happen:`);
+
+const clock = () => new Date().toLocaleTimeString([], { hour12: false });
+stack.activity.on('turn', (callbackId, turn) =>
+  console.log(`${clock()}  ${callbackId}  ${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`),
+);
+stack.activity.on('event', ({ detail }) => {
+  const d = detail as { callbackId?: string; outcome?: string; durationSeconds?: number | null };
+  if (d.callbackId && d.outcome) console.log(`${clock()}  ${d.callbackId}  completed: ${d.outcome}${d.durationSeconds ? `, ${d.durationSeconds} s` : ''}`);
+});
 
 let stopping = false;
 const stop = async () => {

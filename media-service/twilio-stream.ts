@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Everything the media service knows about Twilio's Media Stream wire format: the messages
- * Twilio sends (parsed into values, never thrown) and the only three it accepts back.
+ * Twilio's Media Stream messages: the ones Twilio sends (parsed into values, never thrown; media
+ * frames go through a hand-checked fast path first) and the three it accepts back.
  */
 
 const numeric = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(Number);

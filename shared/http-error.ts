@@ -76,8 +76,3 @@ export class BadGatewayError extends HttpError {
   }
 }
 
-export class ServiceUnavailableError extends HttpError {
-  constructor(message: string) {
-    super(503, 'unavailable', message);
-  }
-}

@@ -1,6 +1,6 @@
 /**
  * The media service's one audio codec module: Twilio's μ-law 8 kHz ⇄ the 16-bit PCM that realtime
- * models speak, at whatever rate they speak it. Stable API (other adapters import it):
+ * models speak, at whatever rate they speak it. Its exports:
  *
  *   mulawToPcm16(bytes) / pcm16ToMulaw(samples)   G.711 μ-law ⇄ PCM16 (8 kHz either way)
  *   pcm16ToBytes(samples) / bytesToPcm16(bytes)   PCM16 samples ⇄ little-endian bytes (wire form)
