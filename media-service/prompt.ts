@@ -8,7 +8,7 @@ export const DEFAULT_INSTRUCTIONS = [
 
 /** Fills `{{name}}` placeholders from the call's variables; unknown names are left as written. */
 export function renderInstructions(template: string, variables: Record<string, string> = {}): string {
-  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (match, name: string) => variables[name] ?? match);
+  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (match, name: string) => (Object.hasOwn(variables, name) ? variables[name]! : match));
 }
 
 /** Instructions the agent gets when the call reaches its time limit. */

@@ -13,7 +13,8 @@ export const E164_MESSAGE = 'must be an E.164 number such as +15551234567';
 export const E164_HTML_PATTERN = E164_BODY;
 
 /** A caller's callbackId: 1–128 letters, digits, ".", "_", ":" or "-" (safe in a URL path and a DynamoDB key). */
-export const CALLBACK_ID = new RegExp(`^${CALLBACK_ID_BODY}$`);
-export const CALLBACK_ID_MESSAGE = 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"';
+/** Not dots alone: `.` and `..` would name no resource once in a URL path. */
+export const CALLBACK_ID = new RegExp(`^(?!\\.+$)${CALLBACK_ID_BODY}$`);
+export const CALLBACK_ID_MESSAGE = 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-", not dots alone';
 /** The callbackId rule as an unanchored piece, to embed in a route pattern. */
 export const CALLBACK_ID_SOURCE = CALLBACK_ID_BODY;

@@ -10,6 +10,7 @@ import {
 import { isValidTwilioSignature } from '../../shared/twilio';
 import type { Config } from '../../shared/config';
 import type { HttpEvent } from './http';
+import { hostileJsonProblem } from '../../shared/json-limits';
 
 /** The raw body as text (API Gateway base64-encodes some bodies). */
 export function rawBody(event: HttpEvent): string {
@@ -43,6 +44,8 @@ export function parseJsonBody<S extends z.ZodType>(event: HttpEvent, schema: S, 
   } catch {
     throw new BadRequestError('The request body is not valid JSON', undefined, 'malformed_json');
   }
+  const hostile = hostileJsonProblem(value);
+  if (hostile) throw new BadRequestError(`The request body is not acceptable: ${hostile}`, undefined, 'hostile_json');
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new BadRequestError(
