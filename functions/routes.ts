@@ -14,6 +14,7 @@ export const API_ROUTES = [
   { method: 'POST', path: '/twiml/outbound', handler: 'twiml', auth: 'twilio-signature' },
   { method: 'POST', path: '/webhooks/call-status', handler: 'call-status', auth: 'twilio-signature' },
   { method: 'GET', path: '/health', handler: 'health', auth: 'none' },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', auth: 'none' },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];

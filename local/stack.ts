@@ -10,6 +10,7 @@ import { createGetCallHandler } from '../functions/get-call';
 import { createGetRecordingHandler } from '../functions/get-recording';
 import { createRecordingStatusHandler, recordingServices } from '../functions/recording-status';
 import { handler as healthHandler } from '../functions/health';
+import { handler as openApiHandler } from '../functions/openapi';
 import { createInitiateHandler } from '../functions/initiate';
 import { buildDeps, type Deps } from '../functions/lib/deps';
 import type { HttpHandler } from '../functions/lib/http';
@@ -209,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'get-recording': createGetRecordingHandler(deps, recordingArchive(config)),
     'recording-status': createRecordingStatusHandler(deps, recordingServices(deps)),
     health: healthHandler,
+    openapi: openApiHandler,
   };
   deliveries.setConsumer(createDeliveryWorker(deps));
   const dispatch = createDispatcher(deps);

@@ -102,6 +102,14 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(5),
     memorySize: 256,
   },
+  openapi: {
+    description: 'GET /openapi.json: the API contract generated from its schemas',
+    secrets: [],
+    table: 'none',
+    putsEvents: false,
+    timeout: Duration.seconds(10),
+    memorySize: 256,
+  },
   sweeper: {
     description: 'Every minute: completes calls whose media side died or whose final status never came',
     // asks Twilio for the status of calls whose final callback never arrived

@@ -470,6 +470,7 @@ describe('least privilege', () => {
       'get-recording': ['API_KEY'],
       'recording-status': ['TWILIO_AUTH_TOKEN'],
       health: [],
+      openapi: [],
       sweeper: ['TWILIO_AUTH_TOKEN'],
     };
     for (const name of FUNCTIONS) {
