@@ -351,7 +351,7 @@ const UNAUTHORIZED_ROUTE_REASONS: Record<ApiRoute['auth'], string> = {
     'Protected by an API key the function reads from Secrets Manager and compares in constant time (context apiAuth=iam switches to IAM auth).',
   'twilio-signature':
     'Twilio webhook: Twilio cannot sign with IAM; every request is verified by its X-Twilio-Signature (HMAC with the auth token).',
-  none: 'Unauthenticated liveness probe; returns no data.',
+  none: 'Unauthenticated: the liveness probe and the public API contract (GET /openapi.json); neither returns call data.',
 };
 
 /** `call-status` → `CallStatus`: a function's name in construct ids. */
