@@ -75,6 +75,7 @@ describe('EventBridge and Twilio failures', () => {
       kind: 'answer',
       updateError: { status: 500, code: 20500, message: 'Internal Server Error' },
       callee: { utterances: Array.from({ length: 20 }, (_, i) => `Still here ${i}.`), maxCallMs: 60_000 },
+      timeScale: 1, // the call must outlast the 30 s limit, which runs on the wall clock
     });
     const callbackId = uniqueId('hangup-fails');
     const res = await initiate(stack, { callbackId, to: '+15557774103', maxDurationSeconds: 30 });
@@ -92,7 +93,8 @@ describe('the media process dies or is stopped', () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    stack = await startTestStack({ externalMediaUrl: `ws://127.0.0.1:${port}` });
+    // Real time: the media process is killed mid-call, so the calls must last a while.
+    stack = await startTestStack({ externalMediaUrl: `ws://127.0.0.1:${port}`, timeScale: 1 });
   });
   afterAll(async () => {
     await stack?.close();

@@ -17,14 +17,14 @@ import type { ToolContext } from '../media-service/tools/types';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
 import { smsScript } from './support/scripts';
-import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { ELEVENLABS_TIME_SCALE, getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'elevenlabs';
 
 describe('an ElevenLabs agent call through the embedded stack', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ timeScale: ELEVENLABS_TIME_SCALE });
   });
   afterAll(async () => {
     await stack?.close();

@@ -112,7 +112,8 @@ describe('a call tool over Nova Sonic', () => {
 describe('the Bedrock stream drops mid-call', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startTestStack({ fakes: { amazon_nova_sonic: { dropAfterResponses: 1 } } });
+    // Real time: the drop must fall between two event frames, as it does when audio is generated at its usual pace.
+    stack = await startTestStack({ fakes: { amazon_nova_sonic: { dropAfterResponses: 1 } }, timeScale: 1 });
   });
   afterAll(async () => {
     await stack?.close();

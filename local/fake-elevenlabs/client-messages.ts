@@ -37,7 +37,7 @@ export type InitiationData = z.infer<typeof initiation>;
 const typed = z.discriminatedUnion('type', [
   initiation,
   z.object({ type: z.literal('pong'), event_id: z.number() }).loose(),
-  z.object({ type: z.literal('client_tool_result'), tool_call_id: z.string(), result: z.unknown(), is_error: z.boolean().optional() }).loose(),
+  z.object({ type: z.literal('client_tool_result'), tool_call_id: z.string(), result: z.string(), is_error: z.boolean() }).loose(),
   z.object({ type: z.literal('contextual_update'), text: z.string() }).loose(),
   z.object({ type: z.literal('user_message'), text: z.string().optional() }).loose(),
   z.object({ type: z.literal('user_activity') }).loose(),

@@ -6,6 +6,7 @@ import { SpokenTurn } from '../fake-common/spoken-turn';
 import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
 import { describeFormat, parseClientMessage, type AudioFormatName, type ClientMessage, type InitiationData } from './client-messages';
 import type { ConversationCloseCause, ConversationStats } from './stats';
+import type { WireTap } from '../fake-common/wire-tap';
 
 export interface ConversationFaults {
   /** Terminate the socket (no close frame) this long after it opened. */
@@ -38,6 +39,7 @@ export interface ConversationOptions {
   faults: ConversationFaults;
   audioChunkIntervalMs: number;
   pingIntervalMs: number;
+  onSend?: WireTap['onSend'];
 }
 
 /** If the client sends nothing, the conversation starts with the agent's defaults after this. */
@@ -291,6 +293,7 @@ export class FakeConversation {
   #send(message: object): void {
     const socket = this.#o.socket;
     if (this.#closed || socket.readyState !== socket.OPEN) return;
+    this.#o.onSend?.(message);
     socket.send(JSON.stringify(message));
   }
 }

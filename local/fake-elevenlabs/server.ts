@@ -8,6 +8,8 @@ import type { AudioFormatName } from './client-messages';
 import { FakeConversation, type AgentConfig, type ConversationFaults } from './conversation';
 import { ElevenLabsStatsRecorder, type FakeElevenLabsStats } from './stats';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
+import type { WireTap } from '../fake-common/wire-tap';
+import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
 
 export type { ConversationStats, FakeElevenLabsStats, ConversationCloseCause } from './stats';
 export type { AudioFormatName } from './client-messages';
@@ -16,7 +18,7 @@ const SIGNED_URL_PATHS = new Set(['/v1/convai/conversation/get-signed-url', '/v1
 const CONVERSATION_PATH = '/v1/convai/conversation';
 const SIGNATURE_TTL_MS = 15 * 60_000;
 
-export interface FakeElevenLabsOptions extends ConversationFaults, SpeechPacing {
+export interface FakeElevenLabsOptions extends ConversationFaults, FaultScope, SpeechPacing, WireTap {
   /** @default 0 (a free port) */
   port?: number;
   /**
@@ -142,13 +144,14 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
           clientTools: current.clientTools ?? [],
         },
         script: current.agent ?? conversationScript,
-        faults: {
+        faults: faultsFor(current, stats.conversations.length, {
           dropAfterMs: current.dropAfterMs,
           dropAfterResponses: current.dropAfterResponses,
           responseDelayMs: wallMs(current.responseDelayMs ?? 0, current),
-        },
+        }),
         audioChunkIntervalMs: chunkIntervalMs(current),
         pingIntervalMs: current.pingIntervalMs ?? 1000,
+        onSend: current.onSend,
       });
       conversations.add(conversation);
       ws.on('close', () => conversations.delete(conversation));

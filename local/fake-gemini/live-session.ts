@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { LiveServerMessage } from '@google/genai';
+import type { WireTap } from '../fake-common/wire-tap';
 import type { RawData, WebSocket } from 'ws';
 import { Listener } from '../fake-common/listener';
 import { SpokenTurn } from '../fake-common/spoken-turn';
@@ -40,9 +42,13 @@ export interface LiveSessionOptions {
   audioChunkIntervalMs: number;
   binaryFrames: boolean;
   resumption: ResumptionStore;
+  onSend?: WireTap['onSend'];
 }
 
 type Active = { kind: 'speech'; turn: SpokenTurn } | undefined;
+
+/** What the fake sends, typed by the SDK's own `LiveServerMessage` (minus its convenience getters): a field the SDK does not know fails to compile. */
+type ServerMessage = Omit<LiveServerMessage, 'text' | 'data'>;
 
 /** One BidiGenerateContent connection, speaking the protocol as the real Live API does. */
 export class FakeLiveSession {
@@ -302,9 +308,10 @@ export class FakeLiveSession {
     }
   }
 
-  #send(message: object): void {
+  #send(message: ServerMessage): void {
     const socket = this.#o.socket;
     if (this.#closed || socket.readyState !== socket.OPEN) return;
+    this.#o.onSend?.(message);
     const text = JSON.stringify(message);
     socket.send(this.#o.binaryFrames ? Buffer.from(text, 'utf8') : text);
   }

@@ -7,6 +7,8 @@ import { conversationScript, type AgentScript } from '../fake-openai/scripts';
 import { FakeLiveSession, type LiveFaults, type ResumptionStore } from './live-session';
 import { GeminiStatsRecorder, type FakeGeminiStats } from './stats';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
+import type { WireTap } from '../fake-common/wire-tap';
+import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
 
 export type { FakeGeminiStats, LiveSessionStats, LiveCloseCause } from './stats';
 export type { LiveFaults } from './live-session';
@@ -15,7 +17,7 @@ export { INVALID_KEY_CLOSE, OUTPUT_RATE } from './live-session';
 /** The Gemini Developer API's Live endpoint (v1beta; v1alpha for ephemeral tokens). */
 const LIVE_PATH = /^\/ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.BidiGenerateContent(Constrained)?$/;
 
-export interface FakeGeminiOptions extends LiveFaults, SpeechPacing {
+export interface FakeGeminiOptions extends LiveFaults, FaultScope, SpeechPacing, WireTap {
   /** @default 0 (a free port) */
   port?: number;
   /** When set, `setup` on a connection without this key (`?key=` or `x-goog-api-key`) is refused with 1007. */
@@ -64,22 +66,24 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     const current = settings;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const binaryFrames = current.binaryFrames ?? true;
+      const sessionStats = stats.openSession(`live-${randomBytes(6).toString('hex')}`, binaryFrames);
       const session = new FakeLiveSession({
         socket: ws,
-        stats: stats.openSession(`live-${randomBytes(6).toString('hex')}`, binaryFrames),
+        stats: sessionStats,
         script: current.agent ?? conversationScript,
-        faults: {
+        faults: faultsFor(current, stats.connectionsOpened, {
           dropAfterMs: current.dropAfterMs,
           dropAfterTurns: current.dropAfterTurns,
           responseDelayMs: wallMs(current.responseDelayMs ?? 0, current),
           goAwayAfterMs: current.goAwayAfterMs,
           goAwayTimeLeftMs: current.goAwayTimeLeftMs,
-        },
+        }),
         keyValid: current.apiKey === undefined || presented === current.apiKey,
         onRefused: () => (stats.connectionsRefused += 1),
         audioChunkIntervalMs: chunkIntervalMs(current),
         binaryFrames,
         resumption,
+        onSend: current.onSend,
       });
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));

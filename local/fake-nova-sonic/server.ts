@@ -6,6 +6,8 @@ import { MessageFramer, decodeRequestMessage, encodeResponseEvent, encodeRespons
 import { FakeNovaSession, type NovaFaults } from './session';
 import { NovaStatsRecorder, type FakeNovaSonicStats } from './stats';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
+import type { WireTap } from '../fake-common/wire-tap';
+import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
 
 export type { FakeNovaSonicStats, NovaStreamStats } from './stats';
 export type { NovaFaults } from './session';
@@ -14,7 +16,7 @@ export { INTERRUPTED_MARKER } from './output-events';
 
 export const NOVA_SONIC_MODELS = ['amazon.nova-sonic-v1:0', 'amazon.nova-2-sonic-v1:0'] as const;
 
-export interface FakeNovaSonicOptions extends NovaFaults, SpeechPacing {
+export interface FakeNovaSonicOptions extends NovaFaults, FaultScope, SpeechPacing, WireTap {
   /** @default 0 (a free port) */
   port?: number;
   /** Decides what the fake model says or calls. @default conversationScript */
@@ -93,14 +95,23 @@ function openStream(
   const write = (bytes: Uint8Array) => {
     if (!stream.closed && !stream.destroyed && stream.writable) stream.write(bytes);
   };
+  const streamStats = stats.openStream(modelId, accessKeyId);
   const session = new FakeNovaSession({
-    stats: stats.openStream(modelId, accessKeyId),
+    stats: streamStats,
     script: options.agent ?? conversationScript,
-    faults: { ...options, responseDelayMs: wallMs(options.responseDelayMs ?? 0, options) },
+    faults: faultsFor(options, stats.streams.length, {
+      dropAfterMs: options.dropAfterMs,
+      dropAfterResponses: options.dropAfterResponses,
+      exceptionAfterResponses: options.exceptionAfterResponses,
+      responseDelayMs: wallMs(options.responseDelayMs ?? 0, options),
+    }),
     chunkIntervalMs: chunkIntervalMs(options),
     timeScale: options.timeScale ?? 1,
     writer: {
-      event: (json) => write(encodeResponseEvent(json)),
+      event: (json) => {
+        options.onSend?.(json);
+        write(encodeResponseEvent(json));
+      },
       exception: (type, message) => write(encodeResponseException(type, message)),
       end: () => {
         if (!stream.closed && stream.writable) stream.end();

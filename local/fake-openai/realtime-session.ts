@@ -8,6 +8,7 @@ import { InputAudioBuffer } from './input-audio-buffer';
 import { ResponseStream, type ResponseOutcome, type ServerEvent } from './response-stream';
 import type { AgentScript, AgentScriptContext } from './scripts';
 import { applySessionUpdate, defaultSessionState, sameFormat, sessionObject, toolNamesOf, toolSchemasOf, type SessionState } from './session-config';
+import type { WireTap } from '../fake-common/wire-tap';
 import type { RealtimeSessionStats, SessionCloseCause } from './stats';
 
 export const INAUDIBLE = '(inaudible)';
@@ -27,6 +28,7 @@ export interface RealtimeSessionOptions {
   script: AgentScript;
   faults: RealtimeFaults;
   audioChunkIntervalMs: number;
+  onSend?: WireTap['onSend'];
 }
 
 const MIN_COMMIT_MS = 100;
@@ -381,7 +383,9 @@ export class FakeRealtimeSession {
   #send(event: ServerEvent): void {
     if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) return;
     this.#unflushedFrames += 1;
-    this.#socket.send(JSON.stringify({ event_id: newId('event'), ...event }), () => {
+    const message = { event_id: newId('event'), ...event };
+    this.#options.onSend?.(message);
+    this.#socket.send(JSON.stringify(message), () => {
       this.#unflushedFrames -= 1;
       if (this.#unflushedFrames === 0) this.#onFlushed.splice(0).forEach((callback) => callback());
     });

@@ -8,6 +8,8 @@ import { FakeRealtimeSession, type RealtimeFaults } from './realtime-session';
 import { bearerToken, handleRestRequest, invalidApiKeyError } from './rest';
 import type { AgentScript } from './scripts';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
+import type { WireTap } from '../fake-common/wire-tap';
+import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
 import { StatsRecorder, type FakeOpenAIStats } from './stats';
 
 export type { AgentScript, AgentScriptContext, AgentTurn, ScriptedToolCall, ScriptHistoryEntry } from './scripts';
@@ -16,13 +18,11 @@ export type { FakeOpenAIStats, RealtimeSessionStats, SessionCloseCause } from '.
 export type { AudioFormat } from './audio-format';
 export { INAUDIBLE } from './realtime-session';
 
-export interface FakeOpenAIOptions extends RealtimeFaults, SpeechPacing {
+export interface FakeOpenAIOptions extends RealtimeFaults, FaultScope, SpeechPacing, WireTap {
   /** @default 0 (a free port) */
   port?: number;
   /** When set, requests without `Authorization: Bearer <apiKey>` get a 401. */
   apiKey?: string;
-  /** Apply the drop/delay faults only to the first N sessions (later ones behave); all when unset. */
-  faultySessions?: number;
   /** Decides what the fake model says or calls. */
   agent: AgentScript;
 }
@@ -65,15 +65,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         socket: ws,
         stats: sessionStats,
         script: options.agent,
-        faults:
-          options.faultySessions === undefined || stats.connectionsOpened <= options.faultySessions
-            ? {
-                dropAfterMs: options.dropAfterMs,
-                dropAfterResponses: options.dropAfterResponses,
-                responseDelayMs: wallMs(options.responseDelayMs ?? 0, options),
-              }
-            : {},
+        faults: faultsFor(options, stats.connectionsOpened, {
+          dropAfterMs: options.dropAfterMs,
+          dropAfterResponses: options.dropAfterResponses,
+          responseDelayMs: wallMs(options.responseDelayMs ?? 0, options),
+        }),
         audioChunkIntervalMs: chunkIntervalMs(options),
+        onSend: options.onSend,
       });
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));

@@ -5,7 +5,14 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
  * How many times faster than real time the simulated callee and the fake models run in tests.
  * Tests about wall-clock timing start their stack with `timeScale: 1`.
  */
-export const TEST_TIME_SCALE = Number(process.env.TEST_TIME_SCALE ?? 1);
+export const TEST_TIME_SCALE = Number(process.env.TEST_TIME_SCALE ?? 4);
+
+/**
+ * ElevenLabs calls run closer to real time: the adapter ends a response after 700 ms of wall-clock
+ * quiet (the protocol has no "done"), and until then the last milliseconds of the agent's audio
+ * wait in its resampler; a callee much faster than real time would have finished listening.
+ */
+export const ELEVENLABS_TIME_SCALE = Math.min(2, TEST_TIME_SCALE);
 
 /** A whole embedded stack on free ports, writing its events to a throwaway file. */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
