@@ -46,9 +46,9 @@ describe('EventBridge and Twilio failures', () => {
     stack.twilio!.setBehaviour('+15557774101', { kind: 'busy' });
     stack.events.failNextEntries(2);
     const callbackId = uniqueId('eb-partial');
-    await initiate(stack, { callbackId, to: '+15557774101' });
+    const res = await initiate(stack, { callbackId, to: '+15557774101' });
     const { detail } = await waitForEvent(stack, callbackId);
-    await sleep(300);
+    await stack.twilio!.waitForCall(res.body.callSid, 'ended');
     expect(eventsFor(stack, callbackId)).toHaveLength(1);
     const again = await waitForEvent(stack, callbackId);
     expect(again.detail.eventId).toBe(detail.eventId);
@@ -109,7 +109,6 @@ describe('the media process dies or is stopped', () => {
     media.kill('SIGKILL');
     await exited(media);
     await stack.twilio!.waitForCall(res.body.callSid, 'ended');
-    await sleep(300);
     expect(eventsFor(stack, callbackId), 'no event while the media half is missing').toHaveLength(0);
 
     const later = new Date(Date.now() + 2 * 3600_000);

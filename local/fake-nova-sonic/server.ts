@@ -31,6 +31,8 @@ export interface FakeNovaSonic {
   /** `http://127.0.0.1:P`: the Bedrock runtime client's `endpoint`. */
   endpoint: string;
   stats: FakeNovaSonicStats;
+  /** Changes pacing, faults and the script for streams opened from now on. */
+  configure(changes: Partial<Omit<FakeNovaSonicOptions, 'port'>>): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ const CREDENTIAL = /Credential=([^/,\s]+)\//;
  * credentials (its NodeHttp2Handler speaks h2c to an http: endpoint).
  */
 export async function startFakeNovaSonic(options: FakeNovaSonicOptions = {}): Promise<FakeNovaSonic> {
+  const settings: FakeNovaSonicOptions = { ...options };
   const stats = new NovaStatsRecorder();
   const server = http2.createServer();
   const connections = new Set<Http2Session>();
@@ -59,7 +62,7 @@ export async function startFakeNovaSonic(options: FakeNovaSonicOptions = {}): Pr
       return respondWithError(stream, refusal);
     }
     const modelId = decodeURIComponent(ROUTE.exec(headers[':path'] ?? '')![1]!);
-    const session = openStream(stream, modelId, accessKeyIdOf(headers), stats, options);
+    const session = openStream(stream, modelId, accessKeyIdOf(headers), stats, settings);
     sessions.add(session);
     stream.on('close', () => {
       session.abandon('client');
@@ -76,6 +79,7 @@ export async function startFakeNovaSonic(options: FakeNovaSonicOptions = {}): Pr
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats,
+    configure: (changes) => Object.assign(settings, changes),
     close: async () => {
       for (const session of sessions) session.abandon('server');
       for (const connection of connections) connection.destroy();

@@ -33,6 +33,8 @@ export interface FakeOpenAI {
   /** `ws://127.0.0.1:P/v1/realtime`, for the Agents SDK transport's `url` (append `?model=…`). */
   realtimeUrl: string;
   stats: FakeOpenAIStats;
+  /** Changes pacing, faults and the script for sessions opened from now on. */
+  configure(changes: Partial<Omit<FakeOpenAIOptions, 'port' | 'apiKey'>>): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ const REALTIME_PATH = '/v1/realtime';
 const BROWSER_KEY_PROTOCOL = 'openai-insecure-api-key.';
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeOpenAI> {
+  const settings: FakeOpenAIOptions = { ...options };
   const stats = new StatsRecorder();
   const sessions = new Set<FakeRealtimeSession>();
   const http = createServer((req, res) => void handleRestRequest(req, res, { apiKey: options.apiKey, stats }));
@@ -64,14 +67,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
       const session = new FakeRealtimeSession({
         socket: ws,
         stats: sessionStats,
-        script: options.agent,
-        faults: faultsFor(options, stats.connectionsOpened, {
-          dropAfterMs: options.dropAfterMs,
-          dropAfterResponses: options.dropAfterResponses,
-          responseDelayMs: wallMs(options.responseDelayMs ?? 0, options),
+        script: settings.agent,
+        faults: faultsFor(settings, stats.connectionsOpened, {
+          dropAfterMs: settings.dropAfterMs,
+          dropAfterResponses: settings.dropAfterResponses,
+          responseDelayMs: wallMs(settings.responseDelayMs ?? 0, settings),
         }),
-        audioChunkIntervalMs: chunkIntervalMs(options),
-        onSend: options.onSend,
+        audioChunkIntervalMs: chunkIntervalMs(settings),
+        onSend: settings.onSend,
       });
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));
@@ -89,6 +92,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     baseUrl: `http://127.0.0.1:${port}/v1`,
     realtimeUrl: `ws://127.0.0.1:${port}${REALTIME_PATH}`,
     stats,
+    configure: (changes) => Object.assign(settings, changes),
     close: async () => {
       for (const session of sessions) session.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

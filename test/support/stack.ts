@@ -1,5 +1,7 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import type { SunkEvent } from '../../local/event-sink';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { CALL_COMPLETED, callCompletedEventSchema, type CallCompletedEvent } from '../../shared/events';
 
 /**
  * How many times faster than real time the simulated callee and the fake models run in tests.
@@ -67,14 +69,16 @@ export function eventsFor(stack: LocalStack, callbackId: string) {
   return stack.events.events.filter((event) => (event.detail as { callbackId?: string }).callbackId === callbackId);
 }
 
-/** The call's `Call Completed` event (or another detail-type's). */
-export function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs = 60_000, detailType = 'Call Completed') {
-  return stack.events.waitFor(
-    (event) => event['detail-type'] === detailType && (event.detail as { callbackId?: string }).callbackId === callbackId,
+/** The call's `Call Completed` event, checked against the event's schema. */
+export function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs?: number): Promise<CallCompletedEvent>;
+/** The call's event of another detail-type, as it was put on the bus. */
+export function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs: number, detailType: string): Promise<SunkEvent>;
+export async function waitForEvent(stack: LocalStack, callbackId: string, timeoutMs = 60_000, detailType: string = CALL_COMPLETED) {
+  const event = await stack.events.waitFor(
+    (candidate) => candidate['detail-type'] === detailType && (candidate.detail as { callbackId?: string }).callbackId === callbackId,
     timeoutMs,
-  ) as Promise<{
-    detail: any;
-  }>;
+  );
+  return detailType === CALL_COMPLETED ? callCompletedEventSchema.parse(event) : event;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
