@@ -41,6 +41,9 @@ const stack = await startLocalStack({
   overrides: scenario.env,
   media: { onTurn: (_id, turn) => print(`${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`) },
 });
+stack.activity.on('toolCall', (_id, call) =>
+  print(`tool   › ${call.name}(${JSON.stringify(call.arguments)}) → ${call.error ? `error: ${call.error}` : JSON.stringify(call.result)}`),
+);
 let exitCode = 1;
 let toolServer: ToolServer | undefined;
 
@@ -85,12 +88,6 @@ try {
   if (sim?.voicemail) print(`answering machine: greeting and beep, then recorded ${JSON.stringify(sim.voicemail.recorded)}`);
   for (const message of stack.twilio?.messages.filter((m) => m.to === values.to) ?? []) print(`SMS to ${message.to} › ${message.body}`);
   if (sim?.dialed.length) print(`transferred: Twilio dialed ${sim.dialed.join(', ')}`);
-  // The event says which tools ran; their arguments and results come from GET /calls/{callbackId}.
-  const details = await fetch(`${stack.apiUrl}/calls/${callbackId}`, { headers: { 'x-api-key': stack.apiKey } });
-  const { toolCalls } = (await details.json()) as { toolCalls: Array<{ name: string; arguments: unknown; result?: unknown; error?: string }> };
-  for (const call of toolCalls) {
-    print(`tool   › ${call.name}(${JSON.stringify(call.arguments)}) → ${call.error ? `error: ${call.error}` : JSON.stringify(call.result)}`);
-  }
   for (const request of toolServer?.received ?? []) {
     print(`tool server › ${request.path} signature ${request.verified ? 'verified' : 'REFUSED'} (webhook-id ${String(request.headers['webhook-id'])})`);
   }

@@ -45,6 +45,9 @@ const clock = () => new Date().toLocaleTimeString([], { hour12: false });
 stack.activity.on('turn', (callbackId, turn) =>
   console.log(`${clock()}  ${callbackId}  ${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`),
 );
+stack.activity.on('toolCall', (callbackId, call) =>
+  console.log(`${clock()}  ${callbackId}  tool   › ${call.name}(${JSON.stringify(call.arguments)}) → ${call.error ? `error: ${call.error}` : JSON.stringify(call.result)}`),
+);
 stack.activity.on('event', ({ detail }) => {
   const d = detail as { callbackId?: string; outcome?: string; durationSeconds?: number | null };
   if (d.callbackId && d.outcome) console.log(`${clock()}  ${d.callbackId}  completed: ${d.outcome}${d.durationSeconds ? `, ${d.durationSeconds} s` : ''}`);

@@ -17,7 +17,7 @@ import type { HttpHandler } from '../functions/lib/http';
 import { API_ROUTES, type HandlerName } from '../functions/routes';
 import { createSweeper } from '../functions/sweeper';
 import { createTwimlHandler } from '../functions/twiml';
-import type { TranscriptTurn } from '../shared/call-record';
+import type { ToolCallRecord, TranscriptTurn } from '../shared/call-record';
 import { parseConfig, type Config } from '../shared/config';
 import { createTwilioClient } from '../shared/twilio-client';
 import { recordingArchive } from '../shared/recordings';
@@ -69,6 +69,7 @@ export interface LocalStackOptions {
 /** What happens on the stack, as it happens: any number of listeners (the demo, the dev console). */
 export interface StackActivity {
   turn: [callbackId: string, turn: TranscriptTurn];
+  toolCall: [callbackId: string, toolCall: ToolCallRecord];
   event: [event: SunkEvent];
   webhook: [delivery: ReceivedWebhook];
 }
@@ -195,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   media?.attach(config, {
     providerFactory,
     ...options.media,
+    onToolCall: (callbackId, toolCall) => activity.emit('toolCall', callbackId, toolCall),
     onTurn: (callbackId, turn) => {
       options.media?.onTurn?.(callbackId, turn);
       activity.emit('turn', callbackId, turn);

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { WebSocket } from 'ws';
-import type { CallError, CallRecord, RecordedEndReason } from '../shared/call-record';
+import type { CallError, CallRecord, RecordedEndReason, ToolCallRecord } from '../shared/call-record';
 import type { CallStore } from '../shared/call-store';
 import type { CallCompleter } from '../shared/completion';
 import type { Config } from '../shared/config';
@@ -51,6 +51,8 @@ export interface BridgeDeps {
   providerFactory: (provider: RealtimeProvider) => ProviderFactory;
   /** Observes the conversation as it happens (the demo prints it; the console streams it). */
   onTurn?: (callbackId: string, turn: { role: 'user' | 'assistant'; text: string; at: string }) => void;
+  /** Observes each tool call as it completes (the demo and `npm run dev` print them). */
+  onToolCall?: (callbackId: string, toolCall: ToolCallRecord) => void;
   /** How long a stream may stay silent before its `start` message. @default 10000 */
   startTimeoutMs?: number;
   /** How often every stream is pinged. @default 20000 */
@@ -208,6 +210,7 @@ export class CallBridge {
       twilio: this.deps.twilio,
       now: this.deps.now,
       log: this.log,
+      onToolCall: (toolCall) => this.deps.onToolCall?.(this.callbackId, toolCall),
     });
     this.baseInstructions = renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables);
     if (!(await this.openSession(call, this.baseInstructions, 'model_connect_failed'))) return;

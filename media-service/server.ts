@@ -145,6 +145,7 @@ export async function startMediaService(options: {
         now: overrides.now ?? (() => new Date()),
         providerFactory: overrides.providerFactory,
         onTurn: overrides.onTurn,
+        onToolCall: overrides.onToolCall,
         startTimeoutMs: overrides.startTimeoutMs,
         pingIntervalMs: overrides.pingIntervalMs,
       };

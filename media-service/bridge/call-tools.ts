@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CallRecord } from '../../shared/call-record';
+import type { CallRecord, ToolCallRecord } from '../../shared/call-record';
 import type { CallStore } from '../../shared/call-store';
 import type { Config } from '../../shared/config';
 import type { TwilioClient } from '../../shared/twilio';
@@ -21,6 +21,8 @@ export interface CallToolsOptions {
   twilio: () => TwilioClient;
   now: () => Date;
   log: Logger;
+  /** Observes each tool call as it completes. */
+  onToolCall?: (toolCall: ToolCallRecord) => void;
 }
 
 /**
@@ -33,7 +35,7 @@ export class CallTools {
   #writes: Promise<void> = Promise.resolve();
   #sequence = 0;
 
-  constructor({ call, line, config, store, twilio, now, log }: CallToolsOptions) {
+  constructor({ call, line, config, store, twilio, now, log, onToolCall }: CallToolsOptions) {
     this.control = new BridgeCallControl({
       callbackId: call.callbackId,
       from: call.request.from,
@@ -57,6 +59,7 @@ export class CallTools {
       },
       log,
       record: (toolCall) => {
+        onToolCall?.(toolCall);
         const sequence = ++this.#sequence;
         this.#writes = this.#writes.then(() =>
           store.appendToolCall(call.callbackId, sequence, toolCall).catch((error: unknown) => log.error('Tool call could not be persisted', { error })),
