@@ -8,7 +8,18 @@ export function maskPhone(phone: string): string {
   return phone.replace(/\+\d{3,}(\d{4})/g, (match, last4: string) => `+${'*'.repeat(match.length - 5)}${last4}`);
 }
 
-/** True when `to` starts with one of the allowed prefixes; no list means every number. */
+/**
+ * NANP area codes a `+1` prefix must not admit: premium rate (900, 976) and the countries
+ * outside the US and Canada, billed as international (toll fraud's favourite destinations).
+ */
+const NANP_GUARDED_AREAS = new Set(['900', '976', '242', '246', '264', '268', '284', '345', '441', '473', '649', '658', '664', '721', '758', '767', '784', '809', '829', '849', '868', '869', '876']);
+
+/**
+ * True when `to` starts with one of the allowed prefixes; no list means every number. A
+ * guarded NANP area passes only under a prefix that names it (`+1876`, not `+1`).
+ */
 export function isAllowedDestination(to: string, allowedPrefixes: readonly string[] | undefined): boolean {
-  return allowedPrefixes === undefined || allowedPrefixes.some((prefix) => to.startsWith(prefix));
+  if (allowedPrefixes === undefined) return true;
+  const guarded = to.startsWith('+1') && NANP_GUARDED_AREAS.has(to.slice(2, 5));
+  return allowedPrefixes.some((prefix) => to.startsWith(prefix) && (!guarded || prefix.length >= 5));
 }

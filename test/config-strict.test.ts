@@ -2,6 +2,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
 import { apiKeyMatches } from '../shared/api-key';
 import { parseConfig, requireSecrets } from '../shared/config';
+import { isAllowedDestination } from '../shared/phone';
 import { isValidStreamSignature, isValidTwilioSignature } from '../shared/twilio';
 
 const deployed = { STAGE: 'prod', ALLOWED_DESTINATION_PREFIXES: '+1' };
@@ -43,5 +44,14 @@ describe('no secret verifies nothing, whatever the stage', () => {
     expect(apiKeyMatches('', '')).toBe(false);
     expect(apiKeyMatches('anything', '')).toBe(false);
     expect(apiKeyMatches('k', 'k')).toBe(true);
+  });
+});
+
+describe('toll fraud: +1 does not admit premium-rate or Caribbean NANP numbers', () => {
+  it('blocks +1 900/976 and +1 876 under +1; a prefix naming the area allows it', () => {
+    for (const to of ['+19005551234', '+19765551234', '+18765551234', '+18095551234']) expect(isAllowedDestination(to, ['+1'])).toBe(false);
+    expect(isAllowedDestination('+12125551234', ['+1'])).toBe(true);
+    expect(isAllowedDestination('+14165551234', ['+1'])).toBe(true);
+    expect(isAllowedDestination('+18765551234', ['+1', '+1876'])).toBe(true);
   });
 });
