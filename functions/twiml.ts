@@ -78,7 +78,7 @@ async function answerMachine(deps: Deps, callbackId: string, params: Record<stri
   // What the machine recorded is the call's transcript; the event carries it like any other turn.
   if (message) await deps.store.appendTurn(callbackId, 1, { role: 'assistant', text: message, at: deps.now().toISOString() });
   log.info('Answering machine reached', { answeredBy: params.AnsweredBy, voicemailLeft: Boolean(message) });
-  return voicemailTwiml(message);
+  return voicemailTwiml(message, updated.call.request.language);
 }
 
 export const handler = lambdaEntry(createTwimlHandler, ['TWILIO_AUTH_TOKEN']);

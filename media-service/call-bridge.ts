@@ -6,7 +6,7 @@ import type { CallCompleter } from '../shared/completion';
 import type { Config } from '../shared/config';
 import { callLogger } from '../shared/logger';
 import { redactsStored } from '../shared/redaction';
-import { defaultVoice, type RealtimeProvider } from '../shared/providers';
+import { defaultVoice, voiceFor, type RealtimeProvider } from '../shared/providers';
 import type { TwilioClient } from '../shared/twilio';
 import { CallerAudio } from './bridge/caller-audio';
 import { CancelWatch } from './bridge/cancel-watch';
@@ -21,6 +21,7 @@ import { CallerPlayback } from './playback/caller-playback';
 import {
   CANCEL_INSTRUCTIONS,
   DEFAULT_INSTRUCTIONS,
+  inLanguage,
   renderInstructions,
   RESUME_RESPONSE_INSTRUCTIONS,
   resumeInstructions,
@@ -212,7 +213,10 @@ export class CallBridge {
       log: this.log,
       onToolCall: (toolCall) => this.deps.onToolCall?.(this.callbackId, toolCall),
     });
-    this.baseInstructions = renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables);
+    this.baseInstructions = inLanguage(
+      renderInstructions(call.request.instructions ?? c.SYSTEM_PROMPT ?? DEFAULT_INSTRUCTIONS, call.request.variables),
+      call.request.language,
+    );
     if (!(await this.openSession(call, this.baseInstructions, 'model_connect_failed'))) return;
     this.model.session!.requestResponse();
     this.log.info('Initial greeting triggered');
@@ -247,8 +251,9 @@ export class CallBridge {
         config: c,
         provider: call.provider,
         model: call.model,
-        voice: call.request.voice ?? c.REALTIME_VOICE ?? defaultVoice(call.provider),
+        voice: call.request.voice ?? (call.request.language ? voiceFor(call.provider, call.request.language) : c.REALTIME_VOICE) ?? defaultVoice(call.provider),
         instructions,
+        language: call.request.language,
         variables: call.request.variables,
         tools: this.tools!.runner,
         playback: this.playback!,

@@ -1,3 +1,5 @@
+import { languageTexts } from '../shared/languages';
+
 /** The agent's instructions when neither SYSTEM_PROMPT nor the call gives any. */
 export const DEFAULT_INSTRUCTIONS = [
   'You are a friendly, concise voice assistant on an outbound phone call.',
@@ -30,3 +32,9 @@ export function resumeInstructions(base: string, transcript: readonly { role: 'u
 
 /** What the agent says first after a reconnect. */
 export const RESUME_RESPONSE_INSTRUCTIONS = 'Briefly apologize for the interruption in a few words, then continue the conversation where it stopped.';
+
+/** Instructions for a call in `language`: a line in that language first, so the agent speaks it whatever the rest is written in. */
+export function inLanguage(instructions: string, language: string | undefined): string {
+  const texts = language ? languageTexts(language) : undefined;
+  return texts ? `${texts.instructionsPrefix}\n\n${instructions}` : instructions;
+}

@@ -3,6 +3,7 @@ import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/mess
 import type { RecordingListInstance } from 'twilio/lib/rest/api/v2010/account/recording';
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import { regionalTag } from './languages';
 
 /** The parts of Twilio's REST API the service uses; build one with `createTwilioClient` from ./twilio-client. */
 export interface TwilioClient {
@@ -81,9 +82,9 @@ export function sayAndHangUpTwiml(message: string): string {
  * The answer to an answering machine (synchronous AMD has already waited for the beep):
  * the voicemail message, or nothing, then hang up.
  */
-export function voicemailTwiml(message: string | undefined): string {
+export function voicemailTwiml(message: string | undefined, language?: string): string {
   const response = new VoiceResponse();
-  if (message) response.say(message);
+  if (message) response.say(language ? { language: regionalTag(language) as never } : {}, message);
   response.hangup();
   return response.toString();
 }

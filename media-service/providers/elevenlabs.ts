@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { languageTexts, primaryLanguage } from '../../shared/languages';
 import WebSocket, { type RawData } from 'ws';
 import { z } from 'zod';
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
@@ -166,11 +167,13 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   }
 
   #initiationData(): object {
-    const { instructions, voice, variables } = this.#o;
+    const { instructions, voice, variables, language } = this.#o;
+    // A language also replaces the agent's first message, which is written in the agent's own language.
+    const spoken = language ? { language: primaryLanguage(language), first_message: languageTexts(language)?.greeting } : {};
     return {
       type: 'conversation_initiation_client_data',
       conversation_config_override: {
-        agent: { prompt: { prompt: instructions } },
+        agent: { prompt: { prompt: instructions }, ...spoken },
         ...(voice && voice !== AGENT_DEFAULT_VOICE ? { tts: { voice_id: voice } } : {}),
       },
       dynamic_variables: { ...variables },

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { regionalTag } from '../../shared/languages';
 import { GoogleGenAI, Modality, type LiveConnectConfig, type Session } from '@google/genai';
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { toolParametersJsonSchema } from '../tools/json-schema';
@@ -129,10 +130,10 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   }
 
   #liveConfig(resumeHandle: string | undefined): LiveConnectConfig {
-    const { voice, instructions, tools } = this.#o;
+    const { voice, instructions, tools, language } = this.#o;
     return {
       responseModalities: [Modality.AUDIO],
-      speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: voice } } },
+      speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: voice } }, ...(language ? { languageCode: regionalTag(language) } : {}) },
       systemInstruction: instructions,
       inputAudioTranscription: {},
       outputAudioTranscription: {},

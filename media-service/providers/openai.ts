@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { primaryLanguage } from '../../shared/languages';
 import { RealtimeAgent, RealtimeSession, tool, type TransportEvent } from '@openai/agents/realtime';
 import { TwilioRealtimeTransportLayer } from '@openai/agents-extensions';
 import { toolParametersJsonSchema } from '../tools/json-schema';
@@ -108,7 +109,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
         audio: {
           input: {
             format: { type: 'audio/pcmu' },
-            transcription: { model: 'gpt-4o-mini-transcribe' },
+            transcription: { model: 'gpt-4o-mini-transcribe', ...(options.language ? { language: primaryLanguage(options.language) } : {}) },
             turnDetection: { type: 'semantic_vad' },
           },
           output: { format: { type: 'audio/pcmu' }, voice: options.voice },

@@ -23,6 +23,8 @@ export interface ProviderSessionOptions {
   model: string;
   voice: string;
   instructions: string;
+  /** The callee's language (BCP-47), when the call names one: speech recognition and the agent's wording. */
+  language?: string;
   /** The call's `variables` (already filled into `instructions`); ElevenLabs also passes them as dynamic variables. */
   variables?: Record<string, string>;
   tools: ToolRunner;
