@@ -61,6 +61,12 @@ export const SCENARIOS = {
       },
     },
   },
+  silence: {
+    summary: 'the callee says nothing: after silenceTimeoutSeconds the agent asks once, then says goodbye and hangs up (endReason silence_timeout)',
+    env: {},
+    behaviour: { kind: 'answer', callee: { utterances: [], stayOnLine: true, maxCallMs: 60_000 } },
+    request: { instructions: `${AVA} You are calling {{name}} to confirm a cleaning appointment.`, variables: { name: 'Sam' }, silenceTimeoutSeconds: 6 },
+  },
   voicemail: {
     summary: 'an answering machine picks up: the voicemail message is left after the beep',
     env: {},
