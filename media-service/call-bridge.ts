@@ -17,6 +17,7 @@ import { CallTools } from './bridge/call-tools';
 import { ModelLink, ModelOpenError } from './bridge/model-link';
 import { claimStream } from './bridge/stream-claim';
 import { TwilioLine } from './bridge/twilio-line';
+import { callContext, guarded, type CallIds } from './fault-boundary';
 import { CallerPlayback } from './playback/caller-playback';
 import {
   CANCEL_INSTRUCTIONS,
@@ -97,13 +98,15 @@ export class CallBridge {
   private startedAt = 0;
   private reconnected = false;
   private baseInstructions = '';
+  private readonly ids: CallIds;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly callbackId: string,
+    readonly callbackId: string,
     private readonly deps: BridgeDeps,
   ) {
     this.log = callLogger({ callbackId });
+    this.ids = { callbackId };
     this.collector = new TranscriptCollector(deps.store, callbackId, this.log);
     this.line = new TwilioLine(ws, deps.pingIntervalMs ?? PING_INTERVAL_MS);
     this.model = new ModelLink(
@@ -114,8 +117,9 @@ export class CallBridge {
           this.deps.onTurn?.(this.callbackId, this.collector.add(turn.role, turn.text));
         },
         dropped: (cause) => {
-          if (!this.ended) void this.reconnect(cause);
+          if (!this.ended) guarded(() => this.reconnect(cause), this.fault)();
         },
+        fault: this.fault,
       },
       this.log,
     );
@@ -130,7 +134,7 @@ export class CallBridge {
   run(): Promise<BridgeOutcome> {
     return new Promise((resolve) => {
       this.timers.set('start', this.deps.startTimeoutMs ?? START_TIMEOUT_MS, () => this.reject('no start message in time'));
-      this.ws.on('message', (data: Buffer) => this.onMessage(data));
+      this.ws.on('message', guarded((data: Buffer) => this.onMessage(data), this.fault));
       this.ws.on('close', (code, reason) => {
         const level = code === 1000 || code === 1005 ? 'info' : 'warn';
         this.log[level]('Media stream closed', { code, reason: reason.toString() || undefined });
@@ -145,6 +149,15 @@ export class CallBridge {
     this.line.close(code, reason);
   }
 
+  /**
+   * Something on this call's code path threw (the adapter, its SDK, the bridge itself): this
+   * call ends with what it has so far, and no other call notices.
+   */
+  readonly fault = (error: Error): void => {
+    if (this.ended) return void this.log.error('Fault after the call ended', { error });
+    this.fail('internal_error', error);
+  };
+
   private onMessage(data: Buffer): void {
     const receivedAtNs = process.hrtime.bigint();
     const parsed = parseTwilioMessage(data);
@@ -158,7 +171,8 @@ export class CallBridge {
       case 'connected':
         return;
       case 'start':
-        if (!this.streamSid) void this.onStart(message, receivedAtNs);
+        // What the call starts (model sockets, timers) carries its ids, for the process-level net.
+        if (!this.streamSid) callContext.run(this.ids, guarded(() => this.onStart(message, receivedAtNs), this.fault));
         return;
       case 'media':
         // Nothing is held for a stream that has not authenticated.
@@ -188,6 +202,7 @@ export class CallBridge {
     this.timers.clear('start');
     this.call = claim.call;
     this.callSid = claim.call.callSid;
+    Object.assign(this.ids, { callSid: this.callSid, streamSid: this.streamSid });
     if (redactsStored(this.call.request)) this.collector.maskStoredTurns();
     this.playback = new CallerPlayback({ streamSid: this.streamSid, send: (out, atNs) => this.line.send(out, atNs), log: this.log });
     this.startedAt = Date.now();
@@ -222,7 +237,7 @@ export class CallBridge {
     this.log.info('Initial greeting triggered');
 
     const maxSeconds = call.request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS;
-    this.timers.set('time-limit', maxSeconds * 1000, () => void this.sayGoodbyeAndHangUp(TIME_UP_INSTRUCTIONS, 'time_limit'));
+    this.timers.set('time-limit', maxSeconds * 1000, guarded(() => this.sayGoodbyeAndHangUp(TIME_UP_INSTRUCTIONS, 'time_limit'), this.fault));
     this.silence = new SilenceWatch({
       timeoutMs: (call.request.silenceTimeoutSeconds ?? c.SILENCE_TIMEOUT_SECONDS) * 1000,
       agentBusy: () => this.playback?.playing === true || this.sayingGoodbye,
@@ -322,7 +337,7 @@ export class CallBridge {
   private fail(code: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     this.error ??= { code, message };
-    this.log.error('Call bridge failed; ending the stream', { code, error: message });
+    this.log.error('Call bridge failed; ending the stream', { code, error: message, ...(code === 'internal_error' ? { stack: (error as Error).stack } : {}) });
     this.close(1011, code);
   }
 
@@ -331,24 +346,30 @@ export class CallBridge {
     this.close(POLICY_VIOLATION, reason.slice(0, 120));
   }
 
-  /** Finalizes once: model closed, tools settled, then the call's record and completion. */
+  /** Finalizes once: model closed, tools settled, then the call's record and completion. Never rejects. */
   private finalize(): Promise<BridgeOutcome> {
-    this.finalized ??= (async () => {
-      this.ended = true;
-      this.timers.clearAll();
-      this.silence?.stop();
-      this.cancelWatch?.stop();
-      await this.model.close();
-      this.playback?.streamEnded();
-      const call = this.call;
-      if (!call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
-      await this.tools?.settle();
-      const transcriptComplete = await finalizeCall(
-        { call, collector: this.collector, error: this.error, endReason: this.endReason, startedAt: this.startedAt },
-        { config: this.deps.config, store: this.deps.store, completer: this.deps.completer, now: this.deps.now, log: this.log },
-      );
-      return { callbackId: this.callbackId, authenticated: true, transcriptComplete };
-    })();
+    this.finalized ??= this.settleCall().catch((error: unknown) => {
+      // The sweeper completes the call from what was persisted.
+      this.log.error('Finalizing the call failed', { error });
+      return { callbackId: this.callbackId, authenticated: this.authenticated, transcriptComplete: false };
+    });
     return this.finalized;
+  }
+
+  private async settleCall(): Promise<BridgeOutcome> {
+    this.ended = true;
+    this.timers.clearAll();
+    this.silence?.stop();
+    this.cancelWatch?.stop();
+    await this.model.close();
+    this.playback?.streamEnded();
+    const call = this.call;
+    if (!call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
+    await this.tools?.settle();
+    const transcriptComplete = await finalizeCall(
+      { call, collector: this.collector, error: this.error, endReason: this.endReason, startedAt: this.startedAt },
+      { config: this.deps.config, store: this.deps.store, completer: this.deps.completer, now: this.deps.now, log: this.log },
+    );
+    return { callbackId: this.callbackId, authenticated: true, transcriptComplete };
   }
 }

@@ -1,5 +1,6 @@
 import { config, requireSecrets } from '../shared/config';
 import { logger } from '../shared/logger';
+import { catchEscapedFaults } from './last-net';
 import { bridgeMetrics } from './metrics';
 import { providerFactory } from './providers';
 import { startMediaService } from './server';
@@ -25,7 +26,9 @@ const stop = async (signal: string) => {
 };
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
-process.on('unhandledRejection', (error) => logger.error('Unhandled rejection', { error }));
+const lastNet = catchEscapedFaults(service, logger);
+process.on('uncaughtException', lastNet);
+process.on('unhandledRejection', lastNet);
 
 // When started by the benchmark (with an IPC channel), report in-process latency on request.
 if (process.send) {

@@ -29,6 +29,8 @@ export interface MediaService {
   /** Starts accepting streams with this configuration (the URL is known before the configuration is). */
   attach(c: Config, deps: MediaServiceDeps): void;
   activeCalls(): number;
+  /** Ends one live call as failed (`internal_error`); false when no live call has that id. */
+  failCall(callbackId: string, error: Error): boolean;
   /** Refuses new streams, waits for live calls up to `timeoutMs`, then ends the rest (counted as cut by drain). */
   drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -151,6 +153,11 @@ export async function startMediaService(options: {
       };
     },
     activeCalls: () => active.size,
+    failCall(callbackId, error) {
+      const entry = [...active].find((candidate) => candidate.bridge.callbackId === callbackId);
+      entry?.bridge.fault(error);
+      return entry !== undefined;
+    },
     async drain(timeoutMs) {
       draining = true;
       logger.info('Draining media service', { activeCalls: active.size, timeoutMs });

@@ -1,6 +1,8 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { pcm16ToMulaw } from '../media-service/audio/codec';
+import { catchEscapedFaults } from '../media-service/last-net';
 import { RESUME_RESPONSE_INSTRUCTIONS } from '../media-service/prompt';
 import { callCompletedEventSchema } from '../shared/events';
 import { createTwilioClient } from '../shared/twilio-client';
@@ -136,6 +138,43 @@ describe('the call bridge, driven by a scripted model session over a real Media 
     await until(() => session.audio.length === 15);
     stream.ws.close();
     await cancelOnTwilio(callSid);
+  });
+
+  it('a fault in one call (its adapter or SDK threw) ends that call with its transcript so far; a call beside it carries on', async () => {
+    const broken = await startedCall();
+    const bystander = await startedCall();
+    broken.session.connected();
+    bystander.session.connected();
+    await until(() => broken.session.responsesRequested.length === 1 && bystander.session.responsesRequested.length === 1);
+    broken.session.say('Hello, this is Ava.');
+    broken.session.heard('Hi.');
+    broken.session.emit('fault', new Error('scripted: the SDK could not parse an event'));
+    expect((await broken.stream.closed).code).toBe(1011);
+    await cancelOnTwilio(broken.callSid);
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, broken.callbackId));
+    expect(detail).toMatchObject({ transcriptComplete: false, error: { code: 'internal_error', message: 'scripted: the SDK could not parse an event' } });
+    expect(detail.transcript.map((t) => t.text)).toEqual(['Hello, this is Ava.', 'Hi.']);
+
+    expect(bystander.stream.ws.readyState).toBe(bystander.stream.ws.OPEN);
+    bystander.session.say('Still here.');
+    sendJson(bystander.stream.ws, { event: 'stop', streamSid: bystander.streamSid });
+    await cancelOnTwilio(bystander.callSid);
+    const other = callCompletedEventSchema.parse(await waitForEvent(stack, bystander.callbackId)).detail;
+    expect(other).toMatchObject({ transcriptComplete: true, error: null });
+  });
+
+  it('the process-level net ends only the call whose code the escaped failure came from', async () => {
+    const { callbackId, callSid, stream, session } = await startedCall();
+    session.connected();
+    await until(() => session.responsesRequested.length === 1);
+    const lastNet = catchEscapedFaults(stack.media!, new Logger({ logLevel: 'SILENT' }));
+    lastNet(new Error('escaped from no call'));
+    expect(stream.ws.readyState).toBe(stream.ws.OPEN);
+    session.inCallContext(() => lastNet(new Error('escaped from this call')));
+    expect((await stream.closed).code).toBe(1011);
+    await cancelOnTwilio(callSid);
+    const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+    expect(detail.error).toMatchObject({ code: 'internal_error', message: 'escaped from this call' });
   });
 
   it('a model that cannot connect ends the stream with 1011 and the event says why', async () => {

@@ -20,6 +20,11 @@ export interface RealtimeFaults {
   dropAfterResponses?: number;
   /** Delay between `response.created` and the first output. */
   responseDelayMs?: number;
+  /**
+   * Right after the Nth `response.done`, send one `conversation.item.added` whose `message` item
+   * has no `content`: the Agents SDK's schema parse throws on it inside its socket handler.
+   */
+  malformedItemAfterResponses?: number;
 }
 
 export interface RealtimeSessionOptions {
@@ -303,7 +308,11 @@ export class FakeRealtimeSession {
       if (endsCall) stats.ended = true;
     }
     this.#responsesDone += 1;
-    const { dropAfterResponses } = this.#options.faults;
+    const { dropAfterResponses, malformedItemAfterResponses } = this.#options.faults;
+    if (this.#responsesDone === malformedItemAfterResponses) {
+      this.#stats.malformedEventsSent += 1;
+      this.#send({ type: 'conversation.item.added', previous_item_id: null, item: { id: newId('item'), type: 'message', role: 'assistant', status: 'completed' } });
+    }
     if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses && !this.#closed) {
       this.#onClosed('fault');
       this.#whenFlushed(() => this.#socket.terminate());

@@ -71,6 +71,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         faults: faultsFor(settings, stats.connectionsOpened, {
           dropAfterMs: settings.dropAfterMs,
           dropAfterResponses: settings.dropAfterResponses,
+          malformedItemAfterResponses: settings.malformedItemAfterResponses,
           responseDelayMs: wallMs(settings.responseDelayMs ?? 0, settings),
         }),
         audioChunkIntervalMs: chunkIntervalMs(settings),

@@ -29,6 +29,8 @@ export interface RealtimeSessionStats {
   toolCallsIssued: number;
   toolOutputsReceived: number;
   errorsSent: number;
+  /** Events sent that the protocol does not allow (fault injection). */
+  malformedEventsSent: number;
   userTranscripts: string[];
   assistantTranscripts: string[];
   /** The script spoke a turn with `end: true`. */
@@ -78,6 +80,7 @@ export class StatsRecorder implements FakeOpenAIStats {
       toolCallsIssued: 0,
       toolOutputsReceived: 0,
       errorsSent: 0,
+      malformedEventsSent: 0,
       userTranscripts: [],
       assistantTranscripts: [],
       ended: false,

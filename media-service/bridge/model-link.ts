@@ -1,10 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { guarded } from '../fault-boundary';
 import type { ProviderFactory, ProviderEvents, ProviderSession, ProviderSessionOptions } from '../providers/types';
 
 export interface ModelLinkHandlers {
   turn: (turn: ProviderEvents['turn'][0]) => void;
   /** The session in use closed without being asked to; `cause` says what the model last reported. */
   dropped: (cause: string) => void;
+  /** The session, or the bridge's handling of what it reported, threw. */
+  fault: (error: Error) => void;
 }
 
 /** Why a session could not be opened: the provider could not be created, or did not connect. */
@@ -65,18 +68,29 @@ export class ModelLink {
     await this.#session?.close().catch(() => undefined);
   }
 
+  /** Every listener is guarded: a throw in the bridge's handling ends this call, not the adapter's socket handler. */
   #wire(session: ProviderSession): void {
     const current = () => session === this.#session;
+    const fault = (error: Error) => this.handlers.fault(error);
     let lastModelError: string | undefined;
     // A replaced session may still report its last words; only its closing is ignored.
-    session.on('turn', (turn) => this.handlers.turn(turn));
-    session.on('error', (error) => {
-      lastModelError = error.message;
-      this.log.warn('Realtime model error', error);
-    });
-    session.on('closed', ({ expected }) => {
-      if (expected || !current()) return;
-      this.handlers.dropped(`The realtime model connection closed unexpectedly${lastModelError ? `: ${lastModelError}` : ''}`);
+    session.on('turn', guarded((turn) => this.handlers.turn(turn), fault));
+    session.on(
+      'error',
+      guarded((error) => {
+        lastModelError = error.message;
+        this.log.warn('Realtime model error', error);
+      }, fault),
+    );
+    session.on(
+      'closed',
+      guarded(({ expected }) => {
+        if (expected || !current()) return;
+        this.handlers.dropped(`The realtime model connection closed unexpectedly${lastModelError ? `: ${lastModelError}` : ''}`);
+      }, fault),
+    );
+    session.on('fault', (error) => {
+      if (current()) fault(error);
     });
   }
 }

@@ -3,6 +3,7 @@ import { languageTexts, primaryLanguage } from '../../shared/languages';
 import WebSocket, { type RawData } from 'ws';
 import { z } from 'zod';
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { guarded } from '../fault-boundary';
 import { connectAttempt } from './connect-attempt';
 import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
@@ -72,18 +73,24 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       const fail = (error: Error) => {
         if (attempt.fail(error)) ws.terminate();
       };
-      ws.on('unexpected-response', (_request, response) =>
-        fail(new ElevenLabsConnectError(`ElevenLabs refused the conversation WebSocket (HTTP ${response.statusCode})`)),
+      // What the handlers throw ends this call only, never the process.
+      const fault = this.#fault;
+      ws.on(
+        'unexpected-response',
+        guarded((_request, response) => fail(new ElevenLabsConnectError(`ElevenLabs refused the conversation WebSocket (HTTP ${response.statusCode})`)), fault),
       );
-      ws.on('open', () => ws.send(JSON.stringify(this.#initiationData())));
+      ws.on('open', guarded(() => ws.send(JSON.stringify(this.#initiationData())), fault));
       ws.on('error', (error) => {
         lastError = error.message;
       });
-      ws.on('close', (code, reason) => {
-        if (!attempt.settled) return fail(closeError(code, reason.toString(), lastError));
-        if (started) this.#onClosed(code, reason.toString());
-      });
-      ws.on('message', (data) => {
+      ws.on(
+        'close',
+        guarded((code: number, reason: Buffer) => {
+          if (!attempt.settled) return fail(closeError(code, reason.toString(), lastError));
+          if (started) this.#onClosed(code, reason.toString());
+        }, fault),
+      );
+      ws.on('message', guarded((data: RawData) => {
         this.#messageAtNs = process.hrtime.bigint();
         const parsed = parseServerMessage(rawToString(data));
         if (!parsed.ok) return this.#o.log.warn('Ignored a malformed ElevenLabs message', { reason: parsed.reason });
@@ -98,9 +105,14 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
         });
         started = true;
         attempt.open();
-      });
+      }, fault));
     });
   }
+
+  readonly #fault = (error: Error) => {
+    this.#o.log.error('Handling an ElevenLabs message failed', { error });
+    this.emit('fault', error);
+  };
 
   sendAudio(payloadBase64: string): void {
     if (!this.#input || this.#closing) return;

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { regionalTag } from '../../shared/languages';
-import { GoogleGenAI, Modality, type LiveConnectConfig, type Session } from '@google/genai';
+import { GoogleGenAI, Modality, type LiveConnectConfig, type LiveServerMessage, type Session } from '@google/genai';
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { guarded } from '../fault-boundary';
 import { toolParametersJsonSchema } from '../tools/json-schema';
 import type { ToolDefinition } from '../tools/types';
 import { connectAttempt } from './connect-attempt';
@@ -56,6 +57,11 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     this.#ai = new GoogleGenAI({ apiKey: options.config.GEMINI_API_KEY ?? '', ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
   }
 
+  readonly #fault = (error: Error) => {
+    this.#o.log.error('Handling a Gemini Live message failed', { error });
+    this.emit('fault', error);
+  };
+
   async connect(): Promise<void> {
     const session = await this.#open(undefined);
     // The call ended while the connection was being set up.
@@ -104,18 +110,19 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
         .connect({
           model: this.#o.model,
           config: this.#liveConfig(resumeHandle),
+          // The SDK calls these from its socket handlers; what they throw ends this call only.
           callbacks: {
-            onmessage: (message) => {
+            onmessage: guarded((message: LiveServerMessage) => {
               this.#messageAtNs = process.hrtime.bigint();
               this.#onMessage(message);
-            },
-            onerror: (event: { message?: string; error?: unknown }) => {
+            }, this.#fault),
+            onerror: guarded((event: { message?: string; error?: unknown }) => {
               connection.lastError = event.message ?? (event.error instanceof Error ? event.error.message : undefined);
-            },
-            onclose: (event: CloseInfo) => {
+            }, this.#fault),
+            onclose: guarded((event: CloseInfo) => {
               if (!attempt.settled) return void attempt.fail(connectError(event, connection.lastError));
               if (connection.opened) this.#onConnectionClosed(connection.session, event);
-            },
+            }, this.#fault),
           },
         })
         .then(

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { guarded } from '../fault-boundary';
 import { describeBedrockError } from './nova-sonic-client';
 import { generationStageOf, readInterruption, type NovaOutputEvent } from './nova-sonic-events';
 import { INPUT_SAMPLE_RATE, OUTPUT_SAMPLE_RATE } from './nova-sonic-prompt';
@@ -65,6 +66,11 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     this.#renewWithinMs = tuning.renewWithinMs ?? 20_000;
   }
 
+  readonly #fault = (error: Error) => {
+    this.#options.log.error('Handling a Nova Sonic event failed', { error });
+    this.emit('fault', error);
+  };
+
   async connect(): Promise<void> {
     const stream = this.#newStream([]);
     await stream.open();
@@ -101,12 +107,16 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
   #use(stream: NovaSonicStream): void {
     this.#stream = stream;
     this.#contents = new Map();
-    stream.on('event', (event, arrivedAtNs) => {
-      if (stream !== this.#stream) return;
-      this.#eventArrivedAtNs = arrivedAtNs;
-      this.#onEvent(event);
-      this.#renewIfQuiet();
-    });
+    // A throw while handling an event ends this call (a fault), not the stream's reader as if Bedrock had failed.
+    stream.on(
+      'event',
+      guarded((event: NovaOutputEvent, arrivedAtNs: bigint) => {
+        if (stream !== this.#stream) return;
+        this.#eventArrivedAtNs = arrivedAtNs;
+        this.#onEvent(event);
+        this.#renewIfQuiet();
+      }, this.#fault),
+    );
     stream.on('failed', (error) => {
       if (stream === this.#stream) this.#onStreamFailed(error);
     });

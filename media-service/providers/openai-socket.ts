@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { guarded } from '../fault-boundary';
 import { BatchedSocketWriter } from '../socket-batching';
 
 /** One `response.output_audio.delta`, read off the wire: the audio stays base64 as the model sent it. */
@@ -33,13 +34,17 @@ export class OpenAIRealtimeSocket {
     url: string,
     apiKey: string,
     private readonly onAudioDelta: (delta: AudioDelta) => boolean,
+    onFault: (error: Error) => void,
   ) {
     this.ws = new WebSocket(url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false });
     this.#writer = new BatchedSocketWriter(this.ws);
     const addEventListener = this.ws.addEventListener.bind(this.ws) as (type: string, listener: MessageListener, options?: unknown) => void;
-    // The SDK listens with addEventListener; its message listener only sees what is not audio.
+    // The SDK listens with addEventListener; its message listener only sees what is not audio. Each
+    // listener is guarded: what the SDK throws while handling a message (e.g. a schema parse of an
+    // event it does not expect) reaches onFault instead of the socket's handler, where it would be
+    // uncaught and end the process with every call on it.
     (this.ws as unknown as { addEventListener: typeof addEventListener }).addEventListener = (type, listener, options) =>
-      addEventListener(type, type === 'message' ? this.#audioFirst(listener) : listener, options);
+      addEventListener(type, guarded(type === 'message' ? this.#audioFirst(listener) : listener, onFault), options);
   }
 
   get open(): boolean {

@@ -81,8 +81,9 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
       twilioWebSocket: this.socket as unknown as WebSocket,
       url: realtimeUrl(options.config.OPENAI_BASE_URL, options.model),
       useInsecureApiKey: true,
+      // Every listener the SDK adds to its socket is guarded: a throw while it handles a model event ends this call only.
       createWebSocket: async ({ url, apiKey }) => {
-        this.model = new OpenAIRealtimeSocket(url, apiKey, (delta) => this.agentAudio.delta(delta));
+        this.model = new OpenAIRealtimeSocket(url, apiKey, (delta) => this.agentAudio.delta(delta), this.onFault);
         return this.model.ws;
       },
     });
@@ -137,6 +138,11 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
     this.input.frame(timestampMs, payloadBase64);
     this.model.appendAudio(payloadBase64);
   }
+
+  private readonly onFault = (error: Error) => {
+    this.options.log.error('The Agents SDK threw while handling a model event', { error });
+    this.emit('fault', error);
+  };
 
   /** The transport counts what played from the echoes of its own marks. */
   private readonly onMarkPlayed = (name: string) => this.socket.deliver({ event: 'mark', mark: { name } });

@@ -14,6 +14,11 @@ export interface ProviderEvents {
   error: [error: { code: string; message: string }];
   /** The model connection ended; `expected` is false when the provider dropped it. */
   closed: [info: { expected: boolean }];
+  /**
+   * The adapter or its SDK threw while handling the model (a message it could not parse, a bug):
+   * the session cannot be trusted to go on, and the call ends.
+   */
+  fault: [error: Error];
 }
 
 /** The per-call settings a session is opened with. */

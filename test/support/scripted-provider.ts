@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { RealtimeProvider } from '../../shared/providers';
 import type { ProviderEvents, ProviderFactory, ProviderSession, ProviderSessionOptions } from '../../media-service/providers/types';
@@ -14,8 +15,16 @@ export class ScriptedSession extends EventEmitter<ProviderEvents> implements Pro
   #connected!: { resolve: () => void; reject: (error: Error) => void };
   readonly #connection = new Promise<void>((resolve, reject) => (this.#connected = { resolve, reject }));
 
+  /** The async context the bridge opened this session in (its call's). */
+  readonly #context = new AsyncResource('ScriptedSession');
+
   constructor(readonly options: ProviderSessionOptions) {
     super();
+  }
+
+  /** Runs `fn` as code of this session's call would run (a timer or socket the call created). */
+  inCallContext<T>(fn: () => T): T {
+    return this.#context.runInAsyncScope(fn);
   }
 
   connect(): Promise<void> {
