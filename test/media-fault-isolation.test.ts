@@ -9,7 +9,7 @@ describe('one call that breaks among many', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     // The first model session gets one event the Agents SDK cannot parse (its zod parse throws in its socket handler).
-    stack = await startTestStack({ fakeModel: { malformedItemAfterResponses: 1, faultySessions: 1 } });
+    stack = await startTestStack({ fakes: { openai: { malformedItemAfterResponses: 1, faultySessions: 1 } } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -25,7 +25,7 @@ describe('one call that breaks among many', () => {
     await Promise.all(calls.map((call) => initiate(stack, { callbackId: call.callbackId, to: call.to })));
     const events = await Promise.all(calls.map((call) => waitForEvent(stack, call.callbackId, 150_000).then((e) => callCompletedEventSchema.parse(e).detail)));
 
-    expect(stack.model!.stats.sessions.reduce((n, s) => n + s.malformedEventsSent, 0)).toBe(1);
+    expect(stack.fakes.openai!.stats.sessions.reduce((n, s) => n + s.malformedEventsSent, 0)).toBe(1);
     const broken = events.filter((detail) => detail.error !== null);
     expect(broken).toHaveLength(1);
     const [faulted] = broken;
