@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { Arrivals, readJsonBody } from './stand-in-http';
 
 /** One PutEvents entry as it was put on the bus (what a rule would match on). */
 export interface SunkEvent {
@@ -42,8 +43,8 @@ const putEventsSchema = z.object({
  * HTTP), logs each event and appends it as one JSON line to `file`.
  */
 export async function startEventSink(options: { file: string; log?: (event: SunkEvent) => void }): Promise<EventSink> {
-  const events: SunkEvent[] = [];
-  const waiters = new Set<() => void>();
+  const arrivals = new Arrivals<SunkEvent>('event');
+  const events = arrivals.items;
   let failing = 0;
   await mkdir(dirname(options.file), { recursive: true });
 
@@ -55,7 +56,7 @@ export async function startEventSink(options: { file: string; log?: (event: Sunk
     if (req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
       return reply(400, { __type: 'UnknownOperationException', message: 'Only PutEvents is supported' });
     }
-    const parsed = putEventsSchema.safeParse(await readJson(req));
+    const parsed = putEventsSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) return reply(400, { __type: 'ValidationException', message: parsed.error.message });
     const results = [];
     for (const entry of parsed.data.Entries) {
@@ -71,12 +72,11 @@ export async function startEventSink(options: { file: string; log?: (event: Sunk
         eventBusName: entry.EventBusName,
         time: new Date().toISOString(),
       };
-      events.push(event);
       await appendFile(options.file, `${JSON.stringify(event)}\n`);
+      arrivals.push(event);
       options.log?.(event);
       results.push({ EventId: randomUUID() });
     }
-    waiters.forEach((wake) => wake());
     reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,32 +87,7 @@ export async function startEventSink(options: { file: string; log?: (event: Sunk
     failNextEntries: (count) => {
       failing = count;
     },
-    waitFor: (predicate, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = events.find(predicate);
-          if (!found) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`No matching event within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
+    waitFor: (predicate, timeoutMs) => arrivals.waitFor(predicate, timeoutMs),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

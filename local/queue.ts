@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { readJsonBody } from './stand-in-http';
 
 interface StoredMessage {
   messageId: string;
@@ -50,7 +51,7 @@ export async function startLocalQueue(options: LocalQueueOptions): Promise<Local
 
   const server = createServer(async (req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const body = (await readJson(req)) as Record<string, unknown> | undefined;
+    const body = (await readJsonBody(req)) as Record<string, unknown> | undefined;
     if (target === 'AmazonSQS.SendMessage' && typeof body?.MessageBody === 'string') {
       const message: StoredMessage = { messageId: randomUUID(), body: body.MessageBody, sentAt: Date.now(), receiveCount: 0, visibleAt: Date.now() };
       queue.push(message);
@@ -148,14 +149,4 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 function error(res: ServerResponse, type: string, message: string): void {
   res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${type};Sender` });
   res.end(JSON.stringify({ __type: `com.amazonaws.sqs#${type}`, message }));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

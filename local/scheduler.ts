@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { readJsonBody } from './stand-in-http';
 
 /** Node's timers cannot wait longer than this; a later schedule waits in hops. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -70,7 +71,7 @@ export async function startLocalScheduler(): Promise<LocalScheduler> {
     if (!name) return error(res, 404, 'ResourceNotFoundException', 'Unknown operation');
     const key = decodeURIComponent(name);
     if (req.method === 'POST') {
-      const parsed = createScheduleSchema.safeParse(await readJson(req));
+      const parsed = createScheduleSchema.safeParse(await readJsonBody(req));
       if (!parsed.success) return error(res, 400, 'ValidationException', parsed.error.message);
       if (schedules.has(key)) return error(res, 409, 'ConflictException', `Schedule ${key} already exists.`);
       const body = parsed.data;
@@ -120,14 +121,4 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 function error(res: ServerResponse, status: number, type: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
   res.end(JSON.stringify({ Message: message }));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readJsonBody } from './stand-in-http';
 
 export interface TaskCompletion {
   taskToken: string;
@@ -34,7 +35,7 @@ export async function startLocalStepFunctions(): Promise<LocalStepFunctions> {
 
   const server = createServer(async (req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const body = (await readJson(req)) as Record<string, unknown> | undefined;
+    const body = (await readJsonBody(req)) as Record<string, unknown> | undefined;
     const token = typeof body?.taskToken === 'string' ? body.taskToken : '';
     if (target !== 'AWSStepFunctions.SendTaskSuccess' && target !== 'AWSStepFunctions.SendTaskFailure') {
       return error(res, 400, 'UnknownOperationException', `${target} is not supported`);
@@ -83,14 +84,4 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 function error(res: ServerResponse, status: number, type: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
   res.end(JSON.stringify({ __type: `com.amazonaws.swf.service.v2.model#${type}`, message }));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

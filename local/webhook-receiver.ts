@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../shared/webhook-signing';
+import { Arrivals } from './stand-in-http';
 
 export interface ReceivedWebhook {
   path: string;
@@ -34,8 +35,8 @@ export interface WebhookReceiver {
  * `log`, and answers 204 unless told to fail.
  */
 export async function startWebhookReceiver(options: { secret: string; log?: (delivery: ReceivedWebhook) => void }): Promise<WebhookReceiver> {
-  const received: ReceivedWebhook[] = [];
-  const waiters = new Set<() => void>();
+  const arrivals = new Arrivals<ReceivedWebhook>('webhook delivery');
+  const received = arrivals.items;
   let failing = 0;
   let failStatus = 500;
   const server = createServer((req, res) => {
@@ -59,10 +60,9 @@ export async function startWebhookReceiver(options: { secret: string; log?: (del
         status,
         at: Date.now(),
       };
-      received.push(delivery);
+      arrivals.push(delivery);
       options.log?.(delivery);
       res.writeHead(status).end();
-      waiters.forEach((wake) => wake());
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,22 +74,7 @@ export async function startWebhookReceiver(options: { secret: string; log?: (del
       failing = count;
       failStatus = status;
     },
-    waitFor: (predicate, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = received.find(predicate);
-          if (!found) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`No matching webhook delivery within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
+    waitFor: (predicate, timeoutMs) => arrivals.waitFor(predicate, timeoutMs),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
