@@ -3,7 +3,7 @@ import { INITIATE_BODY_MAX_BYTES, initiateRequestSchema, type CallRecord, type I
 import { MAX_SCHEDULE_AHEAD_DAYS, parseWindowSetting, placementTime } from '../shared/call-window';
 import { BadGatewayError, BadRequestError, ConflictError, ForbiddenError } from '../shared/http-error';
 import { callLogger } from '../shared/logger';
-import { isAllowedDestination } from '../shared/phone';
+import { isAllowedCallerId, isAllowedDestination } from '../shared/phone';
 import { defaultModel, missingProviderSettings } from '../shared/providers';
 import { createTwilioClient } from '../shared/twilio-client';
 import { assertLanguageSupported, assertToolUrlsAllowed } from './lib/call-options';
@@ -29,6 +29,9 @@ export function createInitiateHandler(deps: Deps): HttpHandler {
 
     if (!isAllowedDestination(request.to, c.ALLOWED_DESTINATION_PREFIXES)) {
       throw new ForbiddenError('The destination number is not in ALLOWED_DESTINATION_PREFIXES', 'destination_not_allowed');
+    }
+    if (request.from && !isAllowedCallerId(request.from, c)) {
+      throw new ForbiddenError('"from" is not TWILIO_PHONE_NUMBER or one of ALLOWED_CALLER_IDS', 'caller_id_not_allowed');
     }
     if (request.transferTo && !isAllowedDestination(request.transferTo, c.ALLOWED_DESTINATION_PREFIXES)) {
       throw new ForbiddenError('The transferTo number is not in ALLOWED_DESTINATION_PREFIXES', 'transfer_destination_not_allowed');

@@ -28,6 +28,8 @@ export const configSchema = z
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits').optional(),
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_PHONE_NUMBER: e164.optional(),
+    /** Further caller IDs a request's `from` may name, comma-separated E.164; TWILIO_PHONE_NUMBER is always allowed. */
+    ALLOWED_CALLER_IDS: optionalString.transform((v) => v?.split(',').map((n) => n.trim()).filter(Boolean)),
     /** Where the Twilio REST client sends requests; set to the simulator in the embedded stack. */
     TWILIO_API_URL: httpUrl.optional(),
     TWILIO_TIMEOUT_MS: int(10_000, 100, 60_000),
@@ -141,6 +143,11 @@ export const configSchema = z
           path: ['ALLOWED_DESTINATION_PREFIXES'],
           message: `"${prefix}" is not an E.164 prefix such as +1 or +44`,
         });
+      }
+    }
+    for (const callerId of c.ALLOWED_CALLER_IDS ?? []) {
+      if (!e164.safeParse(callerId).success) {
+        ctx.addIssue({ code: 'custom', path: ['ALLOWED_CALLER_IDS'], message: `"${callerId}" is not an E.164 number` });
       }
     }
     if (c.DEFAULT_CALL_WINDOW !== undefined) {

@@ -23,3 +23,8 @@ export function isAllowedDestination(to: string, allowedPrefixes: readonly strin
   const guarded = to.startsWith('+1') && NANP_GUARDED_AREAS.has(to.slice(2, 5));
   return allowedPrefixes.some((prefix) => to.startsWith(prefix) && (!guarded || prefix.length >= 5));
 }
+
+/** A request may call from the configured number or one of the extra caller IDs, never from a number it names itself. */
+export function isAllowedCallerId(from: string, c: { TWILIO_PHONE_NUMBER?: string; ALLOWED_CALLER_IDS?: readonly string[] }): boolean {
+  return from === c.TWILIO_PHONE_NUMBER || (c.ALLOWED_CALLER_IDS ?? []).includes(from);
+}

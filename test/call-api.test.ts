@@ -309,7 +309,7 @@ describe('GET /calls/{callbackId} and GET /health', () => {
 describe('destination allow-list', () => {
   let guarded: LocalStack;
   beforeAll(async () => {
-    guarded = await startTestStack({ overrides: { ALLOWED_DESTINATION_PREFIXES: '+44,+1555' } });
+    guarded = await startTestStack({ overrides: { ALLOWED_DESTINATION_PREFIXES: '+44,+1555', ALLOWED_CALLER_IDS: '+15550002222, +15550003333' } });
   });
   afterAll(async () => {
     await guarded?.close();
@@ -320,6 +320,24 @@ describe('destination allow-list', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('destination_not_allowed');
     expect(guarded.twilio!.requests.filter((r) => r.path.endsWith('/Calls.json'))).toHaveLength(0);
+  });
+
+  it('refuses a "from" that is not a configured caller ID with a 403 and places nothing', async () => {
+    const to = '+15551239902';
+    const res = await initiate(guarded, { callbackId: uniqueId(), to, from: '+15559998888' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('caller_id_not_allowed');
+    expect(guarded.twilio!.requests.filter((r) => r.path.endsWith('/Calls.json') && r.params.To === to)).toHaveLength(0);
+  });
+
+  it('places calls from TWILIO_PHONE_NUMBER and from each of ALLOWED_CALLER_IDS', async () => {
+    guarded.twilio!.setBehaviour('*', { kind: 'busy' });
+    for (const from of [guarded.config.TWILIO_PHONE_NUMBER!, '+15550002222', '+15550003333']) {
+      const res = await initiate(guarded, { callbackId: uniqueId(), to: '+15551239903', from });
+      expect(res.status, from).toBe(200);
+    }
+    const froms = guarded.twilio!.requests.filter((r) => r.path.endsWith('/Calls.json') && r.params.To === '+15551239903').map((r) => r.params.From);
+    expect(froms).toEqual([guarded.config.TWILIO_PHONE_NUMBER, '+15550002222', '+15550003333']);
   });
 
   it('places a call to an allowed prefix', async () => {
