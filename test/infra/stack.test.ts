@@ -45,7 +45,7 @@ afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'sweeper'];
+const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'openapi', 'sweeper'];
 
 describe('functions', () => {
   it('runs every handler on nodejs22.x / arm64 with an ESM bundle', () => {
@@ -138,6 +138,7 @@ describe('HTTP API', () => {
         'GET /calls/{callbackId}/recording',
         'POST /webhooks/recording-status',
         'GET /health',
+        'GET /openapi.json',
         'GET /twiml/outbound',
         'POST /call/initiate',
         'POST /twiml/outbound',
@@ -490,17 +491,19 @@ describe('least privilege', () => {
     }
   });
 
-  it('scopes table access to the call table and its open-calls index; get-call only reads; health has none', () => {
+  it('scopes table access to the call table and its open-calls index; get-call only reads; health and openapi have none', () => {
     const tableId = id(stack.callTable.table);
     for (const name of FUNCTIONS) {
       const statements = fnStatements(name);
       const reached = referencedResources(statements, 'dynamodb:');
-      expect([...reached], name).toEqual(name === 'health' ? [] : [tableId]);
+      expect([...reached], name).toEqual(['health', 'openapi'].includes(name) ? [] : [tableId]);
       const writes = actionsOf(statements).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
-      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health'].includes(name));
+      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health', 'openapi'].includes(name));
       expect(actionsOf(statements), name).not.toContain('dynamodb:Scan');
     }
-    expect(actionsOf(fnStatements('health')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    for (const name of ['health', 'openapi'] as const) {
+      expect(actionsOf(fnStatements(name)).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    }
   });
 
   it('keeps the task role to the table and the bus (no ECS API: tasks need no scale-in protection)', () => {

@@ -113,7 +113,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
     });
   });
 
-  it('protects initiate and get-call with IAM auth and creates no API key', () => {
+  it('protects the call API routes with IAM auth, leaves the Twilio and public routes open and creates no API key', () => {
     const routes = Object.fromEntries(
       resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties!.RouteKey, r.Properties!.AuthorizationType]),
     );
@@ -127,6 +127,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
       'POST /twiml/outbound': 'NONE',
       'POST /webhooks/call-status': 'NONE',
       'GET /health': 'NONE',
+      'GET /openapi.json': 'NONE',
     });
     expect(stack.secrets.has('API_KEY')).toBe(false);
     template.resourceCountIs('AWS::SecretsManager::Secret', 7); // 6 app secrets + the webhook credential
