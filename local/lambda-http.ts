@@ -6,6 +6,9 @@ import type { HttpEvent, HttpHandler } from '../functions/lib/http';
 
 /** API Gateway's own payload limit; the handlers enforce their tighter ones. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** How long the rest of an over-limit body is read and dropped before the 413 goes out anyway. */
+const OVERSIZE_DRAIN_MS = 5_000;
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 export interface LocalRoute {
   method: string;
@@ -39,13 +42,16 @@ export async function serveLambdaRoutes(port: number): Promise<LambdaHttpServer>
   const server = createServer(async (req, res) => {
     try {
       if (extra && (await extra(req, res))) return;
+      if (!isWellEncoded(req.url ?? '/')) {
+        return send(res, 400, JSON_TYPE, errorBody('bad_request', 'The path or query has a malformed percent-encoding'));
+      }
       const url = new URL(req.url ?? '/', 'http://local');
       const method = req.method ?? 'GET';
       const route = compiled.find((r) => r.method === method && r.match(url.pathname));
       if (!route) return send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Not Found' }));
       const body = await readBody(req);
       if (body === undefined) {
-        return send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+        return send(res, 413, { ...JSON_TYPE, connection: 'close' }, errorBody('payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes`));
       }
       const event = toEvent(req, url, route.path, route.match(url.pathname)!, body);
       const result = await route.handler(event);
@@ -130,15 +136,46 @@ function toEvent(req: IncomingMessage, url: URL, routePath: string, pathParamete
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+/**
+ * The body, or undefined past the limit. An over-limit body is still read to its end (for at most
+ * OVERSIZE_DRAIN_MS) and dropped: closing on a client that is still sending resets the connection
+ * before it can read the 413.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let drainTimer: NodeJS.Timeout | undefined;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      if (drainTimer) return;
+      chunks.length = 0;
+      drainTimer = setTimeout(() => resolve(undefined), OVERSIZE_DRAIN_MS);
+    });
+    req.on('end', () => {
+      clearTimeout(drainTimer);
+      resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks));
+    });
+    req.on('error', (error) => {
+      clearTimeout(drainTimer);
+      reject(error);
+    });
+  });
+}
+
+/** False when a `%` is not followed by an escape that decodes (API Gateway refuses those too). */
+function isWellEncoded(pathAndQuery: string): boolean {
+  try {
+    decodeURIComponent(pathAndQuery);
+    return true;
+  } catch {
+    return false;
   }
-  return Buffer.concat(chunks);
+}
+
+function errorBody(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
 }
 
 function stringHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
