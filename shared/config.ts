@@ -72,6 +72,8 @@ export const configSchema = z
     GOOGLE_PRIVATE_KEY: optionalString.transform((v) => v?.replace(/\\n/g, '\n')),
     GOOGLE_CALENDAR_ID: z.string().min(1).default('primary'),
     GOOGLE_IMPERSONATED_USER: optionalString,
+    /** Comma list of domains send_email may write to besides the addresses a call's variables name (`.example.com` for subdomains). */
+    EMAIL_ALLOWED_DOMAINS: optionalString.transform((v) => v?.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean)),
     GOOGLE_API_ROOT_URL: httpUrl.optional(),
     BUSINESS_TIMEZONE: z.string().min(1).default('America/New_York'),
     WORKDAY_START_HOUR: int(9, 0, 23),

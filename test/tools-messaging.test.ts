@@ -9,6 +9,7 @@ import { createTwilioClient } from '../shared/twilio-client';
 import { googleClients } from '../media-service/tools/google';
 import { toolsForCall } from '../media-service/tools';
 import { createToolRunner } from '../media-service/tools/runner';
+import { requestedEmailRecipients } from '../media-service/tools/send-email';
 import { SMS_MAX_CHARS } from '../media-service/tools/send-sms';
 import type { ToolContext } from '../media-service/tools/types';
 
@@ -67,13 +68,14 @@ function callRecord(request: Partial<CallRecord['request']> = {}): CallRecord {
 function callTools(settings: Record<string, string> = {}, twilioSettings: Record<string, string> = {}) {
   const config: Config = parseConfig({ STAGE: 'local', ...env, ...settings });
   const twilio = createTwilioClient(parseConfig({ STAGE: 'local', ...env, ...twilioSettings }));
-  const call = callRecord();
+  const call = callRecord({ variables: { name: 'Sam', email: ' sam@example.com ' } });
   const records: ToolCallRecord[] = [];
   const context: Omit<ToolContext, 'signal'> = {
     callbackId: call.callbackId,
     callSid: 'CA00000000000000000000000000000000',
     to: CALLED,
     from: CALLER_ID,
+    emailRecipients: requestedEmailRecipients(call.request),
     config,
     now: () => new Date(),
     callControl: { hangUpAfterPlayback: async () => undefined, transfer: async () => undefined, sendDigits: async () => undefined },
@@ -165,6 +167,29 @@ describe('send_email', () => {
     expect(results[0]!.value.error).toMatch(/to/);
     expect(results[2]!.value.error).toMatch(/subject/);
     expect(google.sentMail.length).toBe(before);
+  });
+
+  it('refuses an address the call\'s request does not name, and sends nothing', async () => {
+    const { run, records } = callTools();
+    const before = google.sentMail.length;
+    const { isError, value } = await run('send_email', { to: 'eve@attacker.example', subject: 'Hi', body: 'Hello' });
+    expect(isError).toBe(true);
+    expect(value.error).toBe('I can only send e-mail to an address I was given for this call.');
+    expect(records[0]).toMatchObject({ name: 'send_email', arguments: { to: 'eve@attacker.example' }, error: value.error });
+    expect((await run('send_email', { to: 'Sam@Example.com', subject: 'Hi', body: 'Hello' })).isError).toBe(false);
+    expect(google.sentMail.slice(before).map((m) => m.to)).toEqual(['Sam@Example.com']);
+  });
+
+  it('writes to any address in EMAIL_ALLOWED_DOMAINS, and only those domains', async () => {
+    const { run } = callTools({ EMAIL_ALLOWED_DOMAINS: 'northwind.example, .partner.example' });
+    const before = google.sentMail.length;
+    const results = await Promise.all(
+      ['pat@northwind.example', 'lee@eu.partner.example', 'pat@partner.example', 'pat@northwind.example.attacker.example'].map((to) =>
+        run('send_email', { to, subject: 'Hi', body: 'Hello' }),
+      ),
+    );
+    expect(results.map((r) => r.isError)).toEqual([false, false, true, true]);
+    expect(google.sentMail.slice(before).map((m) => m.to).sort()).toEqual(['lee@eu.partner.example', 'pat@northwind.example']);
   });
 
   it('turns a Gmail failure into a sentence', async () => {

@@ -7,6 +7,7 @@ import { BridgeCallControl, type CallLine } from '../call-control';
 import { toolsForCall } from '../tools';
 import { googleClients } from '../tools/google';
 import { createToolRunner } from '../tools/runner';
+import { requestedEmailRecipients } from '../tools/send-email';
 import type { ToolRunner } from '../tools/types';
 import { waitAtMost } from '../wait-at-most';
 
@@ -52,6 +53,7 @@ export class CallTools {
         callSid: line.callSid(),
         to: call.request.to,
         from: call.request.from,
+        emailRecipients: requestedEmailRecipients(call.request),
         config,
         now,
         callControl: this.control,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { InitiateRequest } from '../../shared/call-record';
 import { ToolError } from './runner';
-import type { ToolDefinition } from './types';
+import type { ToolContext, ToolDefinition } from './types';
 
 const noLineBreaks = /^[^\r\n]*$/;
 
@@ -13,12 +14,13 @@ const parameters = z.object({
 /** Sends one plain-text e-mail through Gmail as GOOGLE_IMPERSONATED_USER (domain-wide delegation). */
 export const sendEmailTool: ToolDefinition<typeof parameters> = {
   name: 'send_email',
-  description: 'Sends a short plain-text e-mail to one address the caller gave you. Read the address back to them first.',
+  description: 'Sends a short plain-text e-mail to an address you were given for this call. Read the address back first.',
   parameters,
   timeoutMs: 10_000,
   async execute({ to, subject, body }, context) {
     const sender = context.config.GOOGLE_IMPERSONATED_USER;
     if (!sender) throw new ToolError('E-mail is not available on this call.');
+    if (!mayWriteTo(to, context)) throw new ToolError('I can only send e-mail to an address I was given for this call.');
     const raw = Buffer.from(mimeMessage({ from: sender, to, subject, body })).toString('base64url');
     try {
       const { data } = await context.services.google().gmail.users.messages.send({ userId: 'me', requestBody: { raw } }, { signal: context.signal });
@@ -28,6 +30,19 @@ export const sendEmailTool: ToolDefinition<typeof parameters> = {
     }
   },
 };
+
+/** The addresses a call's request names: variables whose value is one e-mail address. */
+export function requestedEmailRecipients(request: Pick<InitiateRequest, 'variables'>): string[] {
+  return Object.values(request.variables ?? {}).map((v) => v.trim()).filter((v) => z.email().safeParse(v).success);
+}
+
+/** The model may write to an address the request named or one in EMAIL_ALLOWED_DOMAINS, never to one it was told on the call. */
+function mayWriteTo(address: string, context: Pick<ToolContext, 'emailRecipients' | 'config'>): boolean {
+  const wanted = address.toLowerCase();
+  if ((context.emailRecipients ?? []).some((named) => named.toLowerCase() === wanted)) return true;
+  const domain = wanted.slice(wanted.lastIndexOf('@') + 1);
+  return (context.config.EMAIL_ALLOWED_DOMAINS ?? []).some((allowed) => (allowed.startsWith('.') ? domain.endsWith(allowed) : domain === allowed));
+}
 
 /** An RFC 5322 message with a UTF-8 subject (RFC 2047) and a base64 body, as Gmail's `raw` expects. */
 export function mimeMessage(message: { from: string; to: string; subject: string; body: string }): string {

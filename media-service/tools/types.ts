@@ -38,6 +38,8 @@ export interface ToolContext {
   /** The number being called (the only destination the agent may text). */
   to: string;
   from: string;
+  /** The e-mail addresses the call's request names: the only ones send_email writes to outside EMAIL_ALLOWED_DOMAINS. */
+  emailRecipients?: readonly string[];
   config: Config;
   now: () => Date;
   callControl: CallControl;
