@@ -459,9 +459,9 @@ export class CallRun {
       Object.assign(extra, {
         RecordingUrl: recording.url,
         RecordingSid: recording.sid,
-        RecordingDuration: String(duration),
+        RecordingDuration: String(recording.durationSeconds),
       });
-      this.webhooks.recordingCompleted(recording, duration);
+      this.webhooks.recordingCompleted(recording, recording.durationSeconds);
     }
     this.webhooks.statusChanged(status, extra);
   }
