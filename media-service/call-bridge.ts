@@ -114,7 +114,9 @@ export class CallBridge {
       {
         turn: (turn) => {
           if (turn.role === 'user') this.silence?.calleeSpoke();
-          this.deps.onTurn?.(this.callbackId, this.collector.add(turn.role, turn.text));
+          // Stored whether or not anyone listens: an optional call would skip evaluating its argument.
+          const stored = this.collector.add(turn.role, turn.text);
+          this.deps.onTurn?.(this.callbackId, stored);
         },
         dropped: (cause) => {
           if (!this.ended) guarded(() => this.reconnect(cause), this.fault)();

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDeps } from '../functions/lib/deps';
 import { createSweeper } from '../functions/sweeper';
 import { exited, freePort, startMediaProcess } from '../local/media-process';
@@ -96,12 +97,21 @@ describe('the media process dies or is stopped', () => {
     // Real time: the media process is killed mid-call, so the calls must last a while.
     stack = await startTestStack({ externalMediaUrl: `ws://127.0.0.1:${port}`, timeScale: 1 });
   });
+  let media: ChildProcess | undefined;
+  // A test that fails while its media process still runs must not leave it holding the port.
+  afterEach(async () => {
+    if (media && media.exitCode === null && media.signalCode === null) {
+      media.kill('SIGKILL');
+      await exited(media);
+    }
+    media = undefined;
+  });
   afterAll(async () => {
     await stack?.close();
   });
 
   it('SIGKILL mid-call: the sweeper completes the call from the persisted turns, transcriptComplete false, one event', async () => {
-    const media = await startMediaProcess(stack.env, port);
+    media = await startMediaProcess(stack.env, port);
     const callbackId = uniqueId('sigkill');
     const res = await initiate(stack, { callbackId, to: '+15557774201' });
     await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
@@ -122,7 +132,7 @@ describe('the media process dies or is stopped', () => {
   });
 
   it('SIGTERM with calls live: new streams get 503, live calls finish, the process exits, no event lost', async () => {
-    const media = await startMediaProcess(stack.env, port);
+    media = await startMediaProcess(stack.env, port);
     const ids = [uniqueId('sigterm'), uniqueId('sigterm')];
     const placed = await Promise.all(ids.map((callbackId, i) => initiate(stack, { callbackId, to: `+1555777430${i}` })));
     await Promise.all(placed.map((p) => stack.twilio!.waitForCall(p.body.callSid, 'streaming')));
