@@ -20,6 +20,8 @@ export const API_ROUTES = [
 export type ApiRoute = (typeof API_ROUTES)[number];
 export type HandlerName = ApiRoute['handler'];
 
-/** Functions that run on a schedule rather than behind a route. */
-export const SCHEDULED_FUNCTIONS = ['sweeper'] as const;
-export type FunctionName = HandlerName | (typeof SCHEDULED_FUNCTIONS)[number];
+/** Functions that run on a schedule rather than behind a route (dispatch: a scheduled call's one-time schedule). */
+export const SCHEDULED_FUNCTIONS = ['sweeper', 'dispatch'] as const;
+/** Functions fed by a queue (deliver: webhook and task-token deliveries). */
+export const QUEUE_FUNCTIONS = ['deliver'] as const;
+export type FunctionName = HandlerName | (typeof SCHEDULED_FUNCTIONS)[number] | (typeof QUEUE_FUNCTIONS)[number];

@@ -3,11 +3,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AppSecrets } from './constructs/app-secrets';
 import { CallApi } from './constructs/call-api';
+import { CallOrchestration } from './constructs/call-orchestration';
 import { CallTable } from './constructs/call-table';
 import { CompletionEvents } from './constructs/completion-events';
 import { MediaService, METRICS_NAMESPACE } from './constructs/media-service';
 import { Operations } from './constructs/operations';
 import { Recordings } from './constructs/recordings';
+import { parseConfig } from '../shared/config';
 import { deployedProviders, SECRET_NAMES, type CallerEngineSettings, type SecretName } from './settings';
 
 export interface CallerEngineStackProps extends StackProps {
@@ -34,6 +36,7 @@ export class CallerEngineStack extends Stack {
   public readonly api: CallApi;
   public readonly operations: Operations;
   public readonly recordings: Recordings;
+  public readonly orchestration: CallOrchestration;
 
   constructor(scope: Construct, id: string, props: CallerEngineStackProps) {
     super(scope, id, {
@@ -74,6 +77,11 @@ export class CallerEngineStack extends Stack {
       ...(s.twilioPhoneNumber ? { TWILIO_PHONE_NUMBER: s.twilioPhoneNumber } : {}),
     };
 
+    this.orchestration = new CallOrchestration(this, 'Orchestration', {
+      deliveryRetryBaseSeconds: parseConfig({ STAGE: 'local', DELIVERY_RETRY_BASE_SECONDS: s.environment.DELIVERY_RETRY_BASE_SECONDS })
+        .DELIVERY_RETRY_BASE_SECONDS,
+    });
+
     this.media = new MediaService(this, 'Media', {
       projectRoot: props.projectRoot,
       table: this.callTable,
@@ -107,6 +115,7 @@ export class CallerEngineStack extends Stack {
       eventBus: this.completionEvents.eventBus,
       secrets: this.secrets,
       recordings: this.recordings,
+      orchestration: this.orchestration,
       environment: {
         ...environment,
         RECORDING_RETENTION_DAYS: String(s.recordingRetentionDays),
@@ -120,11 +129,15 @@ export class CallerEngineStack extends Stack {
       logRetention,
     });
     this.media.addEnvironment('BASE_URL', this.api.baseUrl);
+    // the media service completes calls too, so it queues their deliveries
+    this.media.addEnvironment('DELIVERY_QUEUE_URL', this.orchestration.deliveryQueue.queueUrl);
+    this.orchestration.deliveryQueue.grantSendMessages(this.media.taskDefinition.taskRole);
 
     this.operations = new Operations(this, 'Operations', {
       api: this.api,
       media: this.media,
       events: this.completionEvents,
+      orchestration: this.orchestration,
       alarmEmail: s.alarmEmail,
     });
 

@@ -7,6 +7,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import { bundlingDefaults, functionDefaults, FUNCTION_RUNTIME_ENVIRONMENT } from
 import type { ApiAuthMode, SecretName } from '../settings';
 import { API_ROUTES, type ApiRoute, type FunctionName, type HandlerName } from '../../functions/routes';
 import type { AppSecrets } from './app-secrets';
+import type { CallOrchestration } from './call-orchestration';
 import type { CallTable } from './call-table';
 import type { Recordings } from './recordings';
 
@@ -30,6 +32,13 @@ export interface FunctionSpec {
   readonly putsEvents: boolean;
   /** Access to the recordings bucket (objects under recordings/ only). */
   readonly recordings?: 'write' | 'read';
+  /** Whether it creates and deletes call schedules (EventBridge Scheduler). */
+  readonly schedules?: boolean;
+  /**
+   * The delivery queue: `enqueue` for the functions that complete calls (the completer queues
+   * their webhook and task-token deliveries), `consume` for the deliver function.
+   */
+  readonly deliveries?: 'enqueue' | 'consume';
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -40,6 +49,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     secrets: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
     putsEvents: false,
+    schedules: true,
     timeout: Duration.seconds(20),
     memorySize: 512,
   },
@@ -48,6 +58,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     secrets: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
     putsEvents: true,
+    schedules: true,
+    deliveries: 'enqueue',
     timeout: Duration.seconds(20),
     memorySize: 512,
   },
@@ -83,6 +95,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     secrets: ['TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
     putsEvents: true,
+    deliveries: 'enqueue',
     timeout: Duration.seconds(15),
     memorySize: 512,
   },
@@ -116,10 +129,34 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     secrets: ['TWILIO_AUTH_TOKEN'],
     table: 'readWrite',
     putsEvents: true,
+    deliveries: 'enqueue',
     timeout: Duration.seconds(55),
     memorySize: 512,
   },
+  dispatch: {
+    description: 'Invoked by a scheduled call\'s one-time schedule: places the call, or schedules it again for later',
+    secrets: ['TWILIO_AUTH_TOKEN'],
+    table: 'readWrite',
+    putsEvents: true,
+    schedules: true,
+    deliveries: 'enqueue',
+    timeout: Duration.seconds(20),
+    memorySize: 512,
+  },
+  deliver: {
+    description: 'Fed by the delivery queue: signed webhooks and Step Functions task tokens of completed calls',
+    secrets: ['WEBHOOK_SIGNING_SECRET'],
+    table: 'read',
+    putsEvents: false,
+    deliveries: 'consume',
+    // a batch of DELIVERY_BATCH_SIZE attempts, each bounded by the 15 s webhook timeout
+    timeout: Duration.seconds(90),
+    memorySize: 512,
+  },
 };
+
+/** Deliveries the deliver function takes per invocation. */
+const DELIVERY_BATCH_SIZE = 5;
 
 export interface CallApiProps {
   /** Absolute path of the repository root (handlers, package-lock.json). */
@@ -132,6 +169,8 @@ export interface CallApiProps {
   readonly secrets: AppSecrets;
   /** The recordings bucket; only the functions whose spec lists it get access. */
   readonly recordings: Recordings;
+  /** Call schedules and the delivery queue; the functions whose spec lists them get access. */
+  readonly orchestration: CallOrchestration;
   /** Non-secret environment every function gets (STAGE, MEDIA_URL, TABLE_NAME, …). */
   readonly environment: Readonly<Record<string, string>>;
   /**
@@ -269,8 +308,11 @@ export class CallApi extends Construct {
         secretEnvironment[`${secretName}_SECRET_ARN`] = secret.secretArn;
       }
 
+      const orchestration = props.orchestration;
       const fn = new NodejsFunction(this, pascal(name), {
         ...functionDefaults(),
+        // named up front so the function can schedule itself without a reference cycle
+        ...(name === 'dispatch' ? { functionName: orchestration.dispatchFunctionName } : {}),
         description: spec.description,
         entry: path.join(props.projectRoot, 'functions', `${name}.ts`),
         handler: 'handler',
@@ -288,6 +330,8 @@ export class CallApi extends Construct {
           BASE_URL: this.baseUrl,
           API_AUTH: auth,
           RECORDING_BUCKET: props.recordings.bucket.bucketName,
+          ...(spec.schedules ? orchestration.schedulingEnvironment : {}),
+          ...(spec.deliveries ? { DELIVERY_QUEUE_URL: orchestration.deliveryQueue.queueUrl } : {}),
           ...secretEnvironment,
         },
       });
@@ -298,6 +342,16 @@ export class CallApi extends Construct {
       if (spec.putsEvents) props.eventBus.grantPutEventsTo(role);
       if (spec.recordings === 'write') props.recordings.grantWrite(role);
       if (spec.recordings === 'read') props.recordings.grantRead(role);
+      if (spec.schedules) orchestration.grantScheduling(role);
+      if (spec.deliveries === 'enqueue') orchestration.deliveryQueue.grantSendMessages(role);
+      if (spec.deliveries === 'consume') {
+        fn.addEventSource(new SqsEventSource(orchestration.deliveryQueue, { batchSize: DELIVERY_BATCH_SIZE, reportBatchItemFailures: true }));
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }));
+        Validations.of(role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'states:SendTaskSuccess/SendTaskFailure take no resource: the task token names the execution, from any state machine the caller runs.',
+        });
+      }
 
       functions[name] = fn;
       logGroups[name] = logGroup;

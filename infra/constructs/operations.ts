@@ -9,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pascal, type CallApi, type FunctionName } from './call-api';
+import type { CallOrchestration } from './call-orchestration';
 import type { CompletionEvents } from './completion-events';
 import { METRICS_NAMESPACE, type MediaService } from './media-service';
 
@@ -19,6 +20,8 @@ export interface OperationsProps {
   readonly media: MediaService;
   /** The completion-event bus and its queues. */
   readonly events: CompletionEvents;
+  /** Call schedules and the delivery queue, whose dead-letter queues get depth alarms. */
+  readonly orchestration?: CallOrchestration;
   /**
    * E-mail address subscribed to the alarm topic.
    * @default - no subscription (subscribe your pager to `alarmTopic`)
@@ -104,6 +107,10 @@ export class Operations extends Construct {
 
     const deadLetterQueues: [string, sqs.IQueue][] = [['CompletionDlqDepth', props.events.deadLetterQueue]];
     if (props.events.webhookDeadLetterQueue) deadLetterQueues.push(['WebhookDlqDepth', props.events.webhookDeadLetterQueue]);
+    if (props.orchestration) {
+      deadLetterQueues.push(['DeliveryDlqDepth', props.orchestration.deliveryDeadLetterQueue]);
+      deadLetterQueues.push(['ScheduleDlqDepth', props.orchestration.scheduleDeadLetterQueue]);
+    }
     for (const [name, queue] of deadLetterQueues) {
       alarm(name, {
         alarmDescription: 'Completion events could not be delivered or processed; they wait in the dead-letter queue.',

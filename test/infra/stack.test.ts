@@ -45,7 +45,7 @@ afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'openapi', 'sweeper'];
+const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'openapi', 'sweeper', 'dispatch', 'deliver'];
 
 describe('functions', () => {
   it('runs every handler on nodejs22.x / arm64 with an ESM bundle', () => {
@@ -473,6 +473,8 @@ describe('least privilege', () => {
       health: [],
       openapi: [],
       sweeper: ['TWILIO_AUTH_TOKEN'],
+      dispatch: ['TWILIO_AUTH_TOKEN'],
+      deliver: ['WEBHOOK_SIGNING_SECRET'],
     };
     for (const name of FUNCTIONS) {
       const reached = referencedResources(fnStatements(name), 'secretsmanager:');
@@ -486,7 +488,7 @@ describe('least privilege', () => {
     for (const name of FUNCTIONS) {
       const statements = fnStatements(name);
       const puts = actionsOf(statements).includes('events:PutEvents');
-      expect(puts, name).toBe(['call-status', 'cancel-call', 'recording-status', 'sweeper'].includes(name));
+      expect(puts, name).toBe(['call-status', 'cancel-call', 'recording-status', 'sweeper', 'dispatch'].includes(name));
       if (puts) expect([...referencedResources(statements, 'events:')]).toEqual([busId]);
     }
   });
@@ -498,7 +500,7 @@ describe('least privilege', () => {
       const reached = referencedResources(statements, 'dynamodb:');
       expect([...reached], name).toEqual(['health', 'openapi'].includes(name) ? [] : [tableId]);
       const writes = actionsOf(statements).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
-      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health', 'openapi'].includes(name));
+      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health', 'openapi', 'deliver'].includes(name));
       expect(actionsOf(statements), name).not.toContain('dynamodb:Scan');
     }
     for (const name of ['health', 'openapi'] as const) {
@@ -536,7 +538,7 @@ describe('operations', () => {
     const metric = (ns: string, name: string) => alarms.filter((a) => a.Namespace === ns && a.MetricName === name);
     expect(metric('AWS/ApiGateway', '5xx')).toHaveLength(1);
     expect(metric('AWS/Lambda', 'Errors')).toHaveLength(FUNCTIONS.length);
-    expect(metric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    expect(metric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(3); // completion, delivery and schedule dead-letter queues
     expect(metric('AWS/ApplicationELB', 'UnHealthyHostCount')).toHaveLength(1);
     expect(metric('AWS/ApplicationELB', 'HealthyHostCount')).toEqual([
       expect.objectContaining({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' }),

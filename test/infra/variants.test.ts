@@ -11,6 +11,7 @@ import { AppSecrets } from '../../infra/constructs/app-secrets';
 import { CallApi } from '../../infra/constructs/call-api';
 import { Recordings } from '../../infra/constructs/recordings';
 import { CallTable } from '../../infra/constructs/call-table';
+import { CallOrchestration } from '../../infra/constructs/call-orchestration';
 import { CompletionEvents } from '../../infra/constructs/completion-events';
 import { MediaService } from '../../infra/constructs/media-service';
 import { parseSettings } from '../../infra/settings';
@@ -159,7 +160,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
     });
     // the credential is a dynamic reference, never a literal
     expect(JSON.stringify(resourcesOfType(json, 'AWS::Events::Connection')[0]![1].Properties)).toContain('resolve:secretsmanager');
-    expect(resourcesOfType(json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    expect(resourcesOfType(json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(4);
   });
 
   it('encrypts the table with a rotating customer managed key that only its users may use', () => {
@@ -282,7 +283,8 @@ describe('constructs validate their props', () => {
     const events = new CompletionEvents(stack, 'Events');
     const secrets = new AppSecrets(stack, 'Secrets', { names: ['TWILIO_AUTH_TOKEN'] });
     const recordings = new Recordings(stack, 'Recordings', { retentionDays: 30 });
-    return { stack, table, events, secrets, recordings };
+    const orchestration = new CallOrchestration(stack, 'Orchestration', { deliveryRetryBaseSeconds: 30 });
+    return { stack, table, events, secrets, recordings, orchestration };
   };
 
   it('MediaService refuses a drain longer than the stop timeout allows and an unknown NAT count', () => {
@@ -294,16 +296,16 @@ describe('constructs validate their props', () => {
   });
 
   it('CallApi refuses a base URL with a path and a wired variable in its environment', () => {
-    const { stack, table, events, secrets, recordings } = deps();
-    const base = { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, recordings, environment: {} };
+    const { stack, table, events, secrets, recordings, orchestration } = deps();
+    const base = { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, recordings, orchestration, environment: {} };
     expect(() => new CallApi(stack, 'A', { ...base, baseUrl: 'https://api.example.com/v1' })).toThrow(/baseUrl/);
     expect(() => new CallApi(stack, 'B', { ...base, environment: { API_KEY_SECRET_ARN: 'x' } })).toThrow(/API_KEY_SECRET_ARN/);
   });
 
   it('CallApi refuses to wire a secret the deployment does not have', () => {
-    const { stack, table, events, secrets, recordings } = deps();
+    const { stack, table, events, secrets, recordings, orchestration } = deps();
     expect(
-      () => new CallApi(stack, 'A', { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, recordings, environment: {} }),
+      () => new CallApi(stack, 'A', { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets, recordings, orchestration, environment: {} }),
     ).toThrow(/API_KEY is not part of this deployment/);
   });
 
