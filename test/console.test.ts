@@ -13,6 +13,10 @@ import { startMessage } from './support/raw-stream';
 import { eventsFor, sleep, startTestStack, waitForEvent } from './support/stack';
 import { padWithSilence, writeWav } from './support/wav';
 
+/** What the fake agent opens with for the console's sample instructions (Ava, Northwind Dental, name=Sam). */
+const SAMPLE_GREETING =
+  "Hi Sam, this is Ava from Northwind Dental. I'm calling to confirm a cleaning appointment on Tuesday afternoon. Do you have a minute?";
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 const CALLER_WORDS = 'Hello from the browser';
@@ -86,7 +90,7 @@ describe.skipIf(!runs)('the dev console in headless Chromium', () => {
 
     // Assess: the transcript shows the greeting, the caller's words, and the agent quoting them.
     const transcript = page.getByRole('log', { name: 'Transcript' });
-    await transcript.getByText('Hi, this is Ava. Do you have a minute?').waitFor({ timeout: 30_000 });
+    await transcript.getByText(SAMPLE_GREETING).waitFor({ timeout: 30_000 });
     await transcript.getByText(CALLER_WORDS, { exact: true }).waitFor({ timeout: 40_000 });
     await transcript.getByText(`You said "${CALLER_WORDS}"`).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${ARTIFACTS}/console-call-live.png`, fullPage: true });
@@ -94,7 +98,7 @@ describe.skipIf(!runs)('the dev console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Hang up' }).click();
     const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId, 30_000));
     expect(detail).toMatchObject({ outcome: 'completed', transcriptComplete: true, metadata: { channel: 'browser' }, error: null });
-    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: 'Hi, this is Ava. Do you have a minute?' });
+    expect(detail.transcript[0]).toMatchObject({ role: 'assistant', text: SAMPLE_GREETING });
     expect(detail.transcript).toContainEqual(expect.objectContaining({ role: 'user', text: CALLER_WORDS }));
     expect(detail.durationSeconds).toBeGreaterThan(0);
 
