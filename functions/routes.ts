@@ -12,6 +12,7 @@ export const API_ROUTES = [
   { method: 'POST', path: '/webhooks/recording-status', handler: 'recording-status', auth: 'twilio-signature' },
   { method: 'GET', path: '/twiml/outbound', handler: 'twiml', auth: 'twilio-signature' },
   { method: 'POST', path: '/twiml/outbound', handler: 'twiml', auth: 'twilio-signature' },
+  { method: 'POST', path: '/twiml/fallback', handler: 'twiml-fallback', auth: 'twilio-signature' },
   { method: 'POST', path: '/webhooks/call-status', handler: 'call-status', auth: 'twilio-signature' },
   { method: 'GET', path: '/health', handler: 'health', auth: 'none' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi', auth: 'none' },

@@ -11,6 +11,7 @@ export interface CfnResourceJson {
   DependsOn?: string | string[];
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  Condition?: string;
   Metadata?: Record<string, unknown>;
 }
 export interface PolicyStatementJson {

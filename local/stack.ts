@@ -17,6 +17,7 @@ import type { HttpHandler } from '../functions/lib/http';
 import { API_ROUTES, type HandlerName } from '../functions/routes';
 import { createSweeper } from '../functions/sweeper';
 import { createTwimlHandler } from '../functions/twiml';
+import { createTwimlFallbackHandler } from '../functions/twiml-fallback';
 import type { ToolCallRecord, TranscriptTurn } from '../shared/call-record';
 import { parseConfig, type Config } from '../shared/config';
 import { createTwilioClient } from '../shared/twilio-client';
@@ -206,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const handlers: Record<HandlerName, HttpHandler> = {
     initiate: createInitiateHandler(deps),
     twiml: createTwimlHandler(deps),
+    'twiml-fallback': createTwimlFallbackHandler(deps),
     'call-status': createCallStatusHandler(deps),
     'get-call': createGetCallHandler(deps),
     'cancel-call': createCancelCallHandler(deps),

@@ -33,6 +33,9 @@ export async function placeCall(deps: Deps, call: CallRecord): Promise<{ callSid
       from: request.from,
       url: `${c.BASE_URL}/twiml/outbound?callbackId=${id}`,
       method: 'POST',
+      // Twilio's second try when the TwiML fetch fails: an apology and a hang-up.
+      fallbackUrl: `${c.BASE_URL}/twiml/fallback?callbackId=${id}`,
+      fallbackMethod: 'POST',
       statusCallback: `${c.BASE_URL}/webhooks/call-status?callbackId=${id}`,
       statusCallbackMethod: 'POST',
       statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],

@@ -90,6 +90,14 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(10),
     memorySize: 512,
   },
+  'twiml-fallback': {
+    description: "POST /twiml/fallback: the call's fallbackUrl, an apology and a hang-up",
+    secrets: ['TWILIO_AUTH_TOKEN'],
+    table: 'none',
+    putsEvents: false,
+    timeout: Duration.seconds(5),
+    memorySize: 256,
+  },
   'call-status': {
     description: 'POST /webhooks/call-status: signed Twilio status callbacks, completion claim and event',
     secrets: ['TWILIO_AUTH_TOKEN'],
@@ -188,6 +196,12 @@ export interface CallApiProps {
    * @default { rateLimit: 50, burstLimit: 100 }
    */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Throttling of each Twilio webhook route (TwiML, fallback, status and recording callbacks),
+   * apart from the stage's, so traffic on the call API cannot starve a call's TwiML fetch.
+   * @default { rateLimit: 200, burstLimit: 400 }
+   */
+  readonly twilioThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   /**
    * Retention of the functions' and the access log's log groups.
    * @default logs.RetentionDays.ONE_MONTH
@@ -362,6 +376,7 @@ export class CallApi extends Construct {
     // wire: routes, one integration per handler
     const authorizer = auth === 'iam' ? new HttpIamAuthorizer() : undefined;
     const integrations = new Map<HandlerName, HttpLambdaIntegration>();
+    const twilioRouteKeys: string[] = [];
     for (const { method, path: routePath, handler, auth: routeAuth } of API_ROUTES) {
       let integration = integrations.get(handler);
       if (!integration) {
@@ -374,9 +389,18 @@ export class CallApi extends Construct {
         integration,
         ...(routeAuth === 'api-key' && authorizer ? { authorizer } : {}),
       });
+      if (routeAuth === 'twilio-signature') {
+        twilioRouteKeys.push(`${method} ${routePath}`);
+        for (const r of routes) this.stage.node.addDependency(r); // route settings need the route
+      }
       if (routeAuth === 'api-key' && authorizer) continue;
       for (const r of routes) Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: UNAUTHORIZED_ROUTE_REASONS[routeAuth] });
     }
+
+    const twilioThrottle = props.twilioThrottle ?? { rateLimit: 200, burstLimit: 400 };
+    (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = Object.fromEntries(
+      twilioRouteKeys.map((key) => [key, { ThrottlingRateLimit: twilioThrottle.rateLimit, ThrottlingBurstLimit: twilioThrottle.burstLimit }]),
+    );
 
     // wire: the sweeper's schedule (a missed run is harmless: the next minute sweeps again)
     this.sweeperSchedule = new events.Rule(this, 'SweeperSchedule', {

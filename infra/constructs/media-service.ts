@@ -210,8 +210,11 @@ export class MediaService extends Construct {
     const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'Caller Engine media tasks (inbound only from the ALB)',
-      allowAllOutbound: true, // Twilio, model vendors and AWS APIs on changing addresses
+      allowAllOutbound: false,
     });
+    // Twilio, the model vendors and the AWS APIs are all HTTPS/WSS on changing addresses; DNS
+    // goes to the VPC resolver, which security groups do not filter.
+    taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS and WSS to Twilio, model vendors and AWS APIs');
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +13,7 @@ import { pascal, type CallApi, type FunctionName } from './call-api';
 import type { CallOrchestration } from './call-orchestration';
 import type { CompletionEvents } from './completion-events';
 import { METRICS_NAMESPACE, type MediaService } from './media-service';
+import { buildServiceAlarms } from './operations/service-alarms';
 
 export interface OperationsProps {
   /** The call API and its functions. */
@@ -35,10 +37,11 @@ export interface OperationsProps {
 }
 
 /**
- * Alarms (API 5xx, every function's errors, dead-letter queue depth, unhealthy media
- * targets, no healthy media task) notifying an encrypted SNS topic, and one dashboard
- * of the call metrics the application emits (namespace CallerEngine, dimension service)
- * next to the AWS service metrics.
+ * Alarms (API 5xx, every function's errors and throttles, dead-letter queue depth, unhealthy
+ * media targets, no healthy media task, and the call and traffic alarms of
+ * operations/service-alarms.ts) notifying an encrypted SNS topic; the media deployment rolls
+ * back on the alarms that mean a release fails calls; and one dashboard of the call metrics
+ * the application emits (namespace CallerEngine, dimension service) next to the AWS metrics.
  */
 export class Operations extends Construct {
   /** Where every alarm notifies. */
@@ -123,7 +126,7 @@ export class Operations extends Construct {
     }
 
     const targets = media.targetGroup.metrics;
-    alarm('MediaUnhealthyTargets', {
+    const unhealthyTargets = alarm('MediaUnhealthyTargets', {
       alarmDescription: 'A media task fails its /health check.',
       metric: targets.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 1,
@@ -139,6 +142,12 @@ export class Operations extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    const deploymentAlarms = [unhealthyTargets, ...buildServiceAlarms(this, alarm, { api, media })];
+    // ECS watches these during a media deployment (and its bake time) and rolls back when one fires.
+    media.service.enableDeploymentAlarms(
+      deploymentAlarms.map((a) => a.alarmName),
+      { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+    );
     this.alarms = alarms;
 
     // build: dashboard
@@ -189,9 +198,27 @@ export class Operations extends Construct {
         left: ['p50', 'p90', 'p99'].map((p) => mediaMetric('BridgeLatencyMs', p, p)),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Model latency (ms)',
+        title: 'Event-loop lag p99 (ms)',
         width: 12,
-        left: ['p50', 'p90', 'p99'].map((p) => mediaMetric('ModelLatencyMs', p, p)),
+        left: [mediaMetric('EventLoopLagMs', 'Maximum', 'worst task'), mediaMetric('EventLoopLagMs', 'Average', 'average task')],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Streams refused or cut (media service)',
+        width: 12,
+        left: [
+          mediaMetric('CallsRefusedAtCap', 'Sum', 'refused at MAX_CALLS_PER_TASK'),
+          mediaMetric('CallsCutByDrain', 'Sum', 'cut by drain'),
+          mediaMetric('StreamSignatureRefusals', 'Sum', 'bad signature'),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function throttles',
+        width: 12,
+        left: Object.entries(api.functions).map(([name, fn]) =>
+          fn.metricThrottles({ label: name, period: Duration.minutes(1), statistic: 'Sum' }),
+        ),
       }),
     );
     this.dashboard.addWidgets(

@@ -45,7 +45,7 @@ afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'openapi', 'sweeper', 'dispatch', 'deliver'];
+const FUNCTIONS: FunctionName[] = ['initiate', 'twiml', 'twiml-fallback', 'call-status', 'get-call', 'cancel-call', 'get-recording', 'recording-status', 'health', 'openapi', 'sweeper', 'dispatch', 'deliver'];
 
 describe('functions', () => {
   it('runs every handler on nodejs22.x / arm64 with an ESM bundle', () => {
@@ -142,6 +142,7 @@ describe('HTTP API', () => {
         'GET /twiml/outbound',
         'POST /call/initiate',
         'POST /twiml/outbound',
+        'POST /twiml/fallback',
         'POST /webhooks/call-status',
       ].sort(),
     );
@@ -170,6 +171,22 @@ describe('HTTP API', () => {
         Format: Match.stringLikeRegexp('\\$context\\.requestId'),
       },
     });
+  });
+
+  it("gives each Twilio webhook route its own throttle, apart from the call API's", () => {
+    const [stageId, stage] = resourcesOfType(json, 'AWS::ApiGatewayV2::Stage')[0]!;
+    const twilioRoutes = API_ROUTES.filter((r) => r.auth === 'twilio-signature').map((r) => `${r.method} ${r.path}`);
+    expect(twilioRoutes).toEqual(expect.arrayContaining(['GET /twiml/outbound', 'POST /twiml/outbound', 'POST /twiml/fallback', 'POST /webhooks/call-status']));
+    const settings = stage.Properties!.RouteSettings as Record<string, unknown>;
+    expect(Object.keys(settings).sort()).toEqual([...twilioRoutes].sort());
+    for (const key of twilioRoutes) expect(settings[key]).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    // a route setting names an existing route, so the stage waits for the routes
+    const routeIds = resourcesOfType(json, 'AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => twilioRoutes.includes(r.Properties!.RouteKey as string))
+      .map(([routeId]) => routeId);
+    expect(routeIds).toHaveLength(twilioRoutes.length);
+    const dependsOn = [json.Resources[stageId]!.DependsOn ?? []].flat();
+    for (const routeId of routeIds) expect(dependsOn, routeId).toContain(routeId);
   });
 
   it('derives BASE_URL from the API id (no dependency cycle between API and functions)', () => {
@@ -336,6 +353,33 @@ describe('media service', () => {
     template.resourceCountIs('Custom::AWS', 1); // lookup of CloudFront-VPCOrigins-Service-SG
   });
 
+  it('forwards only /media-stream/* and /health to the ALB, with the origin timeouts raised', () => {
+    const [, distribution] = resourcesOfType(json, 'AWS::CloudFront::Distribution')[0]!;
+    const config = distribution.Properties!.DistributionConfig as {
+      CacheBehaviors: { PathPattern: string; TargetOriginId: string }[];
+      DefaultCacheBehavior: { FunctionAssociations: { EventType: string; FunctionARN: unknown }[] };
+      Origins: { VpcOriginConfig: Record<string, unknown> }[];
+    };
+    expect(config.CacheBehaviors.map((b) => b.PathPattern).sort()).toEqual(['/health', '/media-stream/*']);
+    // everything else is answered 404 at the edge
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([expect.objectContaining({ EventType: 'viewer-request' })]);
+    const [, fn] = resourcesOfType(json, 'AWS::CloudFront::Function')[0]!;
+    expect(fn.Properties!.FunctionCode).toContain('statusCode: 404');
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]!.VpcOriginConfig).toMatchObject({ OriginReadTimeout: 120, OriginKeepaliveTimeout: 120 });
+  });
+
+  it('lets the tasks out on tcp/443 only', () => {
+    const taskSg = json.Resources[id(stack.media.service.connections.securityGroups[0]!)]!;
+    expect(taskSg.Properties!.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+    ]);
+    const extraEgress = resourcesOfType(json, 'AWS::EC2::SecurityGroupEgress').filter(
+      ([, r]) => JSON.stringify(r.Properties!.GroupId).includes(id(stack.media.service.connections.securityGroups[0]!)),
+    );
+    expect(extraEgress).toEqual([]);
+  });
+
   it('lets nothing but the VPC origin reach the ALB', () => {
     const albSgId = id(stack.media.loadBalancer.connections.securityGroups[0]!);
     const ingress = resourcesOfType(json, 'AWS::EC2::SecurityGroupIngress')
@@ -465,6 +509,7 @@ describe('least privilege', () => {
     const expected: Record<FunctionName, string[]> = {
       initiate: ['API_KEY', 'TWILIO_AUTH_TOKEN'],
       twiml: ['TWILIO_AUTH_TOKEN'],
+      'twiml-fallback': ['TWILIO_AUTH_TOKEN'],
       'call-status': ['TWILIO_AUTH_TOKEN'],
       'get-call': ['API_KEY'],
       'cancel-call': ['API_KEY', 'TWILIO_AUTH_TOKEN'],
@@ -493,14 +538,15 @@ describe('least privilege', () => {
     }
   });
 
-  it('scopes table access to the call table and its open-calls index; get-call only reads; health and openapi have none', () => {
+  it('scopes table access to the call table and its open-calls index; get-call only reads; health, openapi and the fallback have none', () => {
     const tableId = id(stack.callTable.table);
     for (const name of FUNCTIONS) {
       const statements = fnStatements(name);
       const reached = referencedResources(statements, 'dynamodb:');
-      expect([...reached], name).toEqual(['health', 'openapi'].includes(name) ? [] : [tableId]);
+      const untouched = ['health', 'openapi', 'twiml-fallback'].includes(name);
+      expect([...reached], name).toEqual(untouched ? [] : [tableId]);
       const writes = actionsOf(statements).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
-      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health', 'openapi', 'deliver'].includes(name));
+      expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health', 'openapi', 'twiml-fallback', 'deliver'].includes(name));
       expect(actionsOf(statements), name).not.toContain('dynamodb:Scan');
     }
     for (const name of ['health', 'openapi'] as const) {
@@ -545,12 +591,57 @@ describe('operations', () => {
     ]);
   });
 
-  it('has a dashboard of the call metrics', () => {
+  it('alarms on failed calls, drain cuts, the cap, ALB and CloudFront 5xx, throttles, a stalled sweeper and signature refusals', () => {
+    const alarm = (name: string) => json.Resources[id(stack.operations.alarms[name]!)]!;
+    const props = (name: string) => alarm(name).Properties!;
+    const mathOf = (name: string) => (props(name).Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string } } }[]);
+    expect(mathOf('MediaCallsFailedRate').find((m) => m.Expression)!.Expression).toBe('IF(started >= 5, 100 * failed / started, 0)');
+    expect(props('MediaCallsFailedRate')).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(props('MediaCallsCutByDrain')).toMatchObject({ Namespace: 'CallerEngine', MetricName: 'CallsCutByDrain', Threshold: 1 });
+    expect(props('MediaTasksAtCap')).toMatchObject({ Namespace: 'CallerEngine', MetricName: 'CallsRefusedAtCap', Threshold: 1 });
+    expect(props('MediaLoadBalancer5xx')).toMatchObject({ Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_ELB_5XX_Count' });
+    expect(props('MediaCloudFront5xx')).toMatchObject({ Namespace: 'AWS/CloudFront', MetricName: '5xxErrorRate', Threshold: 5 });
+    expect(alarm('MediaCloudFront5xx').Condition, 'CloudFront metrics exist only in us-east-1').toBeDefined();
+    const throttled = mathOf('FunctionThrottles').filter((m) => m.MetricStat?.Metric.MetricName === 'Throttles');
+    expect(throttled).toHaveLength(Object.keys(stack.api.functions).length);
+    expect(props('SweeperStalled')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(mathOf('SignatureRefusalSpike').map((m) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual([
+      'StreamSignatureRefusals',
+      'WebhookSignatureRefusals',
+    ]);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.code = "invalid_signature" }',
+      MetricTransformations: [Match.objectLike({ MetricNamespace: 'CallerEngine', MetricName: 'WebhookSignatureRefusals' })],
+    });
+  });
+
+  it('rolls a media deployment back when a deployment alarm fires, besides the circuit breaker', () => {
+    const [, service] = resourcesOfType(json, 'AWS::ECS::Service')[0]!;
+    const deployment = service.Properties!.DeploymentConfiguration as {
+      DeploymentCircuitBreaker: unknown;
+      Alarms: { Enable: boolean; Rollback: boolean; AlarmNames: unknown[] };
+    };
+    expect(deployment.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
+    expect(deployment.Alarms).toMatchObject({ Enable: true, Rollback: true });
+    const named = JSON.stringify(deployment.Alarms.AlarmNames);
+    for (const name of ['MediaCallsFailedRate', 'MediaLoadBalancer5xx', 'MediaUnhealthyTargets']) {
+      expect(named, name).toContain(id(stack.operations.alarms[name]!));
+    }
+    expect(deployment.Alarms.AlarmNames).toHaveLength(3);
+  });
+
+  it('has a dashboard of the metrics the application emits, and none it does not', () => {
     const [, dashboard] = resourcesOfType(json, 'AWS::CloudWatch::Dashboard')[0]!;
     const body = JSON.stringify(dashboard.Properties!.DashboardBody);
-    for (const metric of ['CallsStarted', 'CallsCompleted', 'CallsFailed', 'ActiveCalls', 'BridgeLatencyMs', 'ModelLatencyMs']) {
+    for (const metric of ['CallsStarted', 'CallsCompleted', 'CallsFailed', 'ActiveCalls', 'BridgeLatencyMs', 'EventLoopLagMs', 'CallsRefusedAtCap', 'CallsCutByDrain']) {
       expect(body).toContain(metric);
     }
+    expect(body).not.toContain('ModelLatencyMs');
   });
 });
 

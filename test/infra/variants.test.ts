@@ -126,6 +126,7 @@ describe('own domain, IAM auth, webhook, CMK, no NAT', () => {
       'POST /webhooks/recording-status': 'NONE',
       'GET /twiml/outbound': 'NONE',
       'POST /twiml/outbound': 'NONE',
+      'POST /twiml/fallback': 'NONE',
       'POST /webhooks/call-status': 'NONE',
       'GET /health': 'NONE',
       'GET /openapi.json': 'NONE',

@@ -9,6 +9,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 
+/** CloudFront's origin response timeout: the most the default quota allows. */
+export const ORIGIN_READ_TIMEOUT = Duration.seconds(120);
+/** How long CloudFront keeps an idle origin connection: within the default quota. */
+export const ORIGIN_KEEPALIVE_TIMEOUT = Duration.seconds(120);
 /** Construct id of the AwsCustomResource provider singleton (fixed by aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
@@ -26,23 +30,43 @@ export function buildMediaDistribution(
     readonly logRetention: logs.RetentionDays;
   },
 ): cloudfront.Distribution {
+  // CloudFront reaches the internal ALB over the AWS network (VPC origin, plain HTTP on port 80
+  // inside the VPC); viewers must use TLS. The timeouts are the highest the default quotas allow:
+  // with the service's 20 s WebSocket pings a quiet call never comes near them.
+  const origin = origins.VpcOrigin.withApplicationLoadBalancer(props.loadBalancer, {
+    protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+    httpPort: 80,
+    readTimeout: ORIGIN_READ_TIMEOUT,
+    keepaliveTimeout: ORIGIN_KEEPALIVE_TIMEOUT,
+  });
+  const toMediaService: cloudfront.BehaviorOptions = {
+    origin,
+    viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+    allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+    cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+    // Every viewer header reaches the origin: X-Twilio-Signature, Upgrade/Connection, Host.
+    originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
+    compress: false,
+  };
   const distribution = new cloudfront.Distribution(scope, 'Distribution', {
     comment: 'Caller Engine media WebSocket (wss://)',
+    // Only the stream path and the health probe reach the tasks; anything else ends at the edge.
     defaultBehavior: {
-      // CloudFront reaches the internal ALB over the AWS network (VPC origin, plain HTTP on
-      // port 80 inside the VPC); viewers must use TLS.
-      origin: origins.VpcOrigin.withApplicationLoadBalancer(props.loadBalancer, {
-        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-        httpPort: 80,
-        readTimeout: Duration.seconds(60),
-      }),
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-      // Every viewer header reaches the origin: X-Twilio-Signature, Upgrade/Connection, Host.
-      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
-      compress: false,
+      ...toMediaService,
+      functionAssociations: [
+        {
+          eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+          function: new cloudfront.Function(scope, 'NotFoundAtEdge', {
+            comment: 'Answers 404 for every path the media service does not serve',
+            runtime: cloudfront.FunctionRuntime.JS_2_0,
+            code: cloudfront.FunctionCode.fromInline(
+              "function handler() { return { statusCode: 404, statusDescription: 'Not Found' }; }",
+            ),
+          }),
+        },
+      ],
     },
+    additionalBehaviors: { '/media-stream/*': toMediaService, '/health': toMediaService },
     // Twilio's media edges are on several continents: serve from the nearest edge.
     priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
     enableLogging: true,
