@@ -10,7 +10,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../functions/routes';
 import { createApp } from '../../infra/app';
-import type { FunctionName } from '../../infra/constructs/call-api';
+import { pascal, type FunctionName } from '../../infra/constructs/call-api';
 import type { CallerEngineStack } from '../../infra/stack';
 import {
   actionsOf,
@@ -602,8 +602,10 @@ describe('operations', () => {
     expect(props('MediaLoadBalancer5xx')).toMatchObject({ Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_ELB_5XX_Count' });
     expect(props('MediaCloudFront5xx')).toMatchObject({ Namespace: 'AWS/CloudFront', MetricName: '5xxErrorRate', Threshold: 5 });
     expect(alarm('MediaCloudFront5xx').Condition, 'CloudFront metrics exist only in us-east-1').toBeDefined();
-    const throttled = mathOf('FunctionThrottles').filter((m) => m.MetricStat?.Metric.MetricName === 'Throttles');
-    expect(throttled).toHaveLength(Object.keys(stack.api.functions).length);
+    for (const name of FUNCTIONS) {
+      expect(props(`${pascal(name)}Throttles`), name).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Threshold: 1 });
+    }
+    expect(Object.keys(stack.api.functions).sort()).toEqual([...FUNCTIONS].sort());
     expect(props('SweeperStalled')).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Invocations',

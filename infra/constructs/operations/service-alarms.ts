@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { CallApi } from '../call-api';
+import { pascal, type CallApi } from '../call-api';
 import { METRICS_NAMESPACE, type MediaService } from '../media-service';
 
 /** Creates an alarm that notifies the alarm topic (Operations' factory). */
@@ -91,20 +91,17 @@ export function buildServiceAlarms(scope: Construct, alarm: AlarmFactory, props:
     (cloudFront5xx.node.defaultChild as CfnResource).cfnOptions.condition = inUsEast1;
   }
 
-  const functions = Object.entries(api.functions);
-  alarm('FunctionThrottles', {
-    alarmDescription: 'Lambda throttled a function of the call API or the sweeper (account or reserved concurrency exhausted).',
-    metric: new cloudwatch.MathExpression({
-      expression: functions.map((_, i) => `FILL(t${i}, 0)`).join(' + '),
-      usingMetrics: Object.fromEntries(functions.map(([, fn], i) => [`t${i}`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })])),
-      label: 'throttles',
-      period: FIVE_MINUTES,
-    }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: atLeast,
-    treatMissingData: quietIsFine,
-  });
+  // One alarm per function: an alarm's metric math may hold at most 10 metrics, fewer than the functions.
+  for (const [name, fn] of Object.entries(api.functions)) {
+    alarm(`${pascal(name)}Throttles`, {
+      alarmDescription: `Lambda throttled the ${name} function (account or reserved concurrency exhausted).`,
+      metric: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: quietIsFine,
+    });
+  }
 
   alarm('SweeperStalled', {
     alarmDescription: 'The sweeper has not run for 5 minutes: calls whose media side died are not being completed.',
