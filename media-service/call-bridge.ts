@@ -84,6 +84,8 @@ export class CallBridge {
   private streamSid: string | undefined;
   private callSid: string | undefined;
   private call: CallRecord | undefined;
+  /** True while the stream's `start` is being authenticated. */
+  private claiming = false;
   private tools: CallTools | undefined;
   private error: CallError | undefined;
   private badFrames = 0;
@@ -177,8 +179,9 @@ export class CallBridge {
         if (!this.streamSid) callContext.run(this.ids, guarded(() => this.onStart(message, receivedAtNs), this.fault));
         return;
       case 'media':
-        // Nothing is held for a stream that has not authenticated.
-        if (!this.call) return;
+        // Twilio sends audio right behind its `start`: while that start's token is checked, frames are
+        // held (bounded by CallerAudio) and dropped if it is refused. Before any start, nothing is held.
+        if (!this.call) return this.claiming ? this.audio.hear(message.media.payload, message.media.timestamp, receivedAtNs) : undefined;
         this.playback?.hearCaller(message.media.payload);
         this.silence?.hear(message.media.payload);
         return this.audio.hear(message.media.payload, message.media.timestamp, receivedAtNs);
@@ -198,8 +201,13 @@ export class CallBridge {
 
   private async onStart(message: StartMessage, receivedAtNs: bigint): Promise<void> {
     this.streamSid = message.start.streamSid;
+    this.claiming = true;
     const claim = await claimStream(this.deps.store, this.callbackId, message, this.deps.now());
-    if (!claim.ok) return this.reject(claim.reason);
+    this.claiming = false;
+    if (!claim.ok) {
+      this.audio.discard();
+      return this.reject(claim.reason);
+    }
 
     this.timers.clear('start');
     this.call = claim.call;

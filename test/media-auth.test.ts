@@ -91,6 +91,33 @@ describe('forged or broken media streams are refused before any model session', 
     stream.ws.close();
   });
 
+  it('caller audio right behind the start is held while its token is checked, and all of it reaches the model', async () => {
+    const { callbackId, token, callSid } = await callWithOwnStreamToken(stack);
+    const before = modelConnections();
+    const stream = openRawStream(stack, callbackId);
+    await stream.refused;
+    const frame = Buffer.alloc(160, 0x7f).toString('base64');
+    // As Twilio does: the start, then audio every 20 ms, without waiting for anything.
+    sendJson(stream.ws, startMessage(callbackId, token, callSid));
+    for (let i = 0; i < 50; i++) sendJson(stream.ws, { event: 'media', media: { payload: frame, timestamp: String(i * 20) } });
+    await waitUntil(() => stream.received.some((m) => m.event === 'media'));
+    expect(modelConnections()).toBe(before + 1);
+    expect(stack.fakes.openai!.stats.sessions[before]!.audioBytesReceived).toBe(50 * 160);
+    stream.ws.close();
+  });
+
+  it('caller audio behind a refused start is never sent anywhere', async () => {
+    const { callbackId, callSid } = await callWithOwnStreamToken(stack);
+    const before = modelConnections();
+    const stream = openRawStream(stack, callbackId);
+    await stream.refused;
+    const frame = Buffer.alloc(160, 0x7f).toString('base64');
+    sendJson(stream.ws, startMessage(callbackId, 'not-the-token', callSid));
+    for (let i = 0; i < 50; i++) sendJson(stream.ws, { event: 'media', media: { payload: frame, timestamp: String(i * 20) } });
+    expect((await stream.closed).code).toBe(POLICY_VIOLATION);
+    expect(modelConnections()).toBe(before);
+  });
+
   it('no start in time: closed with 1008', async () => {
     const { callbackId } = await callWithOwnStreamToken(stack);
     const before = modelConnections();

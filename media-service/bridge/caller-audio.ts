@@ -12,8 +12,9 @@ interface Frame {
 
 /**
  * The caller's audio on its way to the model. Frames go to the model session as they arrive;
- * while no session is ready (connecting, reconnecting) they are held, a few seconds at most,
- * so the caller's first words are not lost.
+ * while no session is ready (the stream's token being checked, the model connecting or
+ * reconnecting) they are held, a few seconds and a few kilobytes at most, so the caller's first
+ * words are not lost.
  */
 export class CallerAudio {
   #session: ProviderSession | undefined;
@@ -41,5 +42,11 @@ export class CallerAudio {
   /** No session can take audio now; hold it. */
   hold(): void {
     this.#session = undefined;
+  }
+
+  /** What is held will never be sent (the stream was refused). */
+  discard(): void {
+    this.#held.length = 0;
+    this.#heldBytes = 0;
   }
 }
