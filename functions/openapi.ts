@@ -28,7 +28,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid (validation_error, malformed_json, …)',
   401: 'A valid x-api-key header is required',
   403: 'Not allowed (destination, webhook host, tool URL)',
-  404: 'No such call',
+  404: 'No such call (or, for a recording, recording_not_available)',
   409: 'The callbackId is in use, in flight, or the call has already ended',
   413: 'The body is too large',
   415: 'The body must be JSON',
@@ -74,6 +74,19 @@ export function openApiDocument() {
             '200': body(cancelResponseSchema.meta({ id: 'CancelResponse' }), 'The call ended canceled'),
             '202': body(cancelResponseSchema, 'The cancel is under way (Twilio, or the agent saying goodbye)'),
             ...errors(400, 401, 404, 409, 502),
+          },
+        },
+      },
+      '/calls/{callbackId}/recording': {
+        get: {
+          summary: "A link to the call's recording in the bucket, valid 5 minutes",
+          requestParams: { path: callbackIdParam },
+          responses: {
+            '302': {
+              description: 'Location is a presigned link to the WAV (cache-control: no-store)',
+              headers: z.object({ location: z.string().meta({ description: 'The presigned link' }) }),
+            },
+            ...errors(400, 401, 404),
           },
         },
       },

@@ -2,7 +2,7 @@ import { isAnsweringMachine, takesVoicemail } from '../shared/answered-by';
 import { isTerminal } from '../shared/call-record';
 import { callLogger, logger } from '../shared/logger';
 import { grantStreamToken, STREAM_PARAMETERS } from '../shared/stream-token';
-import { sayAndHangUpTwiml, streamTwiml, voicemailTwiml } from '../shared/twilio';
+import { sayAndHangUpTwiml, streamTwiml } from '../shared/twilio';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, xml, type HttpHandler } from './lib/http';
 import { verifyTwilioWebhook } from './lib/request';
@@ -72,13 +72,13 @@ async function answerMachine(deps: Deps, callbackId: string, params: Record<stri
     : undefined;
   if (!updated?.changed) {
     log.warn('Answering machine on a call that cannot be connected', { known: Boolean(updated) });
-    return voicemailTwiml(undefined);
+    return sayAndHangUpTwiml(undefined);
   }
   const message = takesVoicemail(params.AnsweredBy) ? updated.call.request.voicemailMessage : undefined;
   // What the machine recorded is the call's transcript; the event carries it like any other turn.
   if (message) await deps.store.appendTurn(callbackId, 1, { role: 'assistant', text: message, at: deps.now().toISOString() });
   log.info('Answering machine reached', { answeredBy: params.AnsweredBy, voicemailLeft: Boolean(message) });
-  return voicemailTwiml(message, updated.call.request.language);
+  return sayAndHangUpTwiml(message, updated.call.request.language);
 }
 
 export const handler = lambdaEntry(createTwimlHandler, ['TWILIO_AUTH_TOKEN']);

@@ -33,7 +33,7 @@ import {
 import type { ProviderFactory } from './providers/types';
 import { TranscriptCollector } from './transcript/collector';
 import { parseTwilioMessage, type StartMessage, type TwilioInbound } from './twilio-stream';
-import { waitAtMost } from './wait-at-most';
+import { waitAtMost } from '../shared/wait-at-most';
 
 export const START_TIMEOUT_MS = 10_000;
 /** Under CloudFront's and the ALB's idle timeouts with room to spare. */

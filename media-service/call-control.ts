@@ -6,7 +6,7 @@ import { dtmfAudio } from './tools/dtmf-tones';
 import { ToolError } from './tools/runner';
 import type { CallControl } from './tools/types';
 import type { CallerPlayback } from './playback/caller-playback';
-import { waitAtMost } from './wait-at-most';
+import { waitAtMost } from '../shared/wait-at-most';
 
 /** What call control needs from the live stream; the bridge provides it. */
 export interface CallLine {

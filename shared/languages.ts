@@ -17,6 +17,8 @@ export interface LanguageTexts {
   instructionsPrefix: string;
   /** Said first when nothing more specific is known (the opening line of agents that need one). */
   greeting: string;
+  /** Said by Twilio when the call cannot be connected to the agent, before it hangs up. */
+  apology: string;
   /** The region `<Say language>` uses when the tag has none. */
   defaultRegion: string;
 }
@@ -26,36 +28,42 @@ export const LANGUAGES: Record<string, LanguageTexts> = {
     name: 'English',
     instructionsPrefix: 'Speak English for the whole call.',
     greeting: 'Hello! Do you have a moment to talk?',
+    apology: 'Sorry, we cannot take this call right now. Please expect a call back. Goodbye.',
     defaultRegion: 'US',
   },
   es: {
     name: 'Spanish',
     instructionsPrefix: 'Habla en español durante toda la llamada, aunque las instrucciones estén en otro idioma.',
     greeting: '¡Hola! ¿Tiene un momento para hablar?',
+    apology: 'Lo sentimos, ahora no podemos atender esta llamada. Le volveremos a llamar. Adiós.',
     defaultRegion: 'ES',
   },
   fr: {
     name: 'French',
     instructionsPrefix: "Parle en français pendant tout l'appel, même si les instructions sont dans une autre langue.",
     greeting: 'Bonjour ! Avez-vous un moment pour parler ?',
+    apology: 'Désolés, nous ne pouvons pas prendre cet appel pour le moment. Nous vous rappellerons. Au revoir.',
     defaultRegion: 'FR',
   },
   de: {
     name: 'German',
     instructionsPrefix: 'Sprich während des ganzen Anrufs Deutsch, auch wenn die Anweisungen in einer anderen Sprache sind.',
     greeting: 'Hallo! Haben Sie einen Moment Zeit?',
+    apology: 'Entschuldigung, wir können diesen Anruf gerade nicht annehmen. Wir rufen Sie zurück. Auf Wiederhören.',
     defaultRegion: 'DE',
   },
   it: {
     name: 'Italian',
     instructionsPrefix: "Parla in italiano per tutta la chiamata, anche se le istruzioni sono in un'altra lingua.",
     greeting: 'Buongiorno! Ha un momento per parlare?',
+    apology: 'Ci scusi, al momento non possiamo gestire questa chiamata. La richiameremo. Arrivederci.',
     defaultRegion: 'IT',
   },
   pt: {
     name: 'Portuguese',
     instructionsPrefix: 'Fale em português durante toda a chamada, mesmo que as instruções estejam em outro idioma.',
     greeting: 'Olá! Tem um momento para conversar?',
+    apology: 'Desculpe, não podemos atender esta chamada agora. Voltaremos a ligar. Até logo.',
     defaultRegion: 'BR',
   },
 };

@@ -70,19 +70,12 @@ export function streamTwiml(options: StreamTwimlOptions): string {
   return response.toString();
 }
 
-/** Says `message` and hangs up: the answer to Twilio when there is no call to connect. */
-export function sayAndHangUpTwiml(message: string): string {
-  const response = new VoiceResponse();
-  response.say(message);
-  response.hangup();
-  return response.toString();
-}
-
 /**
- * The answer to an answering machine (synchronous AMD has already waited for the beep):
- * the voicemail message, or nothing, then hang up.
+ * Says `message` (in `language`, a BCP-47 tag, when given) and hangs up: the answer to Twilio
+ * when there is no call to connect, and to an answering machine (synchronous AMD has already
+ * waited for the beep) with the voicemail message or nothing.
  */
-export function voicemailTwiml(message: string | undefined, language?: string): string {
+export function sayAndHangUpTwiml(message: string | undefined, language?: string): string {
   const response = new VoiceResponse();
   if (message) response.say(language ? { language: regionalTag(language) as never } : {}, message);
   response.hangup();

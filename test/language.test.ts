@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { LANGUAGES } from '../shared/languages';
-import { voicemailTwiml } from '../shared/twilio';
+import { sayAndHangUpTwiml } from '../shared/twilio';
 import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 let stack: LocalStack;
@@ -49,7 +49,7 @@ describe.concurrent("a Spanish call's settings reach each provider's session", (
 
 describe('voicemail in the call language', () => {
   it('<Say language> carries the region', () => {
-    expect(voicemailTwiml('Hola', 'es')).toContain('<Say language="es-ES">Hola</Say>');
-    expect(voicemailTwiml('Hello')).toContain('<Say>Hello</Say>');
+    expect(sayAndHangUpTwiml('Hola', 'es')).toContain('<Say language="es-ES">Hola</Say>');
+    expect(sayAndHangUpTwiml('Hello')).toContain('<Say>Hello</Say>');
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FALLBACK_MESSAGE } from '../functions/twiml-fallback';
 import type { LocalStack } from '../local/stack';
+import { LANGUAGES } from '../shared/languages';
 import { initiate, postSignedForm, startTestStack, uniqueId } from './support/stack';
 
 describe('the fallback TwiML', () => {
@@ -32,7 +32,16 @@ describe('the fallback TwiML', () => {
     });
     expect(res.status).toBe(200);
     expect(res.contentType).toContain('text/xml');
-    expect(res.text).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${FALLBACK_MESSAGE}</Say><Hangup/></Response>`);
+    expect(res.text).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${LANGUAGES.en!.apology}</Say><Hangup/></Response>`);
+  });
+
+  it("apologises in the call's language when the call is known", async () => {
+    const callbackId = uniqueId('fallback-es');
+    const placed = await initiate(stack, { callbackId, to: '+15557775002', language: 'es' });
+    expect(placed.status).toBe(200);
+    const res = await postSignedForm(stack, `/twiml/fallback?callbackId=${callbackId}`, { CallSid: placed.body.callSid, ErrorCode: '11200' });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(`<Say language="es-ES">${LANGUAGES.es!.apology}</Say><Hangup/>`);
   });
 
   it('refuses a request without a valid Twilio signature', async () => {

@@ -91,9 +91,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 512,
   },
   'twiml-fallback': {
-    description: "POST /twiml/fallback: the call's fallbackUrl, an apology and a hang-up",
+    description: "POST /twiml/fallback: the call's fallbackUrl, an apology in the call's language and a hang-up",
     secrets: ['TWILIO_AUTH_TOKEN'],
-    table: 'none',
+    table: 'read',
     putsEvents: false,
     timeout: Duration.seconds(5),
     memorySize: 256,

@@ -108,15 +108,19 @@ export class Operations extends Construct {
       });
     }
 
-    const deadLetterQueues: [string, sqs.IQueue][] = [['CompletionDlqDepth', props.events.deadLetterQueue]];
-    if (props.events.webhookDeadLetterQueue) deadLetterQueues.push(['WebhookDlqDepth', props.events.webhookDeadLetterQueue]);
-    if (props.orchestration) {
-      deadLetterQueues.push(['DeliveryDlqDepth', props.orchestration.deliveryDeadLetterQueue]);
-      deadLetterQueues.push(['ScheduleDlqDepth', props.orchestration.scheduleDeadLetterQueue]);
+    const deadLetterQueues: [string, sqs.IQueue, string][] = [
+      ['CompletionDlqDepth', props.events.deadLetterQueue, 'Completion events could not be delivered to or processed from the completion queue'],
+    ];
+    if (props.events.webhookDeadLetterQueue) {
+      deadLetterQueues.push(['WebhookDlqDepth', props.events.webhookDeadLetterQueue, 'Completion events the completion webhook would not take']);
     }
-    for (const [name, queue] of deadLetterQueues) {
+    if (props.orchestration) {
+      deadLetterQueues.push(['DeliveryDlqDepth', props.orchestration.deliveryDeadLetterQueue, "Calls' signed webhooks or task tokens that never got through"]);
+      deadLetterQueues.push(['ScheduleDlqDepth', props.orchestration.scheduleDeadLetterQueue, 'Scheduled calls whose dispatch could not be invoked']);
+    }
+    for (const [name, queue, what] of deadLetterQueues) {
       alarm(name, {
-        alarmDescription: 'Completion events could not be delivered or processed; they wait in the dead-letter queue.',
+        alarmDescription: `${what}; they wait in the dead-letter queue.`,
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
         threshold: 1,
         evaluationPeriods: 1,

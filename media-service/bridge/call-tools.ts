@@ -9,7 +9,7 @@ import { googleClients } from '../tools/google';
 import { createToolRunner } from '../tools/runner';
 import { requestedEmailRecipients } from '../tools/send-email';
 import type { ToolRunner } from '../tools/types';
-import { waitAtMost } from '../wait-at-most';
+import { waitAtMost } from '../../shared/wait-at-most';
 
 /** How long finalizing waits for tool calls still in flight when the stream ends. */
 const TOOL_SETTLE_TIMEOUT_MS = 5_000;

@@ -175,13 +175,13 @@ describe('delivery queue', () => {
 });
 
 describe('operations', () => {
-  it('alarms on the depth of the delivery and schedule dead-letter queues', () => {
+  it('alarms on the depth of the delivery and schedule dead-letter queues, each saying what waits in it', () => {
     const alarmed = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
       .filter(([, a]) => a.Properties!.MetricName === 'ApproximateNumberOfMessagesVisible')
-      .map(([, a]) => collectReferences(a.Properties!.Dimensions));
-    for (const q of [stack.orchestration.deliveryDeadLetterQueue, stack.orchestration.scheduleDeadLetterQueue]) {
-      expect(alarmed.some((refs) => refs.has(id(q))), id(q)).toBe(true);
-    }
+      .map(([, a]) => ({ refs: collectReferences(a.Properties!.Dimensions), description: String(a.Properties!.AlarmDescription) }));
+    const descriptionOf = (q: IConstruct) => alarmed.find(({ refs }) => refs.has(id(q)))?.description;
+    expect(descriptionOf(stack.orchestration.deliveryDeadLetterQueue)).toMatch(/webhooks or task tokens/);
+    expect(descriptionOf(stack.orchestration.scheduleDeadLetterQueue)).toMatch(/^Scheduled calls/);
   });
 
   it('has no dependency cycle (dispatch schedules itself) and passes cdk-nag', () => {

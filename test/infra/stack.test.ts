@@ -538,12 +538,12 @@ describe('least privilege', () => {
     }
   });
 
-  it('scopes table access to the call table and its open-calls index; get-call only reads; health, openapi and the fallback have none', () => {
+  it('scopes table access to the call table and its open-calls index; get-call and the fallback only read; health and openapi have none', () => {
     const tableId = id(stack.callTable.table);
     for (const name of FUNCTIONS) {
       const statements = fnStatements(name);
       const reached = referencedResources(statements, 'dynamodb:');
-      const untouched = ['health', 'openapi', 'twiml-fallback'].includes(name);
+      const untouched = ['health', 'openapi'].includes(name);
       expect([...reached], name).toEqual(untouched ? [] : [tableId]);
       const writes = actionsOf(statements).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
       expect(writes.length > 0, name).toBe(!['get-call', 'get-recording', 'health', 'openapi', 'twiml-fallback', 'deliver'].includes(name));
