@@ -35,5 +35,10 @@ describe('μ-law audio through the OpenAI bridge', () => {
     const agent = session.timeline.sent.frameChecksums;
     expect(agent.length, 'the agent spoke').toBeGreaterThan(25);
     expect(stream.timeline.received.frameChecksums).toEqual(agent);
+
+    // Agent audio went from the wire to the playback without the SDK's per-message work: every
+    // mark Twilio echoed is the playback's own, none the SDK transport's.
+    expect(stream.marksEchoed.length).toBeGreaterThan(0);
+    expect(stream.marksEchoed.filter((name) => !/^agent-\d+$/.test(name))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAudioDelta } from '../media-service/providers/openai-socket';
+import { isAudioDelta, readAudioDelta } from '../media-service/providers/openai-socket';
 
 const delta = (fields: Record<string, unknown>) => JSON.stringify({ type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'f39/fw==', ...fields });
 
@@ -15,5 +15,12 @@ describe('audio deltas read off the wire', () => {
     expect(readAudioDelta(delta({ type: 'response.output_audio_transcript.delta' }), 0n)).toBeUndefined();
     expect(readAudioDelta('{"type":"response.output_audio.delta","delta":"AAAA"', 0n)).toBeUndefined();
     expect(readAudioDelta(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i' }), 0n)).toBeUndefined();
+  });
+
+  it('recognises an audio delta whatever the order of its fields', () => {
+    expect(isAudioDelta(delta({}))).toBe(true);
+    expect(isAudioDelta(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_1', delta: 'f39/fw==' }))).toBe(true);
+    expect(isAudioDelta(JSON.stringify({ type: 'response.output_audio_transcript.delta', delta: 'Hi' }))).toBe(false);
+    expect(isAudioDelta(JSON.stringify({ type: 'response.output_audio.done', event_id: 'event_1' }))).toBe(false);
   });
 });

@@ -14,7 +14,9 @@ export interface AudioDelta {
 
 type MessageListener = (event: { data: unknown }) => void;
 
-const AUDIO_DELTA_PREFIX = '{"type":"response.output_audio.delta"';
+const AUDIO_DELTA_TYPE = '"type":"response.output_audio.delta"';
+/** Where the type of an audio delta sits: before its audio, among a few ids (their order is the server's). */
+const TYPE_WITHIN_CHARS = 160;
 const DELTA_KEY = '"delta":"';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -59,13 +61,19 @@ export class OpenAIRealtimeSocket {
   #audioFirst(listener: MessageListener): MessageListener {
     return (event) => {
       const data = event.data;
-      if (typeof data === 'string' && data.startsWith(AUDIO_DELTA_PREFIX)) {
+      if (typeof data === 'string' && isAudioDelta(data)) {
         const delta = readAudioDelta(data, process.hrtime.bigint());
         if (delta && this.onAudioDelta(delta)) return;
       }
       listener(event);
     };
   }
+}
+
+/** A cheap first look (the message is read properly by readAudioDelta): an audio delta names its type near its start. */
+export function isAudioDelta(data: string): boolean {
+  const at = data.indexOf(AUDIO_DELTA_TYPE);
+  return at > 0 && at < TYPE_WITHIN_CHARS;
 }
 
 /**
