@@ -26,3 +26,5 @@ export const SCHEDULED_FUNCTIONS = ['sweeper', 'dispatch'] as const;
 /** Functions fed by a queue (deliver: webhook and task-token deliveries). */
 export const QUEUE_FUNCTIONS = ['deliver'] as const;
 export type FunctionName = HandlerName | (typeof SCHEDULED_FUNCTIONS)[number] | (typeof QUEUE_FUNCTIONS)[number];
+/** Every function the API deploys: each route's handler once, then the scheduled and queue-fed ones. */
+export const FUNCTION_NAMES: readonly FunctionName[] = [...new Set(API_ROUTES.map((route) => route.handler)), ...SCHEDULED_FUNCTIONS, ...QUEUE_FUNCTIONS];

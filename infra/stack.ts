@@ -8,6 +8,7 @@ import { CallTable } from './constructs/call-table';
 import { CompletionEvents } from './constructs/completion-events';
 import { MediaService, METRICS_NAMESPACE } from './constructs/media-service';
 import { Operations } from './constructs/operations';
+import { pascal } from './names';
 import { Recordings } from './constructs/recordings';
 import { parseConfig } from '../shared/config';
 import { deployedProviders, SECRET_NAMES, type CallerEngineSettings, type SecretName } from './settings';
@@ -169,12 +170,4 @@ export class CallerEngineStack extends Stack {
       });
     }
   }
-}
-
-function pascal(name: string): string {
-  return name
-    .toLowerCase()
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
 }

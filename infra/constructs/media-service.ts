@@ -22,15 +22,11 @@ import type { RealtimeProvider } from '../../shared/providers';
 export { MEDIA_PORT, STOP_TIMEOUT, type MediaTls };
 /** Metric namespace of the application's EMF metrics. */
 export const METRICS_NAMESPACE = 'CallerEngine';
+const MEDIA_SERVICE_NAME = 'caller-engine-media';
 
 export interface MediaServiceProps {
   /** Repository root: the Docker build context (filtered by the root `.dockerignore`). */
   readonly projectRoot: string;
-  /**
-   * Dockerfile path relative to `projectRoot`.
-   * @default 'media-service/Dockerfile'
-   */
-  readonly dockerfile?: string;
   /** The call table (read/write: stream tokens, call state, transcript turns). */
   readonly table: CallTable;
   /** The completion-event bus (the media side may be the one that completes a call). */
@@ -77,11 +73,6 @@ export interface MediaServiceProps {
    * @default 110
    */
   readonly drainTimeoutSeconds?: number;
-  /**
-   * POWERTOOLS_SERVICE_NAME of the container, also the `service` dimension of its metrics.
-   * @default 'caller-engine-media'
-   */
-  readonly serviceName?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   /**
    * The realtime providers calls may use; the task role gets what each one's descriptor declares (e.g. Bedrock for Nova Sonic).
@@ -118,7 +109,7 @@ export class MediaService extends Construct {
   public readonly publicHostName: string;
   /** `wss://<publicHostName>`: what the functions and the task get as MEDIA_URL. */
   public readonly mediaUrl: string;
-  /** The service's `service` metric dimension. */
+  /** The container's POWERTOOLS_SERVICE_NAME, also the `service` dimension of its metrics. */
   public readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: MediaServiceProps) {
@@ -132,7 +123,7 @@ export class MediaService extends Construct {
     const maxCallsPerTask = props.maxCallsPerTask ?? 100;
     const callsPerTask = props.callsPerTask ?? 60;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    this.serviceName = props.serviceName ?? 'caller-engine-media';
+    this.serviceName = MEDIA_SERVICE_NAME;
 
     // validate
     if (![0, 1, 2].includes(natGateways)) throw new Error(`MediaService: natGateways must be 0, 1 or 2, got ${natGateways}`);
@@ -186,7 +177,6 @@ export class MediaService extends Construct {
     // build: task
     const task = buildMediaTask(this, {
       projectRoot: props.projectRoot,
-      dockerfile: props.dockerfile ?? 'media-service/Dockerfile',
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryLimitMiB ?? 2048,
       environment: {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,7 +9,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { pascal, type CallApi, type FunctionName } from './call-api';
+import type { FunctionName } from '../../functions/routes';
+import { pascal } from '../names';
+import type { CallApi } from './call-api';
 import type { CallOrchestration } from './call-orchestration';
 import type { CompletionEvents } from './completion-events';
 import { METRICS_NAMESPACE, type MediaService } from './media-service';
@@ -148,10 +150,15 @@ export class Operations extends Construct {
     });
     const deploymentAlarms = [unhealthyTargets, ...buildServiceAlarms(this, alarm, { api, media })];
     // ECS watches these during a media deployment (and its bake time) and rolls back when one fires.
-    media.service.enableDeploymentAlarms(
-      deploymentAlarms.map((a) => a.alarmName),
-      { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
-    );
+    // They get fixed names so the service names them by a string, not a Ref (which CDK flags as a
+    // possible cycle), and the service depends on them so they exist before its first deployment.
+    const deploymentAlarmNames = deploymentAlarms.map((a) => {
+      const name = `${Stack.of(this).stackName}-${a.node.id}`;
+      (a.node.defaultChild as cloudwatch.CfnAlarm).alarmName = name;
+      media.service.node.addDependency(a);
+      return name;
+    });
+    media.service.enableDeploymentAlarms(deploymentAlarmNames, { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
     this.alarms = alarms;
 
     // build: dashboard

@@ -7,7 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app';
-import { FUNCTION_SPECS, type FunctionName } from '../../infra/constructs/call-api';
+import type { FunctionName } from '../../functions/routes';
+import { FUNCTION_SPECS } from '../../infra/constructs/api/function-specs';
 import type { CallerEngineStack } from '../../infra/stack';
 import { deliveryAttempts } from '../../shared/deliveries';
 import {

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app';
-import type { FunctionName } from '../../infra/constructs/call-api';
+import type { FunctionName } from '../../functions/routes';
 import type { CallerEngineStack } from '../../infra/stack';
 import { actionsOf, referencedResources, resourcesOfType, roleOfFunction, statementsOfRole, type CfnTemplate } from '../../infra/testing';
 

@@ -10,7 +10,8 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../functions/routes';
 import { createApp } from '../../infra/app';
-import { pascal, type FunctionName } from '../../infra/constructs/call-api';
+import type { FunctionName } from '../../functions/routes';
+import { pascal } from '../../infra/names';
 import type { CallerEngineStack } from '../../infra/stack';
 import {
   actionsOf,
@@ -630,11 +631,15 @@ describe('operations', () => {
     };
     expect(deployment.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
     expect(deployment.Alarms).toMatchObject({ Enable: true, Rollback: true });
-    const named = JSON.stringify(deployment.Alarms.AlarmNames);
-    for (const name of ['MediaCallsFailedRate', 'MediaLoadBalancer5xx', 'MediaUnhealthyTargets']) {
-      expect(named, name).toContain(id(stack.operations.alarms[name]!));
+    const names = ['MediaUnhealthyTargets', 'MediaCallsFailedRate', 'MediaLoadBalancer5xx'];
+    expect(deployment.Alarms.AlarmNames).toEqual(names.map((name) => `${stack.stackName}-${name}`));
+    for (const name of names) {
+      const alarmId = id(stack.operations.alarms[name]!);
+      expect(json.Resources[alarmId]!.Properties!.AlarmName, name).toBe(`${stack.stackName}-${name}`);
+      expect(service.DependsOn, name).toContain(alarmId);
     }
-    expect(deployment.Alarms.AlarmNames).toHaveLength(3);
+    const cycleWarnings = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('circular dependency'));
+    expect(cycleWarnings.map((w) => w.entry.data)).toEqual([]);
   });
 
   it('has a dashboard of the metrics the application emits, and none it does not', () => {

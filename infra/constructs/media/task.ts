@@ -22,7 +22,7 @@ export interface MediaTask {
 }
 
 /**
- * The ARM64 task definition and its one container, built from the repository's Dockerfile:
+ * The ARM64 task definition and its one container, built from media-service/Dockerfile:
  * read-only root with a writable /tmp, an init process that forwards SIGTERM, a
  * non-blocking log driver, secrets as ECS secrets, and a liveness health check.
  */
@@ -30,7 +30,6 @@ export function buildMediaTask(
   scope: Construct,
   props: {
     readonly projectRoot: string;
-    readonly dockerfile: string;
     readonly cpu: number;
     readonly memoryLimitMiB: number;
     readonly environment: Readonly<Record<string, string>>;
@@ -50,7 +49,7 @@ export function buildMediaTask(
   });
   const container = taskDefinition.addContainer('media', {
     containerName: 'media',
-    image: ecs.ContainerImage.fromAsset(props.projectRoot, { file: props.dockerfile, platform: Platform.LINUX_ARM64 }),
+    image: ecs.ContainerImage.fromAsset(props.projectRoot, { file: 'media-service/Dockerfile', platform: Platform.LINUX_ARM64 }),
     essential: true,
     portMappings: [{ containerPort: MEDIA_PORT, name: 'media', protocol: ecs.Protocol.TCP }],
     environment: { ...props.environment },

@@ -3,7 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { pascal, type CallApi } from '../call-api';
+import { pascal } from '../../names';
+import type { CallApi } from '../call-api';
 import { METRICS_NAMESPACE, type MediaService } from '../media-service';
 
 /** Creates an alarm that notifies the alarm topic (Operations' factory). */
