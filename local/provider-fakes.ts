@@ -22,6 +22,9 @@ export interface CommonFakeSettings {
   timeScale?: number;
 }
 
+/** The adapter's default response-end window (`ELEVENLABS_RESPONSE_QUIET_MS`), in real time. */
+const ELEVENLABS_RESPONSE_QUIET_MS = 700;
+
 const localKey = (prefix: string) => `${prefix}-local-${randomBytes(8).toString('hex')}`;
 
 /** The local fake of each provider described in `shared/providers/`, each speaking that provider's own wire protocol. */
@@ -49,7 +52,13 @@ export const PROVIDER_FAKES = {
       const fake = await startFakeElevenLabs({ ...common, ...options, apiKey });
       return {
         fake,
-        env: { ELEVENLABS_API_KEY: apiKey, ELEVENLABS_AGENT_ID: fake.agentId, ELEVENLABS_BASE_URL: fake.baseUrl },
+        env: {
+          ELEVENLABS_API_KEY: apiKey,
+          ELEVENLABS_AGENT_ID: fake.agentId,
+          ELEVENLABS_BASE_URL: fake.baseUrl,
+          // The fake talks `timeScale` times faster than real time, so its pauses are that much shorter too.
+          ELEVENLABS_RESPONSE_QUIET_MS: String(Math.round(ELEVENLABS_RESPONSE_QUIET_MS / (common.timeScale ?? 1))),
+        },
       };
     },
   }),

@@ -1,8 +1,10 @@
+import alawmulaw from 'alawmulaw';
 import { describe, expect, it } from 'vitest';
 import {
   bytesToPcm16,
   mulawToPcm16,
   pcm16ToBytes,
+  pcm16ToMulaw,
   PcmToTwilio,
   pcmToTwilioPayload,
   resample,
@@ -121,7 +123,7 @@ describe('resample: in-band signals survive (SNR ≥ 30 dB)', () => {
   });
 });
 
-describe('resample: nothing above the target Nyquist aliases into the band (≥ 40 dB down)', () => {
+describe('resample: nothing above the target Nyquist aliases into the telephone band', () => {
   it.each([4500, 6000, 9000, 11_500])('a %i Hz tone, 24k → 8k', (hz) => {
     const input = render(tone(hz), 24_000, 1);
     const out = resample(input, 24_000, 8000);
@@ -139,6 +141,20 @@ describe('resample: nothing above the target Nyquist aliases into the band (≥ 
     const db = attenuationDb(input, 24_000, out, 8000);
     console.info(`24k→8k: out-of-band sweep attenuated ${db.toFixed(1)} dB`);
     expect(db).toBeGreaterThanOrEqual(40);
+  });
+
+  it('a 4.6 → 11.8 kHz sweep (the stopband), 24k → 8k and 16k → 8k, comes out ≥ 65 dB down', () => {
+    for (const rate of [24_000, 16_000]) {
+      const input = render(sweep(4600, Math.min(11_800, rate / 2 - 200), 1), rate, 1);
+      const db = attenuationDb(input, rate, resample(input, rate, 8000), 8000);
+      console.info(`${rate / 1000}k→8k: stopband sweep attenuated ${db.toFixed(1)} dB`);
+      expect(db).toBeGreaterThanOrEqual(65);
+    }
+  });
+
+  it('a 4.3 kHz tone (transition band) folds to 3.7 kHz, above the telephone band, never below 3.4 kHz', () => {
+    const out = middle(resample(render(tone(4300), 24_000, 1), 24_000, 8000), 8000);
+    for (const hz of [300, 1000, 2000, 3000, 3400]) expect(magnitude(out, hz, 8000)).toBeLessThan(magnitude(out, 3700, 8000) / 100);
   });
 
   it('8k → 16k leaves no image of a 3 kHz tone at 5 kHz', () => {
@@ -189,6 +205,17 @@ describe('Resampler: streaming', () => {
   });
 });
 
+describe('μ-law tables', () => {
+  it('encode every 16-bit sample and decode every byte as the G.711 reference codec does', () => {
+    const all = new Int16Array(65_536);
+    for (let i = 0; i < all.length; i++) all[i] = i - 32_768;
+    expect(pcm16ToMulaw(all)).toEqual(alawmulaw.mulaw.encode(all));
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(mulawToPcm16(bytes)).toEqual(alawmulaw.mulaw.decode(bytes));
+    expect([...mulawToPcm16(Uint8Array.from([0xff, 0x7f, 0x80, 0x00]))]).toEqual([0, 0, 32_124, -32_124]);
+  });
+});
+
 describe('Twilio helpers', () => {
   it('PCM16 ⇄ little-endian bytes', () => {
     const samples = Int16Array.from([0, 1, -1, 32767, -32768, 1234]);
@@ -208,6 +235,26 @@ describe('Twilio helpers', () => {
     const aligned = Int16Array.from(parts.slice(0, 16_000 - latency));
     expect(snrDb(aligned, signal, 16_000)).toBeGreaterThanOrEqual(30);
     expect(twilioPayloadToPcm(mulaw.subarray(0, 160).toString('base64'), 16_000)).toHaveLength(320);
+  });
+
+  it('the base64 paths give the same audio as the sample paths, frame after frame', () => {
+    const caller = Buffer.from(pcm16ToMulaw(render(sweep(200, 3400, 0.5), 8000, 0.5)));
+    const samples = new TwilioToPcm(16_000);
+    const wire = new TwilioToPcm(16_000);
+    for (let at = 0; at < caller.length; at += 160) {
+      const payload = caller.subarray(at, at + 160).toString('base64');
+      expect(wire.decodeToBase64(payload)).toBe(pcm16ToBytes(samples.decode(payload)).toString('base64'));
+    }
+    const agent = render(sweep(200, 11_000, 0.5), 24_000, 0.5);
+    const bySamples = new PcmToTwilio(24_000);
+    const byWire = new PcmToTwilio(24_000);
+    // Chunks of odd sizes, as model messages come; the last one carries a stray odd byte.
+    for (const [at, size] of [[0, 2400], [2400, 77], [2477, 4800], [7277, 4723]] as const) {
+      const chunk = agent.subarray(at, at + size);
+      const bytes = at === 7277 ? Buffer.concat([pcm16ToBytes(chunk), Buffer.from([9])]) : pcm16ToBytes(chunk);
+      expect(byWire.encodeBase64(bytes.toString('base64'))).toBe(Buffer.from(bySamples.encode(chunk)).toString('base64'));
+    }
+    expect(byWire.flush()).toEqual(bySamples.flush());
   });
 
   it('agent speech at 24 kHz reaches the callee intact: 20 ms chunks → μ-law 8 kHz → decoded', () => {

@@ -168,11 +168,14 @@ describe('the ElevenLabs adapter without a call around it', () => {
   const log = new Logger({ serviceName: 'elevenlabs-test', logLevel: 'SILENT' });
 
   function openSession(env: Record<string, string>, voice = 'agent-default') {
-    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: [] as Buffer[], clears: 0 };
+    const seen = { turns: [] as ProviderEvents['turn'][0][], errors: [] as ProviderEvents['error'][0][], closed: [] as boolean[], media: [] as Buffer[], mediaAt: [] as number[], clears: 0 };
     const playback: CallerPlayback = new CallerPlayback({
       streamSid: 'MZ-adapter',
       send: (message) => {
-        if (message.event === 'media') seen.media.push(Buffer.from(message.media.payload, 'base64'));
+        if (message.event === 'media') {
+          seen.media.push(Buffer.from(message.media.payload, 'base64'));
+          seen.mediaAt.push(performance.now());
+        }
         if (message.event === 'mark') setTimeout(() => playback.markPlayed(message.mark.name), 5);
         if (message.event === 'clear') seen.clears += 1;
       },
@@ -240,6 +243,18 @@ describe('the ElevenLabs adapter without a call around it', () => {
       await until(() => seen.closed.length > 0);
       expect(seen.closed).toEqual([true]);
       expect(seen.errors).toEqual([]);
+    }));
+
+  it('a response ends once its audio has been quiet for ELEVENLABS_RESPONSE_QUIET_MS', () =>
+    withFake({ apiKey: 'xi', inputFormat: 'ulaw_8000', outputFormat: 'ulaw_8000', firstMessage: 'Hello caller.' }, async (fake) => {
+      const { session, seen } = openSession({ ELEVENLABS_API_KEY: 'xi', ELEVENLABS_BASE_URL: fake.baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '1500' });
+      let doneAt: number | undefined;
+      session.on('response_done', () => (doneAt ??= performance.now()));
+      await session.connect();
+      await until(() => doneAt !== undefined);
+      // Timers never fire early: however busy the machine, the response ended no sooner than the window after its last audio.
+      expect(doneAt! - seen.mediaAt.at(-1)!).toBeGreaterThanOrEqual(1490);
+      await session.close();
     }));
 
   it('a public agent (no API key): connects straight to the agent URL', () =>

@@ -9,7 +9,9 @@
  *   twilioPayloadToPcm(b64, rate, resampler?)     one Twilio `media.payload` → PCM16 at `rate`
  *   pcmToTwilioPayload(pcm, rate, resampler?)     PCM16 at `rate` → one Twilio `media.payload`
  *   new TwilioToPcm(rate).decode(b64)             the caller's side of one call (stateful)
+ *     .decodeToBase64(b64)                        … straight to the models' wire form (base64 PCM16 LE)
  *   new PcmToTwilio(rate).encode(pcm)             the agent's side of one call (stateful), → μ-law bytes
+ *     .encodeBase64(b64)                          … from the models' wire form straight to a Twilio payload
  *
  * Resampling is a polyphase Kaiser-windowed sinc FIR (see resample.ts): passband to 0.9 of the
  * lower Nyquist, ≥ 70 dB stopband from the lower Nyquist up, unity gain, no dropped samples.
@@ -18,7 +20,7 @@
  * direction of each call needs its own. After a barge-in, `reset()` the agent-side one.
  */
 import { endianness } from 'node:os';
-import { mulawToPcm16, pcm16ToMulaw } from './mulaw';
+import { decodeMulawInto, encodeMulawInto, mulawToPcm16, pcm16ToMulaw } from './mulaw';
 import { resample, Resampler } from './resample';
 
 export { mulawToPcm16, pcm16ToMulaw } from './mulaw';
@@ -67,9 +69,41 @@ export function pcmToTwilioPayload(pcm: Int16Array, rate: number, resampler?: Re
   return Buffer.from(pcm16ToMulaw(pcm8k)).toString('base64');
 }
 
+/**
+ * A reusable byte buffer with a PCM16 view over the same memory (its own ArrayBuffer, so the view
+ * is aligned), grown when a larger chunk arrives. Converting a frame allocates only its strings.
+ */
+class Scratch {
+  bytes = Buffer.alloc(0);
+  samples = new Int16Array(0);
+
+  /** At least `bytes` long. */
+  reserve(bytes: number): this {
+    if (this.bytes.length < bytes) {
+      this.bytes = Buffer.from(new ArrayBuffer(Math.max(bytes + (bytes % 2), 2 * this.bytes.length)));
+      this.samples = new Int16Array(this.bytes.buffer, 0, this.bytes.length / 2);
+    }
+    return this;
+  }
+
+  /** Decodes base64 into `bytes`; returns how many bytes it holds. */
+  fromBase64(base64: string): number {
+    return this.reserve(Math.ceil((base64.length * 3) / 4)).bytes.write(base64, 'base64');
+  }
+
+  /** The first `count` samples as base64 little-endian PCM16. */
+  samplesToBase64(count: number): string {
+    if (!LITTLE_ENDIAN) this.bytes.subarray(0, count * 2).swap16();
+    return this.bytes.toString('base64', 0, count * 2);
+  }
+}
+
 /** The caller's audio for one call: Twilio payloads in, PCM16 at the model's input rate out. */
 export class TwilioToPcm {
   readonly #resampler: Resampler;
+  readonly #mulaw = new Scratch();
+  readonly #linear = new Scratch();
+  readonly #pcm = new Scratch();
 
   constructor(readonly rate: number) {
     this.#resampler = new Resampler(TWILIO_SAMPLE_RATE, rate);
@@ -77,6 +111,16 @@ export class TwilioToPcm {
 
   decode(payloadBase64: string): Int16Array {
     return twilioPayloadToPcm(payloadBase64, this.rate, this.#resampler);
+  }
+
+  /** One Twilio payload as base64 little-endian PCM16 at `rate` (the models' wire form); '' while the filter fills. */
+  decodeToBase64(payloadBase64: string): string {
+    const count = this.#mulaw.fromBase64(payloadBase64);
+    const linear = this.#linear.reserve(count * 2).samples;
+    decodeMulawInto(this.#mulaw.bytes, count, linear);
+    const out = this.#pcm.reserve(2 * this.#resampler.maxOutput(count));
+    const written = this.#resampler.processInto(linear.subarray(0, count), out.samples);
+    return written === 0 ? '' : out.samplesToBase64(written);
   }
 
   reset(): void {
@@ -87,6 +131,8 @@ export class TwilioToPcm {
 /** The agent's audio for one call: PCM16 at the model's output rate in, μ-law 8 kHz bytes out. */
 export class PcmToTwilio {
   readonly #resampler: Resampler;
+  readonly #pcm = new Scratch();
+  readonly #out = new Scratch();
 
   constructor(readonly rate: number) {
     this.#resampler = new Resampler(rate, TWILIO_SAMPLE_RATE);
@@ -94,6 +140,20 @@ export class PcmToTwilio {
 
   encode(pcm: Int16Array): Uint8Array {
     return pcm16ToMulaw(this.#resampler.process(pcm));
+  }
+
+  /**
+   * Model audio as it arrives (base64 little-endian PCM16 at `rate`) to one Twilio payload
+   * (base64 μ-law 8 kHz); '' while the filter fills. A trailing odd byte is ignored.
+   */
+  encodeBase64(pcmBase64: string): string {
+    const pcm = this.#pcm;
+    const count = Math.floor(pcm.fromBase64(pcmBase64) / 2);
+    if (!LITTLE_ENDIAN) pcm.bytes.subarray(0, count * 2).swap16();
+    const out = this.#out.reserve(2 * this.#resampler.maxOutput(count));
+    const written = this.#resampler.processInto(pcm.samples.subarray(0, count), out.samples);
+    encodeMulawInto(out.samples, written, out.bytes);
+    return out.bytes.toString('base64', 0, written);
   }
 
   /** The held-back tail of the current utterance (call at the end of a model turn). */

@@ -2,8 +2,14 @@
  * Rational-ratio sample-rate conversion with a Kaiser-windowed sinc low-pass, applied as a
  * polyphase filter: conceptually the input is zero-stuffed by L, low-passed at the lower of the
  * two Nyquist frequencies, and kept every M-th sample (to/from = L/M in lowest terms); only the
- * non-zero products are computed. No sample is dropped or repeated, and nothing above the target
- * Nyquist folds back into the band.
+ * non-zero products are computed. No sample is dropped or repeated.
+ *
+ * The band split is the PCM telephone channel's (ITU-T G.712): flat to 0.85 of the lower Nyquist
+ * frequency (3.4 kHz when one side is 8 kHz) and at least STOPBAND_DB down from 1.15 of it
+ * (4.6 kHz) up. Only the 0.85–1.15 transition band can fold over the Nyquist frequency, and it
+ * folds onto itself (4.0–4.6 kHz onto 3.4–4.0 kHz), outside the telephone band. The cutoff sits at
+ * the Nyquist frequency, which makes the 2× filter a half-band one: every other output of
+ * 8 kHz → 16 kHz is an input sample, copied.
  *
  * The filter is zero-phase: output sample n is the signal at time n / to seconds after the first
  * input sample. A streaming `Resampler` therefore holds back the last ~`latencyMs` of output
@@ -12,8 +18,10 @@
 
 /** Stopband attenuation of the anti-aliasing filter, in dB. */
 export const STOPBAND_DB = 70;
-/** The passband ends at this fraction of the lower Nyquist frequency; the stopband starts at it. */
-export const PASSBAND_FRACTION = 0.9;
+/** The passband ends at this fraction of the lower Nyquist frequency. */
+export const PASSBAND_FRACTION = 0.85;
+/** The stopband starts at this fraction of the lower Nyquist frequency. */
+export const STOPBAND_FRACTION = 2 - PASSBAND_FRACTION;
 
 export interface ResamplerFilter {
   readonly from: number;
@@ -28,9 +36,13 @@ export interface ResamplerFilter {
   readonly taps: Float64Array;
   /**
    * The taps regrouped per polyphase branch, in input order: branch r holds taps[2·half − r − j·up]
-   * for j = 0, 1, …, so an output is a plain dot product of consecutive input samples and a branch.
+   * for j = skip[r], skip[r] + 1, …, so an output is a plain dot product of consecutive input
+   * samples (from `skip[r]` on) and a branch. Taps that are zero to rounding at either end of a
+   * branch are left out (a half-band branch is a single 1).
    */
   readonly branches: readonly Float64Array[];
+  /** How many leading taps of each branch were left out. */
+  readonly skip: readonly number[];
 }
 
 const filters = new Map<string, ResamplerFilter>();
@@ -55,8 +67,8 @@ function designFilter(from: number, to: number): ResamplerFilter {
   const down = from / g;
   const rate = from * up;
   const nyquist = Math.min(from, to) / 2;
-  const transition = (1 - PASSBAND_FRACTION) * nyquist;
-  const cutoff = nyquist - transition / 2;
+  const transition = (STOPBAND_FRACTION - PASSBAND_FRACTION) * nyquist;
+  const cutoff = nyquist;
   // Kaiser's estimates for the length and the window shape that reach STOPBAND_DB.
   const deltaOmega = (2 * Math.PI * transition) / rate;
   const length = Math.ceil((STOPBAND_DB - 7.95) / (2.285 * deltaOmega)) + 1;
@@ -79,25 +91,34 @@ function designFilter(from: number, to: number): ResamplerFilter {
     if (sum !== 0) for (let j = phase; j < taps.length; j += up) taps[j]! /= sum;
   }
   const branches: Float64Array[] = [];
+  const skip: number[] = [];
+  const negligible = 1e-12 * Math.max(...taps.map(Math.abs));
   for (let r = 0; r < Math.min(up, 2 * half + 1); r++) {
-    const branch = new Float64Array(Math.floor((2 * half - r) / up) + 1);
-    for (let j = 0; j < branch.length; j++) branch[j] = taps[2 * half - r - j * up]!;
-    branches.push(branch);
+    const full = new Float64Array(Math.floor((2 * half - r) / up) + 1);
+    for (let j = 0; j < full.length; j++) full[j] = taps[2 * half - r - j * up]!;
+    let first = 0;
+    let end = full.length;
+    while (first < end - 1 && Math.abs(full[first]!) <= negligible) first++;
+    while (end > first + 1 && Math.abs(full[end - 1]!) <= negligible) end--;
+    branches.push(full.slice(first, end));
+    skip.push(first);
   }
-  return { from, to, up, down, half, taps, branches };
+  return { from, to, up, down, half, taps, branches, skip };
 }
 
 /**
  * Streaming converter for one direction of one call. Feed it chunks of any size; it carries the
  * filter history across them, so chunked and whole-buffer conversion give identical samples.
+ * Its buffers are reused from chunk to chunk: converting a 20 ms frame allocates nothing.
  */
 export class Resampler {
   readonly from: number;
   readonly to: number;
   readonly #filter: ResamplerFilter;
   readonly #passthrough: boolean;
-  /** Input samples from absolute index `#base` on (negative indexes: the silence before the stream). */
-  #history = new Float64Array(0);
+  /** Input samples `#history[0..#length)` from absolute index `#base` on (negative indexes: the silence before the stream). */
+  #history = new Float64Array(1024);
+  #length = 0;
   #base = 0;
   #received = 0;
   #nextOut = 0;
@@ -115,14 +136,32 @@ export class Resampler {
     return this.#passthrough ? 0 : (1000 * this.#filter.half) / (this.from * this.#filter.up);
   }
 
+  /** The most samples `process` / `processInto` can return for a chunk of `inputLength` samples. */
+  maxOutput(inputLength: number): number {
+    return Math.ceil((inputLength * this.#filter.up) / this.#filter.down);
+  }
+
   /** Converts the next chunk; returns every output sample whose input has now arrived. */
   process(chunk: Int16Array): Int16Array {
-    if (this.#passthrough) return chunk.slice();
+    const out = new Int16Array(this.maxOutput(chunk.length));
+    return out.subarray(0, this.processInto(chunk, out)).slice();
+  }
+
+  /**
+   * Converts the next chunk into `out` (at least `maxOutput(chunk.length)` samples long) and
+   * returns how many samples it wrote.
+   */
+  processInto(chunk: Int16Array, out: Int16Array): number {
+    if (out.length < this.maxOutput(chunk.length)) throw new RangeError('output buffer too small for this chunk');
+    if (this.#passthrough) {
+      out.set(chunk);
+      return chunk.length;
+    }
     this.#append(chunk, chunk.length);
     const { up, down, half } = this.#filter;
     // Output n needs input up to floor((n·M + half) / L), i.e. n·M + half < received·L.
     const ready = Math.floor((this.#received * up - 1 - half) / down) + 1;
-    return this.#emit(Math.max(0, ready - this.#nextOut));
+    return this.#emit(out, Math.max(0, ready - this.#nextOut));
   }
 
   /** Ends the stream: returns the held-back tail (the input is treated as silence after its end) and resets. */
@@ -131,7 +170,8 @@ export class Resampler {
     const { up, down, half } = this.#filter;
     const total = Math.ceil((this.#received * up) / down);
     this.#append(new Int16Array(Math.ceil(half / up) + 1), 0);
-    const out = this.#emit(Math.max(0, total - this.#nextOut));
+    const out = new Int16Array(Math.max(0, total - this.#nextOut));
+    this.#emit(out, out.length);
     this.reset();
     return out;
   }
@@ -139,7 +179,9 @@ export class Resampler {
   /** Forgets all history (after barge-in, so stale audio does not ring into the next turn). */
   reset(): void {
     const pad = this.#passthrough ? 0 : Math.ceil(this.#filter.half / this.#filter.up);
-    this.#history = new Float64Array(pad);
+    this.#reserve(pad);
+    this.#history.fill(0, 0, pad);
+    this.#length = pad;
     this.#base = -pad;
     this.#received = 0;
     this.#nextOut = 0;
@@ -148,27 +190,40 @@ export class Resampler {
   /** Appends samples; `counted` of them are real input (flush appends uncounted silence). */
   #append(chunk: Int16Array, counted: number): void {
     const { up, down, half } = this.#filter;
+    // Input before the first sample the next output needs is dropped, the rest moved to the front.
     const firstNeeded = Math.ceil((this.#nextOut * down - half) / up);
-    const keepFrom = Math.min(Math.max(0, firstNeeded - this.#base), this.#history.length);
-    const kept = this.#history.length - keepFrom;
-    const next = new Float64Array(kept + chunk.length);
-    next.set(this.#history.subarray(keepFrom), 0);
-    for (let i = 0; i < chunk.length; i++) next[kept + i] = chunk[i]!;
-    this.#history = next;
-    this.#base += keepFrom;
+    const drop = Math.min(Math.max(0, firstNeeded - this.#base), this.#length);
+    if (drop > 0) {
+      this.#history.copyWithin(0, drop, this.#length);
+      this.#length -= drop;
+      this.#base += drop;
+    }
+    this.#reserve(this.#length + chunk.length);
+    const history = this.#history;
+    const at = this.#length;
+    for (let i = 0; i < chunk.length; i++) history[at + i] = chunk[i]!;
+    this.#length += chunk.length;
     this.#received += counted;
   }
 
-  #emit(count: number): Int16Array {
-    const { up, down, half, branches } = this.#filter;
+  #reserve(capacity: number): void {
+    if (capacity <= this.#history.length) return;
+    const grown = new Float64Array(Math.max(capacity, 2 * this.#history.length));
+    grown.set(this.#history.subarray(0, this.#length));
+    this.#history = grown;
+  }
+
+  /** Writes the next `count` output samples into `out`; returns `count`. */
+  #emit(out: Int16Array, count: number): number {
+    const { up, down, half, branches, skip } = this.#filter;
     const history = this.#history;
     const base = this.#base;
-    const out = new Int16Array(count);
     for (let j = 0; j < count; j++) {
       const t = (this.#nextOut + j) * down;
       const first = Math.ceil((t - half) / up);
-      const branch = branches[half - t + first * up]!;
-      const offset = first - base;
+      const phase = half - t + first * up;
+      const branch = branches[phase]!;
+      const offset = first - base + skip[phase]!;
       // Four accumulators: the dot product is the hot loop of every call's audio.
       const n = branch.length;
       let a0 = 0;
@@ -188,7 +243,7 @@ export class Resampler {
       out[j] = acc >= 32767 ? 32767 : acc <= -32768 ? -32768 : Math.round(acc);
     }
     this.#nextOut += count;
-    return out;
+    return count;
   }
 }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { languageTexts, primaryLanguage } from '../../shared/languages';
 import WebSocket, { type RawData } from 'ws';
 import { z } from 'zod';
-import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { guarded } from '../fault-boundary';
 import { connectAttempt } from './connect-attempt';
 import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
@@ -11,8 +11,6 @@ import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './
 export const CONNECT_TIMEOUT_MS = 15_000;
 /** The platform's placeholder voice: keep the agent's own voice (no TTS override). */
 export const AGENT_DEFAULT_VOICE = 'agent-default';
-/** A response is over once its audio has been quiet this long (the protocol has no "done" event). */
-const RESPONSE_QUIET_MS = 700;
 /** After an interruption, how long the agent's words wait for `agent_response_correction`. */
 const CORRECTION_WAIT_MS = 1_000;
 /** An agent with a first message starts speaking at once; without one, the adapter cues a greeting after this. */
@@ -116,9 +114,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
 
   sendAudio(payloadBase64: string): void {
     if (!this.#input || this.#closing) return;
-    if (this.#input.kind === 'ulaw') return this.#send({ user_audio_chunk: payloadBase64 });
-    const pcm = this.#caller!.decode(payloadBase64);
-    if (pcm.length > 0) this.#send({ user_audio_chunk: pcm16ToBytes(pcm).toString('base64') });
+    const chunk = this.#input.kind === 'ulaw' ? payloadBase64 : this.#caller!.decodeToBase64(payloadBase64);
+    if (chunk) this.#sendRaw(`{"user_audio_chunk":"${chunk}"}`);
   }
 
   /**
@@ -243,8 +240,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       this.#o.playback.startResponse();
     }
     this.#agentSpoke = true;
-    const bytes = Buffer.from(base64, 'base64');
-    this.#o.playback.play(this.#agent ? this.#agent.encode(bytesToPcm16(bytes)) : bytes, this.#messageAtNs);
+    this.#o.playback.playBase64(this.#agent ? this.#agent.encodeBase64(base64) : base64, this.#messageAtNs);
     this.#stillGenerating();
   }
 
@@ -259,7 +255,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       this.#o.playback.endResponse();
       this.emit('response_done');
       this.#maybeFinishAgentTurn();
-    }, RESPONSE_QUIET_MS);
+    }, this.#o.config.ELEVENLABS_RESPONSE_QUIET_MS);
   }
 
   #onInterruption(eventId: number): void {
@@ -324,9 +320,13 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   }
 
   #send(message: object): void {
+    this.#sendRaw(JSON.stringify(message));
+  }
+
+  #sendRaw(json: string): void {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(JSON.stringify(message));
+    ws.send(json);
   }
 }
 

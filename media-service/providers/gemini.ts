@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { regionalTag } from '../../shared/languages';
 import { GoogleGenAI, Modality, type LiveConnectConfig, type LiveServerMessage, type Session } from '@google/genai';
-import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { guarded } from '../fault-boundary';
 import { toolParametersJsonSchema } from '../tools/json-schema';
 import type { ToolDefinition } from '../tools/types';
@@ -72,9 +72,10 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   sendAudio(payloadBase64: string): void {
     const session = this.#session;
     if (!session || this.#closing) return;
-    const pcm = this.#caller.decode(payloadBase64);
-    if (pcm.length === 0) return;
-    this.#send(() => session.sendRealtimeInput({ audio: { data: pcm16ToBytes(pcm).toString('base64'), mimeType: INPUT_MIME_TYPE } }));
+    const data = this.#caller.decodeToBase64(payloadBase64);
+    if (!data) return;
+    // What `sendRealtimeInput({ audio })` writes, without its per-call conversion of the message.
+    this.#send(() => session.conn.send(`{"realtimeInput":{"audio":{"data":"${data}","mimeType":"${INPUT_MIME_TYPE}"}}}`));
   }
 
   requestResponse(instructions?: string): void {
@@ -177,7 +178,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
       }
       this.#beginResponse();
       if (rate !== this.#agent.rate) this.#agent = new PcmToTwilio(rate);
-      this.#o.playback.play(this.#agent.encode(bytesToPcm16(Buffer.from(data, 'base64'))), this.#messageAtNs);
+      this.#o.playback.playBase64(this.#agent.encodeBase64(data), this.#messageAtNs);
     }
     if (content.inputTranscription?.text) this.#userText += content.inputTranscription.text;
     if (content.outputTranscription?.text) {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { bytesToPcm16, pcm16ToBytes, PcmToTwilio, TwilioToPcm } from '../audio/codec';
+import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { guarded } from '../fault-boundary';
 import { describeBedrockError } from './nova-sonic-client';
 import { generationStageOf, readInterruption, type NovaOutputEvent } from './nova-sonic-events';
@@ -79,8 +79,8 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
 
   sendAudio(payloadBase64: string): void {
     if (!this.#stream?.audioOpen) return;
-    const pcm = this.#fromCaller.decode(payloadBase64);
-    if (pcm.length > 0) this.#stream.sendAudio(pcm16ToBytes(pcm).toString('base64'));
+    const pcm = this.#fromCaller.decodeToBase64(payloadBase64);
+    if (pcm) this.#stream.sendAudio(pcm);
   }
 
   requestResponse(instructions?: string): void {
@@ -144,7 +144,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
         return this.#onText(event.body.content, event.body.role, event.body.contentId);
       case 'audioOutput':
         if (this.#bargedIn) return;
-        this.#options.playback.play(this.#toCaller.encode(bytesToPcm16(Buffer.from(event.body.content, 'base64'))), this.#eventArrivedAtNs);
+        this.#options.playback.playBase64(this.#toCaller.encodeBase64(event.body.content), this.#eventArrivedAtNs);
         return;
       case 'toolUse':
         this.#toolUse = { toolName: event.body.toolName, toolUseId: event.body.toolUseId, content: event.body.content };

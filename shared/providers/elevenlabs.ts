@@ -1,4 +1,4 @@
-import { optionalHttpUrl, optionalString } from '../env-values';
+import { int, optionalHttpUrl, optionalString } from '../env-values';
 import { defineProvider } from './descriptor';
 
 export const elevenlabs = defineProvider({
@@ -15,6 +15,8 @@ export const elevenlabs = defineProvider({
     ELEVENLABS_AGENT_ID: optionalString,
     /** ElevenLabs API base; the signed-URL request and the agent WebSocket (`wss://…`) are derived from it. */
     ELEVENLABS_BASE_URL: optionalHttpUrl.transform((v) => v ?? 'https://api.elevenlabs.io'),
+    /** The protocol has no "response done": a response ends once its audio has been quiet this long (wall clock). */
+    ELEVENLABS_RESPONSE_QUIET_MS: int(700, 20, 10_000),
   },
   secrets: { ELEVENLABS_API_KEY: 'ElevenLabs API key (Agents WebSocket)' },
   required: ['ELEVENLABS_API_KEY', 'ELEVENLABS_AGENT_ID'],
