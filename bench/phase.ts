@@ -87,6 +87,13 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
   const failures: Record<string, number> = {};
   let callSeconds = 0;
   const outcomes = new Map(events().map((e) => [(e.detail as { callbackId: string }).callbackId, (e.detail as { outcome: string }).outcome]));
+  // What the media service itself said went wrong, beside what the two ends saw.
+  const errors = new Map(
+    events().map((e) => {
+      const { callbackId, error } = e.detail as { callbackId: string; error?: { code: string; message: string } | null };
+      return [callbackId, error ? ` [${error.code}: ${error.message.slice(0, 80)}]` : ''];
+    }),
+  );
   const slack = provider === 'openai' ? 0 : 1;
   for (const [i, sid] of sids.entries()) {
     const call = stack.twilio!.calls.find((c) => c.sid === sid);
@@ -104,7 +111,10 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
             : bridge.kind === 'engine' && outcome !== 'completed'
               ? `outcome: ${outcome ?? 'no event'}`
               : undefined;
-    if (failure) failures[failure] = (failures[failure] ?? 0) + 1;
+    if (failure) {
+      const why = `${failure}${errors.get(ids[i]!.callbackId) ?? ''}`;
+      failures[why] = (failures[why] ?? 0) + 1;
+    }
     if (!stream || !model) {
       lostIn += o.durationSeconds * 50;
       continue;

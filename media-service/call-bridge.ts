@@ -9,7 +9,7 @@ import { redactsStored } from '../shared/redaction';
 import { defaultVoice, voiceFor, type RealtimeProvider } from '../shared/providers';
 import type { TwilioClient } from '../shared/twilio';
 import { CallerAudio } from './bridge/caller-audio';
-import { CancelWatch } from './bridge/cancel-watch';
+import type { CancelWatch } from './bridge/cancel-watch';
 import { SilenceWatch } from './bridge/silence-watch';
 import { finalizeCall } from './bridge/call-finalizer';
 import { CallTimers } from './bridge/call-timers';
@@ -47,6 +47,8 @@ export interface BridgeDeps {
   config: Config;
   store: CallStore;
   completer: CallCompleter;
+  /** The process's watch for cancels of its live calls. */
+  cancels: CancelWatch;
   twilio: () => TwilioClient;
   now: () => Date;
   /** The session factory of each realtime provider (the registry, or a scripted one in tests). */
@@ -96,7 +98,7 @@ export class CallBridge {
   /** Why this side ended the call, when it did (the agent, a limit, a cancel). */
   private endReason: RecordedEndReason | undefined;
   private silence: SilenceWatch | undefined;
-  private cancelWatch: CancelWatch | undefined;
+  private stopCancelWatch: (() => void) | undefined;
   private startedAt = 0;
   private reconnected = false;
   private baseInstructions = '';
@@ -258,7 +260,8 @@ export class CallBridge {
       giveUp: () => void this.sayGoodbyeAndHangUp(SILENCE_GOODBYE_INSTRUCTIONS, 'silence_timeout'),
     });
     if (call.cancel) return this.onCancel(call.cancel);
-    this.cancelWatch = new CancelWatch(this.deps.store, this.callbackId, c.CANCEL_POLL_SECONDS * 1000, (cancel) => this.onCancel(cancel));
+    // The process's watch calls back from its own timer: the call's ids go with this call's handling.
+    this.stopCancelWatch = this.deps.cancels.watch(this.callbackId, (cancel) => callContext.run(this.ids, guarded(() => this.onCancel(cancel), this.fault)));
   }
 
   /** A cancel through the API: the agent says a short goodbye first, unless it was to be immediate. */
@@ -370,7 +373,7 @@ export class CallBridge {
     this.ended = true;
     this.timers.clearAll();
     this.silence?.stop();
-    this.cancelWatch?.stop();
+    this.stopCancelWatch?.();
     await this.model.close();
     this.playback?.streamEnded();
     const call = this.call;

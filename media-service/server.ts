@@ -12,6 +12,7 @@ import { awaitingStream } from '../shared/stream-token';
 import { isValidStreamSignature, type TwilioClient } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
+import { CancelWatch } from './bridge/cancel-watch';
 import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
 import { callCounts } from './telemetry';
 
@@ -143,6 +144,7 @@ export async function startMediaService(options: {
         config: c,
         store,
         completer: overrides.completer ?? createCallCompleter(c, store, new ConcurrencyLimiter(db, c.TABLE_NAME, c.MAX_CONCURRENT_CALLS)),
+        cancels: new CancelWatch(store, c.CANCEL_POLL_SECONDS * 1000),
         twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
         now: overrides.now ?? (() => new Date()),
         providerFactory: overrides.providerFactory,
@@ -174,6 +176,7 @@ export async function startMediaService(options: {
       draining = true;
       for (const entry of active) entry.bridge.close(1001, 'media service shutting down');
       await Promise.all([...active].map((entry) => entry.done));
+      deps?.cancels.stop();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Twilio's Media Stream messages: the ones Twilio sends (parsed into values, never thrown; media
- * frames go through a hand-checked fast path first) and the three it accepts back.
+ * frames and mark echoes go through a hand-checked fast path first) and the three it accepts back.
  */
 
 const numeric = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(Number);
@@ -56,6 +56,7 @@ export const twilioInboundSchema = z.discriminatedUnion('event', [
 export type TwilioInbound = z.infer<typeof twilioInboundSchema>;
 export type StartMessage = z.infer<typeof startMessageSchema>;
 export type MediaMessage = z.infer<typeof mediaMessageSchema>;
+export type MarkMessage = z.infer<typeof markMessageSchema>;
 
 /** Twilio's frames are 160 bytes; anything near this size is garbage, not audio. */
 export const MAX_INBOUND_MESSAGE_BYTES = 64 * 1024;
@@ -72,8 +73,8 @@ export function parseTwilioMessage(data: Buffer | string): ParsedInbound {
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
-  const media = mediaFrame(value);
-  if (media) return { ok: true, message: media };
+  const frequent = mediaFrame(value) ?? markFrame(value);
+  if (frequent) return { ok: true, message: frequent };
   const result = twilioInboundSchema.safeParse(value);
   if (!result.success) {
     const event = typeof value === 'object' && value !== null && 'event' in value ? String((value as { event: unknown }).event) : '?';
@@ -100,17 +101,26 @@ function mediaFrame(value: unknown): MediaMessage | undefined {
   const chunk = numericField(m.chunk);
   const timestamp = numericField(m.timestamp);
   if (sequenceNumber === null || chunk === null || timestamp === null) return undefined;
-  return {
-    event: 'media',
-    ...(sequenceNumber !== undefined && { sequenceNumber }),
-    ...(v.streamSid !== undefined && { streamSid: v.streamSid }),
-    media: {
-      ...(m.track !== undefined && { track: m.track }),
-      ...(chunk !== undefined && { chunk }),
-      ...(timestamp !== undefined && { timestamp }),
-      payload: m.payload,
-    },
-  };
+  const media: MediaMessage['media'] = { payload: m.payload };
+  if (m.track !== undefined) media.track = m.track;
+  if (chunk !== undefined) media.chunk = chunk;
+  if (timestamp !== undefined) media.timestamp = timestamp;
+  const message: MediaMessage = { event: 'media', media };
+  if (sequenceNumber !== undefined) message.sequenceNumber = sequenceNumber;
+  if (v.streamSid !== undefined) message.streamSid = v.streamSid;
+  return message;
+}
+
+/** Ten `mark` echoes a second while the agent speaks: by hand too, against `markMessageSchema`. */
+function markFrame(value: unknown): MarkMessage | undefined {
+  const v = value as { event?: unknown; streamSid?: unknown; mark?: unknown } | null;
+  if (typeof v !== 'object' || v === null || v.event !== 'mark') return undefined;
+  const mark = v.mark as { name?: unknown } | null;
+  if (typeof mark !== 'object' || mark === null || typeof mark.name !== 'string') return undefined;
+  if (v.streamSid !== undefined && typeof v.streamSid !== 'string') return undefined;
+  const message: MarkMessage = { event: 'mark', mark: { name: mark.name } };
+  if (v.streamSid !== undefined) message.streamSid = v.streamSid;
+  return message;
 }
 
 /** `numeric` by hand: undefined when absent, null when the schema would refuse it. */

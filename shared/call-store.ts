@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from './aws';
 import type { Config } from './config';
 import {
@@ -20,6 +20,8 @@ const TURN_PREFIX = 'turn#';
 const TOOL_PREFIX = 'tool#';
 const OPEN_SHARD = 'open';
 const MAX_MUTATE_ATTEMPTS = 8;
+/** DynamoDB's limit of keys in one BatchGetItem. */
+const MAX_BATCH_GET_KEYS = 100;
 
 export interface CallStoreSettings {
   tableName: string;
@@ -88,17 +90,28 @@ export class CallStore {
     return Item ? callRecordSchema.parse(Item) : undefined;
   }
 
-  /** The cancel asked for on a call, if any: one small eventually consistent read, for the media service's watch. */
-  async cancelOf(callbackId: string): Promise<CallRecord['cancel']> {
-    const { Item } = await this.db.send(
-      new GetCommand({
-        TableName: this.settings.tableName,
-        Key: { pk: callbackId, sk: CALL_SK },
-        ProjectionExpression: '#cancel',
-        ExpressionAttributeNames: { '#cancel': 'cancel' },
-      }),
-    );
-    return callRecordSchema.shape.cancel.parse(Item?.cancel);
+  /**
+   * The cancels asked for on these calls, by callbackId: eventually consistent reads of only the
+   * `cancel` attribute, a hundred calls per request, for the media service's watch of its live
+   * calls. A call the table did not get to this time is simply absent (it is read again next time).
+   */
+  async cancelsOf(callbackIds: readonly string[]): Promise<Map<string, NonNullable<CallRecord['cancel']>>> {
+    const cancels = new Map<string, NonNullable<CallRecord['cancel']>>();
+    for (let at = 0; at < callbackIds.length; at += MAX_BATCH_GET_KEYS) {
+      const keys = callbackIds.slice(at, at + MAX_BATCH_GET_KEYS).map((pk) => ({ pk, sk: CALL_SK }));
+      const { Responses } = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.settings.tableName]: { Keys: keys, ProjectionExpression: 'pk, #cancel', ExpressionAttributeNames: { '#cancel': 'cancel' } },
+          },
+        }),
+      );
+      for (const item of Responses?.[this.settings.tableName] ?? []) {
+        const cancel = callRecordSchema.shape.cancel.parse(item.cancel);
+        if (cancel && typeof item.pk === 'string') cancels.set(item.pk, cancel);
+      }
+    }
+    return cancels;
   }
 
   /** The call with its transcript turns and tool calls, in order. */

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pcm16ToMulaw } from '../media-service/audio/codec';
+import { mulawToPcm16, pcm16ToMulaw } from '../media-service/audio/codec';
 import { CallerPlayback, type PlaybackEvents } from '../media-service/playback/caller-playback';
 import { LocalBargeIn } from '../media-service/providers/barge-in';
 import { outbound, type TwilioOutbound } from '../media-service/twilio-stream';
@@ -127,5 +128,38 @@ describe('LocalBargeIn', () => {
     expect(Array.from({ length: 20 }, () => detector.hear(speech, false)).some(Boolean)).toBe(false);
     const blips = [speech, speech, speech, silence, silence, silence, silence, silence, silence, silence, silence, silence, silence, silence, silence];
     expect(blips.map((f) => detector.hear(f, true)).some(Boolean)).toBe(false);
+  });
+
+  it('decides exactly as decoding every frame to PCM would, whatever the frames and the playing state', () => {
+    /** The detector as first written: each frame decoded to PCM, a list of the last 15 verdicts. */
+    const reference = () => {
+      let recent: boolean[] = [];
+      return (payload: string, playing: boolean): boolean => {
+        if (!playing) {
+          recent = [];
+          return false;
+        }
+        const samples = mulawToPcm16(Buffer.from(payload, 'base64'));
+        let sum = 0;
+        for (const s of samples) sum += s * s;
+        recent.push(samples.length > 0 && Math.sqrt(sum / samples.length) >= 1000);
+        if (recent.length > 15) recent.shift();
+        if (recent.filter(Boolean).length < 10) return false;
+        recent = [];
+        return true;
+      };
+    };
+    const frameArb = fc.oneof(
+      fc.constantFrom(speech, silence, ''),
+      fc.uint8Array({ minLength: 0, maxLength: 400 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+      fc.integer({ min: 0, max: 255 }).map((byte) => Buffer.alloc(160, byte).toString('base64')),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(frameArb, fc.oneof(fc.constant(true), fc.constant(true), fc.constant(true), fc.constant(false))), { maxLength: 80 }), (frames) => {
+        const detector = new LocalBargeIn();
+        const expected = reference();
+        for (const [payload, playing] of frames) expect(detector.hear(payload, playing)).toBe(expected(payload, playing));
+      }),
+    );
   });
 });

@@ -159,4 +159,26 @@ describe('Media Stream messages', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('mark echoes, read on their fast path, get exactly what the schema says', () => {
+    const field = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.record({
+          event: fc.constantFrom('mark', 'mark', 'media'),
+          sequenceNumber: field(fc.oneof(fc.integer(), fc.string())),
+          streamSid: field(fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
+          mark: fc.oneof(fc.record({ name: fc.oneof(fc.string(), fc.integer()), other: field(fc.string()) }), fc.anything()),
+        }),
+        (message) => {
+          const text = JSON.stringify(message);
+          const parsed = parseTwilioMessage(text);
+          const expected = twilioInboundSchema.safeParse(JSON.parse(text));
+          expect(parsed.ok).toBe(expected.success);
+          if (parsed.ok && expected.success) expect(parsed.message).toStrictEqual(expected.data);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
 });

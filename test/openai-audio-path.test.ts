@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAudioDelta, readAudioDelta } from '../media-service/providers/openai-socket';
+import { isAudioDelta, isTranscriptDelta, readAudioDelta } from '../media-service/providers/openai-socket';
 
 const delta = (fields: Record<string, unknown>) => JSON.stringify({ type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'f39/fw==', ...fields });
 
@@ -22,5 +22,12 @@ describe('audio deltas read off the wire', () => {
     expect(isAudioDelta(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_1', delta: 'f39/fw==' }))).toBe(true);
     expect(isAudioDelta(JSON.stringify({ type: 'response.output_audio_transcript.delta', delta: 'Hi' }))).toBe(false);
     expect(isAudioDelta(JSON.stringify({ type: 'response.output_audio.done', event_id: 'event_1' }))).toBe(false);
+  });
+
+  it('recognises the transcript deltas it drops, and nothing else', () => {
+    expect(isTranscriptDelta(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio_transcript.delta', response_id: 'r', item_id: 'i', delta: 'Hel' }))).toBe(true);
+    expect(isTranscriptDelta(JSON.stringify({ type: 'response.output_audio_transcript.done', transcript: 'Hello' }))).toBe(false);
+    expect(isTranscriptDelta(JSON.stringify({ type: 'conversation.item.input_audio_transcription.delta', delta: 'x' }))).toBe(false);
+    expect(isTranscriptDelta(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);
   });
 });

@@ -15,7 +15,8 @@ export interface AudioDelta {
 type MessageListener = (event: { data: unknown }) => void;
 
 const AUDIO_DELTA_TYPE = '"type":"response.output_audio.delta"';
-/** Where the type of an audio delta sits: before its audio, among a few ids (their order is the server's). */
+const TRANSCRIPT_DELTA_TYPE = '"type":"response.output_audio_transcript.delta"';
+/** Where the type of a delta sits: before its payload, among a few ids (their order is the server's). */
 const TYPE_WITHIN_CHARS = 160;
 const DELTA_KEY = '"delta":"';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -25,7 +26,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * option. Audio skips the SDK's per-message work both ways: caller audio is appended as Twilio's
  * base64, written straight to the socket, and the model's audio deltas are taken off the wire
  * before the SDK parses the message (JSON and zod, twice, plus a deep clone) only to decode the
- * audio and encode it again for Twilio. Every other event reaches the SDK untouched.
+ * audio and encode it again for Twilio. The agent's transcript deltas, as many and unused, are
+ * dropped. Every other event reaches the SDK untouched.
  */
 export class OpenAIRealtimeSocket {
   readonly ws: WebSocket;
@@ -61,9 +63,15 @@ export class OpenAIRealtimeSocket {
   #audioFirst(listener: MessageListener): MessageListener {
     return (event) => {
       const data = event.data;
-      if (typeof data === 'string' && isAudioDelta(data)) {
-        const delta = readAudioDelta(data, process.hrtime.bigint());
-        if (delta && this.onAudioDelta(delta)) return;
+      if (typeof data === 'string') {
+        if (isAudioDelta(data)) {
+          const delta = readAudioDelta(data, process.hrtime.bigint());
+          if (delta && this.onAudioDelta(delta)) return;
+        } else if (isTranscriptDelta(data)) {
+          // As many as the audio deltas, and unused: turns are read from the transcript's `done`,
+          // and the SDK's one use for these (output guardrails) is not configured.
+          return;
+        }
       }
       listener(event);
     };
@@ -72,7 +80,17 @@ export class OpenAIRealtimeSocket {
 
 /** A cheap first look (the message is read properly by readAudioDelta): an audio delta names its type near its start. */
 export function isAudioDelta(data: string): boolean {
-  const at = data.indexOf(AUDIO_DELTA_TYPE);
+  return typeNear(data, AUDIO_DELTA_TYPE);
+}
+
+/** The agent's transcript as it is spoken, a few characters at a time. */
+export function isTranscriptDelta(data: string): boolean {
+  return typeNear(data, TRANSCRIPT_DELTA_TYPE);
+}
+
+/** Outside strings JSON has no escaped quotes, so `"type":"…"` found here is a key and its value. */
+function typeNear(data: string, type: string): boolean {
+  const at = data.indexOf(type);
   return at > 0 && at < TYPE_WITHIN_CHARS;
 }
 
