@@ -1,25 +1,15 @@
 import { E164 } from '../../shared/patterns';
-import { audioTimelines } from '../fake-common/audio-timeline';
 import { voiceCodeDurationMs } from '../audio/voice-code';
-import { SimulatedCallee } from './callee';
+import { decideUpdate, type UpdateOutcome } from './call-update';
+import { CallWebhooks } from './call-webhooks';
+import { first, newSid, sleep } from './format';
 import { SimRecording } from './recording';
 import { BEEP_MS, VOICEMAIL_GREETING } from './speech';
-import { callParams, CallWebhooks } from './call-webhooks';
-import { first, newSid, sleep } from './format';
+import { runStream } from './stream-run';
 import { parseTwiml, type StreamNoun } from './twiml';
-import type {
-  CallBehaviour,
-  CallStatus,
-  FormParams,
-  RestUpdate,
-  SimCall,
-  StreamEndReason,
-  StreamStats,
-  TwimlDocument,
-  TwimlSourceKind,
-  WebhookDelivery,
-} from './types';
-import { sendWebhook, twilioSignature } from './webhooks';
+import { fallbackSource, fetchTwiml, initialSource, type TwilioError, type TwimlSource } from './twiml-source';
+import type { CallBehaviour, CallStatus, FormParams, SimCall, StreamEndReason, TwimlDocument } from './types';
+import { executeVerb } from './verbs';
 
 export interface CallContext {
   accountSid: string;
@@ -31,20 +21,9 @@ export interface CallContext {
   timeScale: number;
 }
 
-type TwimlSource =
-  | { kind: TwimlSourceKind; url: string; method: string; extraParams?: Record<string, string> }
-  | { kind: TwimlSourceKind; xml: string };
-
 type TerminalStatus = Extract<CallStatus, 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled'>;
 
-export interface UpdateOutcome {
-  status: number;
-  error?: { code: number; message: string };
-}
-
 const DEFAULT_RING_MS = 100;
-/** How long a `<Dial>`ed party stays on the line before the simulator moves on. */
-const DIAL_HOLD_MS = 500;
 
 const SIP_CODES: Partial<Record<TerminalStatus, number>> = { completed: 200, busy: 486, 'no-answer': 487 };
 
@@ -94,10 +73,7 @@ export class CallRun {
     this.webhooks = new CallWebhooks(this.call, behaviour, context.authToken, context.shutdown, (event, detail) =>
       this.log(event, detail),
     );
-    const url = first(params.Url);
-    const twiml = first(params.Twiml);
-    if (url) this.source = { kind: 'url', url, method: first(params.Method) ?? 'POST' };
-    else if (twiml) this.source = { kind: 'inline', xml: twiml };
+    this.source = initialSource(params);
 
     const milestone = (name: string) => {
       let settle!: (ok: boolean) => void;
@@ -140,42 +116,18 @@ export class CallRun {
 
   /** A REST `POST /Calls/{Sid}.json` on this call. */
   update(params: Record<string, string>): UpdateOutcome {
-    const record = (outcome: RestUpdate['outcome'], result: UpdateOutcome) => {
-      this.call.updates.push({ at: Date.now(), params, outcome, responseStatus: result.status });
-      this.log('rest-update', { params, outcome, status: result.status });
-      return result;
-    };
-    const { Status: status, Twiml: twiml, Url: url } = params;
-    if (status !== undefined && status !== 'completed' && status !== 'canceled') {
-      return record('rejected', { status: 400, error: { code: 20001, message: `Invalid Status: ${status}` } });
+    const over = this.isOver || this.hangUpStatus !== undefined;
+    const { outcome, result, source } = decideUpdate(params, { over, answered: this.call.answeredAt !== undefined });
+    this.call.updates.push({ at: Date.now(), params, outcome, responseStatus: result.status });
+    this.log('rest-update', { params, outcome, status: result.status });
+    if (outcome === 'cancel') this.hangUp('canceled');
+    if (outcome === 'hangup') this.hangUp('completed');
+    if (outcome === 'queued-redirect') this.source = source;
+    if (outcome === 'redirect') {
+      this.pendingRedirect = source;
+      this.documentAbort?.abort();
     }
-    if (this.isOver || this.hangUpStatus) {
-      if (status) return record('ignored', { status: 200 });
-      return record('rejected', { status: 400, error: { code: 21220, message: 'Call is not in-progress. Cannot redirect.' } });
-    }
-    const answered = this.call.answeredAt !== undefined;
-    if (status === 'canceled') {
-      if (answered) return record('ignored', { status: 200 });
-      this.hangUp('canceled');
-      return record('cancel', { status: 200 });
-    }
-    if (status === 'completed') {
-      this.hangUp('completed');
-      return record('hangup', { status: 200 });
-    }
-    const source: TwimlSource | undefined = twiml
-      ? { kind: 'update-twiml', xml: twiml }
-      : url
-        ? { kind: 'update-url', url, method: params.Method ?? 'POST' }
-        : undefined;
-    if (!source) return record('ignored', { status: 200 });
-    if (!answered) {
-      this.source = source;
-      return record('queued-redirect', { status: 200 });
-    }
-    this.pendingRedirect = source;
-    this.documentAbort?.abort();
-    return record('redirect', { status: 200 });
+    return result;
   }
 
   /** Ends the call from Twilio's side (REST hang-up, time limit, simulator shutdown). */
@@ -267,7 +219,7 @@ export class CallRun {
       xml = source.xml;
     } else {
       document.url = source.url;
-      const fetched = await this.fetchTwiml(source, signal);
+      const fetched = await fetchTwiml(this.call, source, this.context.authToken, AbortSignal.any([signal, this.context.shutdown]));
       document.fetch = fetched.delivery;
       if (signal.aborted) return undefined;
       if (fetched.error) return this.onDocumentError(document, source, fetched.error);
@@ -283,160 +235,35 @@ export class CallRun {
     for (const verb of parsed.verbs) {
       if (signal.aborted || this.hangUpStatus) return undefined;
       document.executed.push(verb);
-      switch (verb.verb) {
-        case 'Connect': {
-          if (!verb.stream) {
-            this.log('twiml-unsupported', { verb: 'Connect', nouns: verb.nouns });
-            break;
-          }
-          const reason = await this.runStream(verb.stream, signal);
-          if (reason === 'callee-hangup' || reason === 'max-call-time') {
-            this.calleeGone = true;
-            return undefined;
-          }
-          if (reason === 'twilio-stopped') return undefined;
-          if (verb.action) {
-            const url = resolveUrl(verb.action, base);
-            if (url) return { kind: 'connect-action', url, method: verb.method ?? 'POST' };
-          }
-          break;
-        }
-        case 'Say':
-          this.log('say', verb.text);
-          this.call.voicemail?.recorded.push(verb.text);
-          break;
-        case 'Play':
-          this.log('play', verb.url);
-          this.call.voicemail?.recorded.push(verb.url);
-          break;
-        case 'Pause':
-          await this.play(verb.lengthSeconds * 1000, signal);
-          break;
-        case 'Hangup':
-        case 'Reject':
-          this.log('twiml-hangup', verb.verb);
-          return undefined;
-        case 'Dial': {
-          this.call.dialed.push(verb.target);
-          this.log('dial', verb.target);
-          const dialStartedAt = Date.now();
-          await this.play(DIAL_HOLD_MS, signal);
-          const action = verb.attributes.action && resolveUrl(verb.attributes.action, base);
-          if (action && !signal.aborted) {
-            const DialCallDuration = String(Math.max(1, Math.round((Date.now() - dialStartedAt) / 1000)));
-            const extraParams = { DialCallStatus: 'completed', DialCallSid: newSid('CA'), DialCallDuration };
-            return { kind: 'redirect', url: action, method: verb.attributes.method ?? 'POST', extraParams };
-          }
-          break;
-        }
-        case 'Redirect': {
-          const url = resolveUrl(verb.url, base);
-          if (url) return { kind: 'redirect', url, method: verb.method };
-          this.log('twiml-error', `cannot resolve Redirect ${verb.url}`);
-          return undefined;
-        }
-        case 'Unsupported':
-          this.log('twiml-unsupported', { verb: verb.name });
-          break;
-      }
+      const outcome = await executeVerb(verb, base, signal, this);
+      if (outcome === 'next') continue;
+      if (outcome === 'callee-gone') this.calleeGone = true;
+      return typeof outcome === 'string' ? undefined : outcome;
     }
     return undefined;
   }
 
-  private onDocumentError(
-    document: TwimlDocument,
-    source: TwimlSource,
-    error: { code: number; message: string },
-  ): TwimlSource | undefined {
+  private onDocumentError(document: TwimlDocument, source: TwimlSource, error: TwilioError): TwimlSource | undefined {
     document.error = error;
     this.log('twiml-error', error);
-    const fallback = first(this.call.params.FallbackUrl);
-    if (source.kind === 'url' && fallback) {
-      return { kind: 'fallback', url: fallback, method: first(this.call.params.FallbackMethod) ?? 'POST' };
-    }
-    this.log('say', 'We are sorry, an application error has occurred. Goodbye.');
-    return undefined;
+    const fallback = fallbackSource(this.call, source);
+    if (!fallback) this.log('say', 'We are sorry, an application error has occurred. Goodbye.');
+    return fallback;
   }
 
-  private async fetchTwiml(
-    source: Extract<TwimlSource, { url: string }>,
-    signal: AbortSignal,
-  ): Promise<{ delivery?: WebhookDelivery; xml?: string; error?: { code: number; message: string } }> {
-    const params = { ...callParams(this.call, 'in-progress'), ...(source.extraParams ?? {}) };
-    if (this.call.answeredBy) params.AnsweredBy = this.call.answeredBy;
-    const attempts = await sendWebhook({
-      url: source.url,
-      method: source.method,
-      params,
+  /** A `<Connect><Stream>` of this call (the verbs' host calls it). */
+  runStream(stream: StreamNoun, signal: AbortSignal): Promise<StreamEndReason> {
+    return runStream(stream, signal, {
+      call: this.call,
+      behaviour: this.behaviour,
       authToken: this.context.authToken,
-      signal: AbortSignal.any([signal, this.context.shutdown]),
-    });
-    const delivery = attempts.at(-1);
-    if (!delivery) return { error: { code: 11200, message: 'HTTP retrieval failure' } };
-    if (delivery.error) return { delivery, error: { code: 11205, message: `HTTP connection failure: ${delivery.error}` } };
-    const status = delivery.responseStatus ?? 0;
-    if (status < 200 || status >= 300) return { delivery, error: { code: 11200, message: `HTTP retrieval failure: ${status}` } };
-    const contentType = delivery.responseContentType ?? '';
-    if (!/xml|html/i.test(contentType)) {
-      return { delivery, error: { code: 12300, message: `Invalid Content-Type: ${contentType || 'none'}` } };
-    }
-    return { delivery, xml: delivery.responseBody ?? '' };
-  }
-
-  private async runStream(stream: StreamNoun, signal: AbortSignal): Promise<StreamEndReason> {
-    const stats: StreamStats = {
-      url: stream.url,
-      name: stream.name,
-      streamSid: newSid('MZ'),
-      signature: twilioSignature(this.context.authToken, stream.url, {}),
-      customParameters: stream.parameters,
-      framesSent: 0,
-      bytesSent: 0,
-      framesReceived: 0,
-      bytesReceived: 0,
-      marksReceived: 0,
-      marksEchoed: [],
-      clearsReceived: 0,
-      pingsReceived: 0,
-      dtmfSent: [],
-      dtmfHeard: [],
-      heard: [],
-      said: [],
-      protocolErrors: [],
-      timeline: audioTimelines(),
-    };
-    this.call.streams.push(stats);
-    const streamEvent = (event: string, error?: string) => this.webhooks.streamEvent(stream, stats, event, error);
-    if (!/^wss?:\/\//i.test(stream.url)) {
-      stats.connectError = `31922 URL schema not supported: ${stream.url}`;
-      stats.endReason = 'connect-failed';
-      streamEvent('stream-error', stats.connectError);
-      this.log('stream-error', stats.connectError);
-      return 'connect-failed';
-    }
-    const callee = new SimulatedCallee({
-      identity: { streamSid: stats.streamSid, accountSid: this.call.accountSid, callSid: this.call.sid },
-      persona: this.behaviour.kind === 'machine' ? 'machine' : 'human',
-      greetingPlayed: this.call.voicemail !== undefined,
-      script: this.behaviour.callee ?? { utterances: [] },
-      stats,
+      shutdown: this.context.shutdown,
       timeScale: this.timeScale,
+      webhooks: this.webhooks,
       recording: this.recording(),
       log: (event, detail) => this.log(event, detail),
-      onStarted: () => {
-        streamEvent('stream-started');
-        this.settle.streaming(true);
-      },
+      onStarted: () => this.settle.streaming(true),
     });
-    const stop = () => callee.stop();
-    signal.addEventListener('abort', stop, { once: true });
-    this.context.shutdown.addEventListener('abort', stop, { once: true });
-    const reason = await callee.run();
-    signal.removeEventListener('abort', stop);
-    this.context.shutdown.removeEventListener('abort', stop);
-    if (reason === 'connect-failed') streamEvent('stream-error', stats.connectError);
-    else streamEvent('stream-stopped');
-    return reason;
   }
 
   private end(status: TerminalStatus, sipResponseCode = SIP_CODES[status] ?? 500): void {
@@ -474,7 +301,7 @@ export class CallRun {
   }
 
   /** Waits while `ms` of the call's audio plays. */
-  private play(ms: number, signal: AbortSignal): Promise<void> {
+  play(ms: number, signal: AbortSignal): Promise<void> {
     return sleep(ms / this.timeScale, signal);
   }
 
@@ -487,21 +314,11 @@ export class CallRun {
     this.log('status', status);
   }
 
-  private log(event: string, detail?: unknown): void {
+  log(event: string, detail?: unknown): void {
     this.call.log.push({ at: Date.now(), event, detail });
   }
 }
 
 function isE164(number: string): boolean {
   return E164.test(number);
-}
-
-/** Absolute URLs are kept verbatim: the app validates signatures against the URL exactly as it wrote it. */
-function resolveUrl(url: string, base: string | undefined): string | undefined {
-  if (/^https?:\/\//i.test(url)) return url;
-  try {
-    return new URL(url, base).toString();
-  } catch {
-    return undefined;
-  }
 }
