@@ -1,16 +1,14 @@
 import WebSocket from 'ws';
+import { CalleeVoice } from './callee-voice';
 import { DtmfDetector } from './dtmf-detector';
 import { Ear, type HeardUtterance } from './ear';
 import { PlaybackQueue } from './playback';
-import { beepAudio, FRAME_BYTES, FRAME_MS, isAudible, SILENCE_BYTE, speechAudio, VOICEMAIL_GREETING } from './speech';
+import { beepAudio, FRAME_MS, isAudible, speechAudio, VOICEMAIL_GREETING } from './speech';
 import { parseAppMessage, PROTOCOL_ERROR, TwilioStreamMessages, type StreamIdentity } from './stream-messages';
 import type { CalleeScript, StreamEndReason, StreamStats } from './types';
 
-const DEFAULT_MAX_CALL_MS = 60_000;
 /** The callee answers once the agent has been quiet this long. */
 const REPLY_AFTER_QUIET_MS = 600;
-const BARGE_IN_AFTER_MS = 400;
-const DTMF_SPACING_MS = 100;
 /** Frames sent at once to catch up after the event loop stalled; beyond that the clock skips. */
 const MAX_CATCH_UP_FRAMES = 10;
 const CLOSE_GRACE_MS = 2_000;
@@ -32,13 +30,6 @@ export interface CalleeOptions {
   timeScale?: number;
 }
 
-interface Speech {
-  text: string;
-  audio: Uint8Array;
-  offset: number;
-  utteranceIndex?: number;
-}
-
 /**
  * The far end of the call, reached through a Media Stream: a WebSocket client that behaves like Twilio
  * (paced 20 ms μ-law frames, mark echoes, clear) with a person or a voicemail box behind it.
@@ -49,7 +40,6 @@ interface Speech {
  */
 export class SimulatedCallee {
   private readonly stats: StreamStats;
-  private readonly script: CalleeScript;
   private readonly messages: TwilioStreamMessages;
   private readonly playback = new PlaybackQueue();
   private readonly ear: Ear;
@@ -62,13 +52,9 @@ export class SimulatedCallee {
   /** The callee's clock at tick 0. */
   private clockStart = 0;
   private ticks = 0;
-  private mouth?: Speech;
-  private readonly toSay: Speech[] = [];
-  private readonly dtmfQueue: Array<{ digit: string; dueAt: number }> = [];
-  private nextUtterance = 0;
-  private lastSpeechStartedAt = 0;
+  /** What the callee says; it starts talking once the stream has started. */
+  private voice?: CalleeVoice;
   private lastAudibleReceivedAt = 0;
-  private readonly agentTurnStarts: number[] = [];
   private ending?: StreamEndReason;
   private finished = false;
   private resolveRun!: (reason: StreamEndReason) => void;
@@ -76,7 +62,6 @@ export class SimulatedCallee {
 
   constructor(private readonly options: CalleeOptions) {
     this.stats = options.stats;
-    this.script = options.script;
     this.frameWallMs = FRAME_MS / (options.timeScale ?? 1);
     this.messages = new TwilioStreamMessages(options.identity);
     this.ear = new Ear((utterance) => this.onAgentUtterance(utterance));
@@ -140,9 +125,13 @@ export class SimulatedCallee {
     this.stats.startedAt = now;
     this.options.log('stream-started', { streamSid: this.stats.streamSid });
     this.options.onStarted?.();
+    this.voice = new CalleeVoice(this.options.script, this.options.persona, now, (text) => {
+      this.stats.said.push(text);
+      this.options.log('callee-said', text);
+    });
     if (this.options.persona === 'machine' && !this.options.greetingPlayed) {
-      this.queueSpeech(VOICEMAIL_GREETING, speechAudio(VOICEMAIL_GREETING));
-      this.queueSpeech('[beep]', beepAudio());
+      this.voice.queueSpeech(VOICEMAIL_GREETING, speechAudio(VOICEMAIL_GREETING));
+      this.voice.queueSpeech('[beep]', beepAudio());
     }
     this.clockStart = now;
     this.wallStart = now;
@@ -169,18 +158,22 @@ export class SimulatedCallee {
   };
 
   private step(now: number): void {
+    const voice = this.voice!;
     const played = this.playback.playFrame();
     for (const name of played.marks) this.echoMark(name);
     this.ear.hear(played.audio, now);
     this.keypadEar.hear(played.audio);
-    this.decide(now);
-    if (!this.isLive()) return;
-    while (this.dtmfQueue[0] && this.dtmfQueue[0].dueAt <= now) {
-      const { digit } = this.dtmfQueue.shift() as { digit: string };
+    const quiet =
+      !this.playback.hasAudibleAudio &&
+      now - Math.max(this.ear.lastAudibleAt, this.lastAudibleReceivedAt) >= REPLY_AFTER_QUIET_MS &&
+      this.ear.talkingSince === undefined;
+    const hangUp = voice.decide(now, { quiet, talkingSince: this.ear.talkingSince });
+    if (hangUp) return this.hangUp(hangUp);
+    for (const digit of voice.dueDigits(now)) {
       this.send(this.messages.dtmf(digit));
       this.stats.dtmfSent.push(digit);
     }
-    const frame = this.speakFrame(now);
+    const frame = voice.nextFrame(now);
     this.options.recording?.addFrame(frame, played.audio);
     this.send(this.messages.media(frame, this.ticks * FRAME_MS));
     this.stats.framesSent += 1;
@@ -188,81 +181,8 @@ export class SimulatedCallee {
     this.stats.timeline.sent.add(frame.length / MULAW_BYTES_PER_MS, frame);
   }
 
-  private decide(now: number): void {
-    const startedAt = this.clockStart;
-    const maxCallMs = this.script.maxCallMs ?? DEFAULT_MAX_CALL_MS;
-    if (now - startedAt >= maxCallMs) return this.hangUp('max-call-time');
-    if (this.options.persona === 'machine' || this.mouth) return;
-
-    const { utterances, hangUpAfterAgentTurns, bargeIn, answerSilenceMs } = this.script;
-    const quiet =
-      !this.playback.hasAudibleAudio &&
-      now - Math.max(this.ear.lastAudibleAt, this.lastAudibleReceivedAt) >= REPLY_AFTER_QUIET_MS &&
-      this.ear.talkingSince === undefined;
-    if (hangUpAfterAgentTurns !== undefined && this.agentTurnStarts.length >= hangUpAfterAgentTurns && quiet) {
-      return this.hangUp('callee-hangup');
-    }
-    const hasMore = this.nextUtterance < utterances.length;
-    const agentReplied = this.agentTurnStarts.some((start) => start >= this.lastSpeechStartedAt);
-    const talkingSince = this.ear.talkingSince;
-    if (bargeIn && hasMore && talkingSince !== undefined && talkingSince >= this.lastSpeechStartedAt) {
-      if (now - talkingSince >= BARGE_IN_AFTER_MS) return this.sayNext(now);
-    }
-    if (agentReplied && quiet) {
-      if (hasMore) return this.sayNext(now);
-      if (!this.script.stayOnLine) return this.hangUp('callee-hangup');
-    }
-    const agentSilent = this.agentTurnStarts.length === 0 && talkingSince === undefined;
-    if (answerSilenceMs !== undefined && this.nextUtterance === 0 && agentSilent && now - startedAt >= answerSilenceMs) {
-      if (hasMore) this.sayNext(now);
-    }
-  }
-
-  private sayNext(now: number): void {
-    const index = this.nextUtterance++;
-    const text = this.script.utterances[index] as string;
-    this.lastSpeechStartedAt = now;
-    this.queueSpeech(text, speechAudio(text), index);
-  }
-
-  private queueSpeech(text: string, audio: Uint8Array, utteranceIndex?: number): void {
-    this.toSay.push({ text, audio, offset: 0, utteranceIndex });
-  }
-
-  private speakFrame(now: number): Uint8Array {
-    if (!this.mouth) {
-      this.mouth = this.toSay.shift();
-      if (this.mouth) {
-        this.stats.said.push(this.mouth.text);
-        this.options.log('callee-said', this.mouth.text);
-      }
-    }
-    const frame = new Uint8Array(FRAME_BYTES).fill(SILENCE_BYTE);
-    const speech = this.mouth;
-    if (!speech) return frame;
-    const chunk = speech.audio.subarray(speech.offset, speech.offset + FRAME_BYTES);
-    frame.set(chunk);
-    speech.offset += chunk.length;
-    if (speech.offset >= speech.audio.length) {
-      this.mouth = undefined;
-      this.afterUtterance(speech, now);
-    }
-    return frame;
-  }
-
-  private afterUtterance(speech: Speech, now: number): void {
-    if (speech.utteranceIndex === undefined) return;
-    for (const { afterUtterance, digits } of this.script.dtmf ?? []) {
-      if (afterUtterance !== speech.utteranceIndex) continue;
-      for (const digit of digits) {
-        const last = this.dtmfQueue.at(-1)?.dueAt ?? now;
-        this.dtmfQueue.push({ digit, dueAt: Math.max(now, last) + DTMF_SPACING_MS });
-      }
-    }
-  }
-
   private onAgentUtterance(utterance: HeardUtterance): void {
-    this.agentTurnStarts.push(utterance.startedAt);
+    this.voice?.heardAgentTurn(utterance.startedAt);
     this.stats.heard.push(utterance.text);
     this.options.log('callee-heard', utterance);
   }
