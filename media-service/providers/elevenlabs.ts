@@ -1,28 +1,17 @@
 import { EventEmitter } from 'node:events';
-import { languageTexts, primaryLanguage } from '../../shared/languages';
 import WebSocket, { type RawData } from 'ws';
-import { z } from 'zod';
 import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { guarded } from '../fault-boundary';
 import { connectAttempt } from './connect-attempt';
+import { closeError, CONNECT_TIMEOUT_MS, conversationUrl, ElevenLabsConnectError, initiationData, rawToString } from './elevenlabs-connection';
 import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
-export const CONNECT_TIMEOUT_MS = 15_000;
-/** The platform's placeholder voice: keep the agent's own voice (no TTS override). */
-export const AGENT_DEFAULT_VOICE = 'agent-default';
 /** After an interruption, how long the agent's words wait for `agent_response_correction`. */
 const CORRECTION_WAIT_MS = 1_000;
 /** An agent with a first message starts speaking at once; without one, the adapter cues a greeting after this. */
 const FIRST_MESSAGE_GRACE_MS = 1_500;
 export const GREETING_CUE = '(The call has just been answered. Greet the person now, as your instructions say.)';
-
-const signedUrlSchema = z.object({ signed_url: z.string().regex(/^wss?:\/\//) }).loose();
-
-/** The conversation could not start; the message says what ElevenLabs answered. */
-export class ElevenLabsConnectError extends Error {
-  override readonly name = 'ElevenLabsConnectError';
-}
 
 /**
  * An ElevenLabs agent (Agents Platform) over its conversation WebSocket, with `ws`: a signed URL
@@ -61,7 +50,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   }
 
   async connect(): Promise<void> {
-    const url = await this.#conversationUrl();
+    const url = await conversationUrl(this.#o.config);
     const ws = new WebSocket(url, ['convai'], { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
     this.#ws = ws;
     const timedOut = () => new ElevenLabsConnectError(`ElevenLabs did not start the conversation within ${CONNECT_TIMEOUT_MS / 1000} s`);
@@ -77,7 +66,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
         'unexpected-response',
         guarded((_request, response) => fail(new ElevenLabsConnectError(`ElevenLabs refused the conversation WebSocket (HTTP ${response.statusCode})`)), fault),
       );
-      ws.on('open', guarded(() => ws.send(JSON.stringify(this.#initiationData())), fault));
+      ws.on('open', guarded(() => ws.send(JSON.stringify(initiationData(this.#o))), fault));
       ws.on('error', (error) => {
         lastError = error.message;
       });
@@ -144,49 +133,6 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     const ws = this.#ws;
     if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) ws.close(1000, 'call ended');
     else this.#emitClosed(true);
-  }
-
-  /** A signed URL when an API key is configured (private agents), else the public agent URL. */
-  async #conversationUrl(): Promise<string> {
-    const { ELEVENLABS_API_KEY: apiKey, ELEVENLABS_AGENT_ID: agentId, ELEVENLABS_BASE_URL: baseUrl } = this.#o.config;
-    if (!agentId) throw new ElevenLabsConnectError('ELEVENLABS_AGENT_ID is not set');
-    if (!apiKey) {
-      const url = new URL('/v1/convai/conversation', baseUrl.replace(/^http/, 'ws'));
-      url.searchParams.set('agent_id', agentId);
-      return url.toString();
-    }
-    const request = new URL('/v1/convai/conversation/get-signed-url', baseUrl);
-    request.searchParams.set('agent_id', agentId);
-    let response: Response;
-    try {
-      response = await fetch(request, { headers: { 'xi-api-key': apiKey }, signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
-    } catch (error) {
-      throw new ElevenLabsConnectError(`ElevenLabs signed-URL request failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const body: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const detail = describeDetail(body);
-      if (response.status === 401) throw new ElevenLabsConnectError(`ElevenLabs rejected ELEVENLABS_API_KEY (401${detail})`);
-      if (response.status === 404) throw new ElevenLabsConnectError(`ElevenLabs has no agent ELEVENLABS_AGENT_ID=${agentId} (404${detail})`);
-      throw new ElevenLabsConnectError(`ElevenLabs signed-URL request failed (${response.status}${detail})`);
-    }
-    const parsed = signedUrlSchema.safeParse(body);
-    if (!parsed.success) throw new ElevenLabsConnectError('ElevenLabs answered the signed-URL request without a signed_url');
-    return parsed.data.signed_url;
-  }
-
-  #initiationData(): object {
-    const { instructions, voice, variables, language } = this.#o;
-    // A language also replaces the agent's first message, which is written in the agent's own language.
-    const spoken = language ? { language: primaryLanguage(language), first_message: languageTexts(language)?.greeting } : {};
-    return {
-      type: 'conversation_initiation_client_data',
-      conversation_config_override: {
-        agent: { prompt: { prompt: instructions }, ...spoken },
-        ...(voice && voice !== AGENT_DEFAULT_VOICE ? { tts: { voice_id: voice } } : {}),
-      },
-      dynamic_variables: { ...variables },
-    };
   }
 
   #configureAudio(input: string, output: string): void {
@@ -328,27 +274,4 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     ws.send(json);
   }
-}
-
-/** What ElevenLabs said when it ended the conversation before it started. */
-function closeError(code: number, reason: string, lastError: string | undefined): ElevenLabsConnectError {
-  if (reason) return new ElevenLabsConnectError(`ElevenLabs closed the conversation before it started (${code}): ${reason}`);
-  if (lastError) return new ElevenLabsConnectError(`ElevenLabs connection failed: ${lastError}`);
-  return new ElevenLabsConnectError(`ElevenLabs closed the conversation before it started (${code})`);
-}
-
-/** `{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}` → `: invalid_api_key: Invalid API key`. */
-function describeDetail(body: unknown): string {
-  const detail = body && typeof body === 'object' && 'detail' in body ? (body as { detail: unknown }).detail : undefined;
-  if (typeof detail === 'string') return `: ${detail}`;
-  if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
-    const { status, message } = detail as { status?: unknown; message?: unknown };
-    return `: ${[status, message].filter((v) => typeof v === 'string').join(': ')}`;
-  }
-  return '';
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
 }

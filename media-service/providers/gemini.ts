@@ -1,11 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { regionalTag } from '../../shared/languages';
-import { GoogleGenAI, Modality, type LiveConnectConfig, type LiveServerMessage, type Session } from '@google/genai';
+import { GoogleGenAI, type Session } from '@google/genai';
 import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
-import { guarded } from '../fault-boundary';
-import { toolParametersJsonSchema } from '../tools/json-schema';
-import type { ToolDefinition } from '../tools/types';
-import { connectAttempt } from './connect-attempt';
+import { liveConfig, openLiveConnection, type CloseInfo } from './gemini-connection';
 import { parseLiveServerMessage, pcmRate, type FunctionCall, type ServerContent } from './gemini-messages';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
@@ -13,19 +9,8 @@ import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './
 export const GEMINI_INPUT_RATE = 16_000;
 export const GEMINI_OUTPUT_RATE = 24_000;
 const INPUT_MIME_TYPE = `audio/pcm;rate=${GEMINI_INPUT_RATE}`;
-export const CONNECT_TIMEOUT_MS = 15_000;
 /** Sent as the first user text: the model greets when the call connects. */
 export const GREETING_CUE = 'The call has just been answered. Greet the person now, as your instructions say.';
-
-interface CloseInfo {
-  code?: number;
-  reason?: string;
-}
-
-/** A Live connection that failed before `setupComplete`, with the service's words. */
-export class GeminiConnectError extends Error {
-  override readonly name = 'GeminiConnectError';
-}
 
 /**
  * Gemini Live through `@google/genai` (`ai.live.connect`): the caller's μ-law 8 kHz goes up as
@@ -104,52 +89,14 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
 
   /** Opens a Live connection; resolves once the service answered `setupComplete`. */
   #open(resumeHandle: string | undefined): Promise<Session> {
-    const timedOut = () => new GeminiConnectError(`Gemini Live did not complete its setup within ${CONNECT_TIMEOUT_MS / 1000} s`);
-    return connectAttempt<Session>(CONNECT_TIMEOUT_MS, timedOut, (attempt) => {
-      const connection: { session?: Session; opened: boolean; lastError?: string } = { opened: false };
-      this.#ai.live
-        .connect({
-          model: this.#o.model,
-          config: this.#liveConfig(resumeHandle),
-          // The SDK calls these from its socket handlers; what they throw ends this call only.
-          callbacks: {
-            onmessage: guarded((message: LiveServerMessage) => {
-              this.#messageAtNs = process.hrtime.bigint();
-              this.#onMessage(message);
-            }, this.#fault),
-            onerror: guarded((event: { message?: string; error?: unknown }) => {
-              connection.lastError = event.message ?? (event.error instanceof Error ? event.error.message : undefined);
-            }, this.#fault),
-            onclose: guarded((event: CloseInfo) => {
-              if (!attempt.settled) return void attempt.fail(connectError(event, connection.lastError));
-              if (connection.opened) this.#onConnectionClosed(connection.session, event);
-            }, this.#fault),
-          },
-        })
-        .then(
-          (session) => {
-            connection.session = session;
-            if (!attempt.open(session)) return session.close();
-            connection.opened = true;
-          },
-          (error: unknown) => attempt.fail(error instanceof Error ? error : new GeminiConnectError(String(error))),
-        );
+    return openLiveConnection(this.#ai, this.#o.model, liveConfig(this.#o, resumeHandle), {
+      onMessage: (message) => {
+        this.#messageAtNs = process.hrtime.bigint();
+        this.#onMessage(message);
+      },
+      onClosed: (session, event) => this.#onConnectionClosed(session, event),
+      fault: this.#fault,
     });
-  }
-
-  #liveConfig(resumeHandle: string | undefined): LiveConnectConfig {
-    const { voice, instructions, tools, language } = this.#o;
-    return {
-      responseModalities: [Modality.AUDIO],
-      speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: voice } }, ...(language ? { languageCode: regionalTag(language) } : {}) },
-      systemInstruction: instructions,
-      inputAudioTranscription: {},
-      outputAudioTranscription: {},
-      sessionResumption: resumeHandle ? { handle: resumeHandle } : {},
-      // Audio sessions stop at ~15 minutes unless old context is compressed away.
-      contextWindowCompression: { slidingWindow: {} },
-      ...(tools.definitions.length > 0 ? { tools: [{ functionDeclarations: tools.definitions.map(functionDeclaration) }] } : {}),
-    };
   }
 
   #onMessage(raw: unknown): void {
@@ -289,20 +236,6 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
       this.#o.log.warn('Sending to Gemini Live failed', { error: error instanceof Error ? error.message : String(error) });
     }
   }
-}
-
-/** A tool as a Gemini function declaration (JSON Schema parameters). */
-function functionDeclaration(definition: ToolDefinition) {
-  return { name: definition.name, description: definition.description, parametersJsonSchema: toolParametersJsonSchema(definition) };
-}
-
-/** What the service said when it ended a connection before `setupComplete`. */
-function connectError(event: CloseInfo, lastError: string | undefined): GeminiConnectError {
-  const reason = event.reason?.trim();
-  if (reason && /api key/i.test(reason)) return new GeminiConnectError(`Gemini Live rejected GEMINI_API_KEY (close ${event.code}): ${reason}`);
-  if (reason) return new GeminiConnectError(`Gemini Live closed the connection during setup (close ${event.code}): ${reason}`);
-  if (lastError) return new GeminiConnectError(`Gemini Live connection failed: ${lastError}`);
-  return new GeminiConnectError(`Gemini Live closed the connection during setup (close ${event.code ?? 'without a code'})`);
 }
 
 function tidy(text: string): string {
