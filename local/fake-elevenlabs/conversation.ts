@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import alawmulaw from 'alawmulaw';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { FakeSocket, rawToString } from '../fake-common/fake-socket';
 import { Listener } from '../fake-common/listener';
 import { SpokenTurn } from '../fake-common/spoken-turn';
 import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
@@ -53,13 +54,12 @@ export class FakeConversation {
   readonly #output: { kind: 'pcm' | 'ulaw'; rate: number };
   readonly #listener: Listener;
   readonly #history: ScriptHistoryEntry[] = [];
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #line: FakeSocket<ConversationCloseCause>;
   readonly #pendingTools = new Map<string, string>();
   #started = false;
   #eventId = 0;
   #speaking: { turn: SpokenTurn; eventId: number; text: string } | undefined;
   #responsesDone = 0;
-  #closed = false;
 
   constructor(options: ConversationOptions) {
     this.#o = options;
@@ -67,45 +67,32 @@ export class FakeConversation {
     this.#input = describeFormat(options.agent.inputFormat);
     this.#output = describeFormat(options.agent.outputFormat);
     this.#listener = new Listener(this.#input.rate);
+    this.#line = new FakeSocket(options.socket, options.stats, () => {
+      this.#speaking?.turn.cancel();
+      this.#speaking = undefined;
+    });
   }
 
   start(): void {
-    const socket = this.#o.socket;
-    socket.on('message', (data) => this.#receive(rawToString(data)));
-    socket.on('close', () => this.#onClosed('client'));
-    this.#timers.push(setTimeout(() => this.#begin(undefined), INITIATION_WAIT_MS));
-    const { dropAfterMs } = this.#o.faults;
-    if (dropAfterMs !== undefined) this.#timers.push(setTimeout(() => this.drop(), dropAfterMs));
+    this.#line.listen((data) => this.#receive(rawToString(data)), this.#o.faults.dropAfterMs);
+    this.#line.after(INITIATION_WAIT_MS, () => this.#begin(undefined));
   }
 
+  /** A provider outage: the TCP connection dies without a close frame. */
   drop(): void {
-    this.#onClosed('fault');
-    this.#o.socket.terminate();
+    this.#line.drop();
   }
 
+  /** The server shuts down. */
   terminate(): void {
-    this.#onClosed('server');
-    this.#o.socket.terminate();
+    this.#line.terminate();
   }
 
-  #close(cause: ConversationCloseCause, code: number, reason: string): void {
-    this.#onClosed(cause);
-    this.#o.socket.close(code, reason);
-  }
-
-  #onClosed(cause: ConversationCloseCause): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#timers.forEach(clearTimeout);
-    this.#timers.forEach(clearInterval);
-    this.#speaking?.turn.cancel();
-    this.#speaking = undefined;
-    this.#stats.closedAt = Date.now();
-    this.#stats.closedBy = cause;
+  get #closed(): boolean {
+    return this.#line.closed;
   }
 
   #receive(text: string): void {
-    if (this.#closed) return;
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
       this.#stats.invalidMessages.push(parsed.reason);
@@ -158,7 +145,7 @@ export class FakeConversation {
       override?.agent?.first_message !== undefined && !agent.allowOverrides.firstMessage ? 'first_message' : undefined,
       override?.tts?.voice_id !== undefined && !agent.allowOverrides.voice ? 'voice_id' : undefined,
     ].find(Boolean);
-    if (refused) return this.#close('override', 1008, `Override for field '${refused}' is not allowed by config.`);
+    if (refused) return this.#line.close('override', 1008, `Override for field '${refused}' is not allowed by config.`);
     const variables = initiation?.dynamic_variables ?? {};
     stats.instructions = fill(override?.agent?.prompt?.prompt ?? agent.prompt, variables);
     stats.voiceId = override?.tts?.voice_id;
@@ -170,11 +157,10 @@ export class FakeConversation {
         user_input_audio_format: agent.inputFormat,
       },
     });
-    const ping = setInterval(() => {
+    this.#line.every(this.#o.pingIntervalMs, () => {
       stats.pingsSent += 1;
       this.#send({ type: 'ping', ping_event: { event_id: ++this.#eventId, ping_ms: stats.pingsSent > 1 ? 40 : null } });
-    }, this.#o.pingIntervalMs);
-    this.#timers.push(ping);
+    });
     const firstMessage = override?.agent?.first_message ?? agent.firstMessage;
     if (firstMessage === '') return;
     if (firstMessage !== undefined) return this.#speak(fill(firstMessage, variables));
@@ -268,10 +254,7 @@ export class FakeConversation {
         if (andCall) this.#callTool(andCall);
         this.#responsesDone += 1;
         const { dropAfterResponses } = this.#o.faults;
-        if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) {
-          this.#onClosed('fault');
-          setTimeout(() => this.#o.socket.terminate(), 50);
-        }
+        if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) this.#line.dropWhenFlushed();
       },
     });
     this.#speaking = { turn, eventId, text };
@@ -291,10 +274,9 @@ export class FakeConversation {
   }
 
   #send(message: object): void {
-    const socket = this.#o.socket;
-    if (this.#closed || socket.readyState !== socket.OPEN) return;
+    if (!this.#line.open) return;
     this.#o.onSend?.(message);
-    socket.send(JSON.stringify(message));
+    this.#line.send(JSON.stringify(message));
   }
 }
 
@@ -315,7 +297,3 @@ function pcmToBytes(samples: Int16Array): Buffer {
   return bytes;
 }
 
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}

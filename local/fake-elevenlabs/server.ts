@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { conversationScript, type AgentScript } from '../fake-openai/scripts';
@@ -10,6 +9,7 @@ import { ElevenLabsStatsRecorder, type FakeElevenLabsStats } from './stats';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 import type { WireTap } from '../fake-common/wire-tap';
 import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
+import { closeSocketServer, listenOnLoopback } from '../fake-common/loopback-server';
 
 export type { ConversationStats, FakeElevenLabsStats, ConversationCloseCause } from './stats';
 export type { AudioFormatName } from './client-messages';
@@ -159,11 +159,7 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
+  const port = await listenOnLoopback(http, options.port);
   baseUrl = `http://127.0.0.1:${port}`;
 
   return {
@@ -175,12 +171,7 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
     configure: (changes) => {
       settings = { ...settings, ...changes };
     },
-    close: async () => {
-      for (const conversation of conversations) conversation.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http.closeAllConnections();
-      await new Promise<void>((resolve, reject) => http.close((error) => (error ? reject(error) : resolve())));
-    },
+    close: () => closeSocketServer(http, wss, conversations),
   };
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { LiveServerMessage } from '@google/genai';
 import type { WireTap } from '../fake-common/wire-tap';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { FakeSocket, rawToString } from '../fake-common/fake-socket';
 import { Listener } from '../fake-common/listener';
 import { SpokenTurn } from '../fake-common/spoken-turn';
 import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
@@ -59,51 +60,40 @@ export class FakeLiveSession {
   #listener: Listener | undefined;
   #active: Active;
   readonly #pendingCalls = new Map<string, string>();
-  readonly #timers: NodeJS.Timeout[] = [];
-  #closed = false;
+  readonly #line: FakeSocket<LiveCloseCause>;
 
   constructor(options: LiveSessionOptions) {
     this.#o = options;
     this.#stats = options.stats;
+    this.#line = new FakeSocket(options.socket, options.stats, () => {
+      this.#active?.turn.cancel();
+      this.#active = undefined;
+    });
   }
 
   start(): void {
-    const socket = this.#o.socket;
-    socket.on('message', (data) => this.#receive(rawToString(data)));
-    socket.on('close', () => this.#onClosed('client'));
-    const { dropAfterMs } = this.#o.faults;
-    if (dropAfterMs !== undefined) this.#timers.push(setTimeout(() => this.drop(), dropAfterMs));
+    this.#line.listen((data) => this.#receive(rawToString(data)), this.#o.faults.dropAfterMs);
   }
 
   /** A provider outage: the TCP connection dies without a close frame. */
   drop(): void {
-    this.#onClosed('fault');
-    this.#o.socket.terminate();
+    this.#line.drop();
   }
 
   /** The server shuts down. */
   terminate(): void {
-    this.#onClosed('server');
-    this.#o.socket.terminate();
+    this.#line.terminate();
   }
 
   #close(cause: LiveCloseCause, code: number, reason: string): void {
-    this.#onClosed(cause);
-    this.#o.socket.close(code, reason);
+    this.#line.close(cause, code, reason);
   }
 
-  #onClosed(cause: LiveCloseCause): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#timers.forEach(clearTimeout);
-    if (this.#active) this.#active.turn.cancel();
-    this.#active = undefined;
-    this.#stats.closedAt = Date.now();
-    this.#stats.closedBy = cause;
+  get #closed(): boolean {
+    return this.#line.closed;
   }
 
   #receive(text: string): void {
-    if (this.#closed) return;
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.#close('invalid', 1007, parsed.reason.slice(0, 120));
     const message = parsed.message;
@@ -164,12 +154,10 @@ export class FakeLiveSession {
     this.#send({ setupComplete: {} });
     const { goAwayAfterMs, goAwayTimeLeftMs = 2000 } = this.#o.faults;
     if (goAwayAfterMs !== undefined) {
-      this.#timers.push(
-        setTimeout(() => {
-          this.#send({ goAway: { timeLeft: `${goAwayTimeLeftMs / 1000}s` } });
-          this.#timers.push(setTimeout(() => this.#close('go_away', 1000, 'Connection time limit reached.'), goAwayTimeLeftMs));
-        }, goAwayAfterMs),
-      );
+      this.#line.after(goAwayAfterMs, () => {
+        this.#send({ goAway: { timeLeft: `${goAwayTimeLeftMs / 1000}s` } });
+        this.#line.after(goAwayTimeLeftMs, () => this.#close('go_away', 1000, 'Connection time limit reached.'));
+      });
     }
   }
 
@@ -301,23 +289,13 @@ export class FakeLiveSession {
       this.#send({ sessionResumptionUpdate: { newHandle, resumable: true } });
     }
     const { dropAfterTurns } = this.#o.faults;
-    if (dropAfterTurns !== undefined && stats.turnsCompleted >= dropAfterTurns) {
-      // Let the frames already queued reach the client, then die without a close frame.
-      this.#onClosed('fault');
-      setTimeout(() => this.#o.socket.terminate(), 50);
-    }
+    if (dropAfterTurns !== undefined && stats.turnsCompleted >= dropAfterTurns) this.#line.dropWhenFlushed();
   }
 
   #send(message: ServerMessage): void {
-    const socket = this.#o.socket;
-    if (this.#closed || socket.readyState !== socket.OPEN) return;
+    if (!this.#line.open) return;
     this.#o.onSend?.(message);
     const text = JSON.stringify(message);
-    socket.send(this.#o.binaryFrames ? Buffer.from(text, 'utf8') : text);
+    this.#line.send(this.#o.binaryFrames ? Buffer.from(text, 'utf8') : text);
   }
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
 }

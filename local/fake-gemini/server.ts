@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { conversationScript, type AgentScript } from '../fake-openai/scripts';
@@ -9,6 +8,7 @@ import { GeminiStatsRecorder, type FakeGeminiStats } from './stats';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 import type { WireTap } from '../fake-common/wire-tap';
 import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
+import { closeSocketServer, listenOnLoopback } from '../fake-common/loopback-server';
 
 export type { FakeGeminiStats, LiveSessionStats, LiveCloseCause } from './stats';
 export type { LiveFaults } from './live-session';
@@ -91,11 +91,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
+  const port = await listenOnLoopback(http, options.port);
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -103,12 +99,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     configure: (changes) => {
       settings = { ...settings, ...changes };
     },
-    close: async () => {
-      for (const session of sessions) session.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http.closeAllConnections();
-      await new Promise<void>((resolve, reject) => http.close((error) => (error ? reject(error) : resolve())));
-    },
+    close: () => closeSocketServer(http, wss, sessions),
   };
 }
 

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FakeCalendars, type FakeEvent, type Invitation } from './calendar';
 import { GoogleApiError, OAuthError } from './errors';
 import { FakeGmail, type SentMessage } from './gmail';
 import { TokenIssuer, type TokenRequestRecord } from './oauth';
+import { listenOnLoopback } from '../fake-common/loopback-server';
 
 export type { FakeEvent, Invitation, SentMessage, TokenRequestRecord };
 export { createFakeServiceAccount, type FakeServiceAccount } from './service-account';
@@ -115,11 +115,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   return {
     rootUrl: `http://127.0.0.1:${port}`,

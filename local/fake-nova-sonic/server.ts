@@ -1,5 +1,4 @@
 import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { conversationScript, type AgentScript } from '../fake-openai/scripts';
 import { MessageFramer, decodeRequestMessage, encodeResponseEvent, encodeResponseException } from './event-stream';
@@ -8,6 +7,7 @@ import { NovaStatsRecorder, type FakeNovaSonicStats } from './stats';
 import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacing';
 import type { WireTap } from '../fake-common/wire-tap';
 import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
+import { listenOnLoopback } from '../fake-common/loopback-server';
 
 export type { FakeNovaSonicStats, NovaStreamStats } from './stats';
 export type { NovaFaults } from './session';
@@ -70,11 +70,7 @@ export async function startFakeNovaSonic(options: FakeNovaSonicOptions = {}): Pr
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,

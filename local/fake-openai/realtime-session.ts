@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
+import { FakeSocket, rawToString } from '../fake-common/fake-socket';
 import { bytesPerMs } from './audio-format';
 import { decodeVoiceCode } from '../audio/voice-code';
 import { parseClientEvent, type ClientEvent, type ClientItem, type SessionConfigUpdate } from './client-events';
@@ -47,7 +48,6 @@ interface WireError {
 
 /** One Realtime WebSocket connection, speaking the GA protocol as the real server does. */
 export class FakeRealtimeSession {
-  readonly #socket: WebSocket;
   readonly #stats: RealtimeSessionStats;
   readonly #options: RealtimeSessionOptions;
   readonly #conversation = new Conversation();
@@ -57,49 +57,37 @@ export class FakeRealtimeSession {
   #speechItemId: string | undefined;
   #active: ResponseStream | undefined;
   #responsesDone = 0;
-  #dropTimer: NodeJS.Timeout | undefined;
-  #unflushedFrames = 0;
-  #onFlushed: Array<() => void> = [];
-  #closed = false;
+  readonly #line: FakeSocket<SessionCloseCause>;
 
   constructor(options: RealtimeSessionOptions) {
     this.#options = options;
-    this.#socket = options.socket;
     this.#stats = options.stats;
+    this.#line = new FakeSocket<SessionCloseCause>(options.socket, options.stats, () => {
+      this.#active?.abandon();
+      this.#active = undefined;
+    });
   }
 
   start(): void {
-    this.#socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
-    this.#socket.on('close', () => this.#onClosed('client'));
+    this.#line.listen((data, isBinary) => this.#receive(data, isBinary), this.#options.faults.dropAfterMs);
     this.#send({ type: 'session.created', session: this.#sessionObject() });
-    const { dropAfterMs } = this.#options.faults;
-    if (dropAfterMs !== undefined) this.#dropTimer = setTimeout(() => this.drop(), dropAfterMs);
   }
 
   /** A provider outage: the TCP connection dies without a close frame. */
   drop(): void {
-    this.#onClosed('fault');
-    this.#socket.terminate();
+    this.#line.drop();
   }
 
   /** The server shuts down (fake closing). */
   terminate(): void {
-    this.#onClosed('server');
-    this.#socket.terminate();
+    this.#line.terminate();
   }
 
-  #onClosed(cause: SessionCloseCause): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#dropTimer);
-    this.#active?.abandon();
-    this.#active = undefined;
-    this.#stats.closedAt = Date.now();
-    this.#stats.closedBy = cause;
+  get #closed(): boolean {
+    return this.#line.closed;
   }
 
   #receive(data: RawData, isBinary: boolean): void {
-    if (this.#closed) return;
     if (isBinary) {
       this.#sendError({ code: 'invalid_type', message: 'Binary frames are not supported; send JSON text frames.', param: null, eventId: null });
       return;
@@ -313,10 +301,7 @@ export class FakeRealtimeSession {
       this.#stats.malformedEventsSent += 1;
       this.#send({ type: 'conversation.item.added', previous_item_id: null, item: { id: newId('item'), type: 'message', role: 'assistant', status: 'completed' } });
     }
-    if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses && !this.#closed) {
-      this.#onClosed('fault');
-      this.#whenFlushed(() => this.#socket.terminate());
-    }
+    if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) this.#line.dropWhenFlushed();
   }
 
   #createItem(clientItem: ClientItem, clientEventId: string | undefined): void {
@@ -390,24 +375,9 @@ export class FakeRealtimeSession {
   }
 
   #send(event: ServerEvent): void {
-    if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) return;
-    this.#unflushedFrames += 1;
+    if (!this.#line.open) return;
     const message = { event_id: newId('event'), ...event };
     this.#options.onSend?.(message);
-    this.#socket.send(JSON.stringify(message), () => {
-      this.#unflushedFrames -= 1;
-      if (this.#unflushedFrames === 0) this.#onFlushed.splice(0).forEach((callback) => callback());
-    });
+    this.#line.send(JSON.stringify(message));
   }
-
-  /** Runs `callback` once every frame sent so far has been written to the socket. */
-  #whenFlushed(callback: () => void): void {
-    if (this.#unflushedFrames === 0) callback();
-    else this.#onFlushed.push(callback);
-  }
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
 }

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { PCM_24K } from './audio-format';
@@ -11,6 +10,7 @@ import { chunkIntervalMs, wallMs, type SpeechPacing } from '../fake-common/pacin
 import type { WireTap } from '../fake-common/wire-tap';
 import { faultsFor, type FaultScope } from '../fake-common/fault-scope';
 import { StatsRecorder, type FakeOpenAIStats } from './stats';
+import { closeSocketServer, listenOnLoopback } from '../fake-common/loopback-server';
 
 export type { AgentScript, AgentScriptContext, AgentTurn, ScriptedToolCall, ScriptHistoryEntry } from './scripts';
 export { CLOSING_LINE, GENERIC_GREETING, conversationScript, greetingFor } from './scripts';
@@ -83,23 +83,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
+  const port = await listenOnLoopback(http, options.port);
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     realtimeUrl: `ws://127.0.0.1:${port}${REALTIME_PATH}`,
     stats,
     configure: (changes) => Object.assign(settings, changes),
-    close: async () => {
-      for (const session of sessions) session.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http.closeAllConnections();
-      await new Promise<void>((resolve, reject) => http.close((error) => (error ? reject(error) : resolve())));
-    },
+    close: () => closeSocketServer(http, wss, sessions),
   };
 }
 
