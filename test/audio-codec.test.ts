@@ -9,6 +9,7 @@ import {
   pcmToTwilioPayload,
   resample,
   Resampler,
+  resamplerFilter,
   twilioPayloadToPcm,
   TwilioToPcm,
 } from '../media-service/audio/codec';
@@ -168,6 +169,35 @@ describe('resample: nothing above the target Nyquist aliases into the telephone 
   it('a tone at 3.4 kHz, just inside the telephone band, keeps its level through 24k → 8k', () => {
     const input = render(tone(3400), 24_000, 1);
     expect(Math.abs(attenuationDb(input, 24_000, resample(input, 24_000, 8000), 8000))).toBeLessThan(0.1);
+  });
+});
+
+describe('Resampler: the polyphase filter is the plain convolution', () => {
+  it.each([
+    [8000, 16_000],
+    [24_000, 8000],
+    [16_000, 8000],
+    [8000, 24_000],
+    [22_050, 8000],
+  ])('%i → %i: every output sample is Σ taps · the zero-stuffed input, to rounding', (from, to) => {
+    const input = render(sweep(100, Math.min(from, to) / 2 - 100, 0.05), from, 0.05);
+    const { up, down, half, taps } = resamplerFilter(from, to);
+    const out = resample(input, from, to);
+    for (let n = 0; n < out.length; n++) {
+      let sum = 0;
+      for (let k = -half; k <= half; k++) {
+        const m = n * down - k;
+        if (m % up === 0 && m >= 0 && m / up < input.length) sum += taps[k + half]! * input[m / up]!;
+      }
+      expect(Math.abs(out[n]! - Math.max(-32_768, Math.min(32_767, sum)))).toBeLessThanOrEqual(0.5 + 1e-6);
+    }
+  });
+
+  it('the providers’ filters use the shortcuts: symmetric branches, and a 2× half-band branch of one tap', () => {
+    expect(resamplerFilter(24_000, 8000).symmetric).toEqual([true]);
+    const up2 = resamplerFilter(8000, 16_000);
+    expect(up2.symmetric).toEqual([true, true]);
+    expect(up2.branches.map((b) => b.length).sort((a, b) => a - b)[0]).toBe(1);
   });
 });
 

@@ -24,7 +24,7 @@ import { decodeMulawInto, encodeMulawInto, mulawToPcm16, pcm16ToMulaw } from './
 import { resample, Resampler } from './resample';
 
 export { mulawToPcm16, pcm16ToMulaw } from './mulaw';
-export { resample, Resampler, STOPBAND_DB, PASSBAND_FRACTION } from './resample';
+export { resample, Resampler, resamplerFilter, STOPBAND_DB, PASSBAND_FRACTION, STOPBAND_FRACTION } from './resample';
 
 /** Twilio Media Streams audio: μ-law, 8 kHz, mono. */
 export const TWILIO_SAMPLE_RATE = 8000;

@@ -43,6 +43,12 @@ export interface ResamplerFilter {
   readonly branches: readonly Float64Array[];
   /** How many leading taps of each branch were left out. */
   readonly skip: readonly number[];
+  /**
+   * Whether each branch reads the same backwards (a linear-phase filter's taps are symmetric,
+   * and so is every branch whose taps sit symmetrically around the centre): its dot product
+   * adds the two input samples that share a tap before multiplying, half the multiplications.
+   */
+  readonly symmetric: readonly boolean[];
 }
 
 const filters = new Map<string, ResamplerFilter>();
@@ -92,6 +98,7 @@ function designFilter(from: number, to: number): ResamplerFilter {
   }
   const branches: Float64Array[] = [];
   const skip: number[] = [];
+  const symmetric: boolean[] = [];
   const negligible = 1e-12 * Math.max(...taps.map(Math.abs));
   for (let r = 0; r < Math.min(up, 2 * half + 1); r++) {
     const full = new Float64Array(Math.floor((2 * half - r) / up) + 1);
@@ -100,10 +107,12 @@ function designFilter(from: number, to: number): ResamplerFilter {
     let end = full.length;
     while (first < end - 1 && Math.abs(full[first]!) <= negligible) first++;
     while (end > first + 1 && Math.abs(full[end - 1]!) <= negligible) end--;
-    branches.push(full.slice(first, end));
+    const branch = full.slice(first, end);
+    branches.push(branch);
     skip.push(first);
+    symmetric.push(branch.every((tap, j) => Math.abs(tap - branch[branch.length - 1 - j]!) <= negligible));
   }
-  return { from, to, up, down, half, taps, branches, skip };
+  return { from, to, up, down, half, taps, branches, skip, symmetric };
 }
 
 /**
@@ -215,7 +224,7 @@ export class Resampler {
 
   /** Writes the next `count` output samples into `out`; returns `count`. */
   #emit(out: Int16Array, count: number): number {
-    const { up, down, half, branches, skip } = this.#filter;
+    const { up, down, half, branches, skip, symmetric } = this.#filter;
     const history = this.#history;
     const base = this.#base;
     for (let j = 0; j < count; j++) {
@@ -224,27 +233,48 @@ export class Resampler {
       const phase = half - t + first * up;
       const branch = branches[phase]!;
       const offset = first - base + skip[phase]!;
-      // Four accumulators: the dot product is the hot loop of every call's audio.
-      const n = branch.length;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let k = 0;
-      for (; k + 3 < n; k += 4) {
-        const at = offset + k;
-        a0 += history[at]! * branch[k]!;
-        a1 += history[at + 1]! * branch[k + 1]!;
-        a2 += history[at + 2]! * branch[k + 2]!;
-        a3 += history[at + 3]! * branch[k + 3]!;
-      }
-      for (; k < n; k++) a0 += history[offset + k]! * branch[k]!;
-      const acc = a0 + a1 + (a2 + a3);
+      const acc = symmetric[phase]! ? foldedDot(history, offset, branch) : dot(history, offset, branch);
       out[j] = acc >= 32767 ? 32767 : acc <= -32768 ? -32768 : Math.round(acc);
     }
     this.#nextOut += count;
     return count;
   }
+}
+
+/** Σ history[offset + k] · branch[k]; four accumulators, as this is the hot loop of every call's audio. */
+function dot(history: Float64Array, offset: number, branch: Float64Array): number {
+  const n = branch.length;
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const at = offset + k;
+    a0 += history[at]! * branch[k]!;
+    a1 += history[at + 1]! * branch[k + 1]!;
+    a2 += history[at + 2]! * branch[k + 2]!;
+    a3 += history[at + 3]! * branch[k + 3]!;
+  }
+  for (; k < n; k++) a0 += history[offset + k]! * branch[k]!;
+  return a0 + a1 + (a2 + a3);
+}
+
+/** The same sum for a branch that reads the same backwards: the samples sharing a tap are added first. */
+function foldedDot(history: Float64Array, offset: number, branch: Float64Array): number {
+  const n = branch.length;
+  const last = offset + n - 1;
+  const pairs = n >> 1;
+  let a0 = 0;
+  let a1 = 0;
+  let k = 0;
+  for (; k + 1 < pairs; k += 2) {
+    a0 += (history[offset + k]! + history[last - k]!) * branch[k]!;
+    a1 += (history[offset + k + 1]! + history[last - k - 1]!) * branch[k + 1]!;
+  }
+  for (; k < pairs; k++) a0 += (history[offset + k]! + history[last - k]!) * branch[k]!;
+  if (n & 1) a0 += history[offset + pairs]! * branch[pairs]!;
+  return a0 + a1;
 }
 
 /** Converts a whole buffer; the result has ceil(length · to / from) samples, aligned in time with the input. */
