@@ -287,6 +287,24 @@ describe('Twilio helpers', () => {
     expect(byWire.flush()).toEqual(bySamples.flush());
   });
 
+  it('batched caller audio: the same samples, in chunks of at least batchMs, every other 20 ms frame', () => {
+    const caller = Buffer.from(pcm16ToMulaw(render(sweep(200, 3400, 0.5), 8000, 0.5)));
+    const single = new TwilioToPcm(16_000);
+    const batched = new TwilioToPcm(16_000, { batchMs: 40 });
+    const singles: Buffer[] = [];
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < caller.length; at += 160) {
+      const payload = caller.subarray(at, at + 160).toString('base64');
+      singles.push(Buffer.from(single.decodeToBase64(payload), 'base64'));
+      const chunk = batched.decodeToBase64(payload);
+      if (chunk) chunks.push(Buffer.from(chunk, 'base64'));
+    }
+    expect(chunks.length).toBe(Math.floor(caller.length / 160 / 2));
+    for (const chunk of chunks) expect(chunk.length).toBeGreaterThanOrEqual(2 * 640);
+    const sent = Buffer.concat(chunks);
+    expect(sent.equals(Buffer.concat(singles).subarray(0, sent.length))).toBe(true);
+  });
+
   it('agent speech at 24 kHz reaches the callee intact: 20 ms chunks → μ-law 8 kHz → decoded', () => {
     const text = 'Hi, this is Ava from Northwind Dental.';
     const pcm = encodeVoiceCode(text, 24_000);

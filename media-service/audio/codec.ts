@@ -9,7 +9,8 @@
  *   twilioPayloadToPcm(b64, rate, resampler?)     one Twilio `media.payload` → PCM16 at `rate`
  *   pcmToTwilioPayload(pcm, rate, resampler?)     PCM16 at `rate` → one Twilio `media.payload`
  *   new TwilioToPcm(rate).decode(b64)             the caller's side of one call (stateful)
- *     .decodeToBase64(b64)                        … straight to the models' wire form (base64 PCM16 LE)
+ *     .decodeToBase64(b64)                        … straight to the models' wire form (base64 PCM16 LE),
+ *                                                   optionally gathered into chunks of `batchMs`
  *   new PcmToTwilio(rate).encode(pcm)             the agent's side of one call (stateful), → μ-law bytes
  *     .encodeBase64(b64)                          … from the models' wire form straight to a Twilio payload
  *
@@ -77,11 +78,13 @@ class Scratch {
   bytes = Buffer.alloc(0);
   samples = new Int16Array(0);
 
-  /** At least `bytes` long. */
+  /** At least `bytes` long (what it held is kept). */
   reserve(bytes: number): this {
     if (this.bytes.length < bytes) {
-      this.bytes = Buffer.from(new ArrayBuffer(Math.max(bytes + (bytes % 2), 2 * this.bytes.length)));
-      this.samples = new Int16Array(this.bytes.buffer, 0, this.bytes.length / 2);
+      const grown = Buffer.from(new ArrayBuffer(Math.max(bytes + (bytes % 2), 2 * this.bytes.length)));
+      this.bytes.copy(grown);
+      this.bytes = grown;
+      this.samples = new Int16Array(grown.buffer, 0, grown.length / 2);
     }
     return this;
   }
@@ -98,33 +101,48 @@ class Scratch {
   }
 }
 
-/** The caller's audio for one call: Twilio payloads in, PCM16 at the model's input rate out. */
+/**
+ * The caller's audio for one call: Twilio payloads in, PCM16 at the model's input rate out.
+ * With `batchMs`, `decodeToBase64` gathers Twilio's 20 ms frames and gives one chunk of at least
+ * that much audio (for a protocol whose per-message cost is high), '' in between.
+ */
 export class TwilioToPcm {
   readonly #resampler: Resampler;
   readonly #mulaw = new Scratch();
   readonly #linear = new Scratch();
   readonly #pcm = new Scratch();
+  readonly #batchSamples: number;
+  /** Samples in `#pcm` not yet given out (batching). */
+  #pending = 0;
 
-  constructor(readonly rate: number) {
+  constructor(
+    readonly rate: number,
+    options: { batchMs?: number } = {},
+  ) {
     this.#resampler = new Resampler(TWILIO_SAMPLE_RATE, rate);
+    this.#batchSamples = Math.round((rate * (options.batchMs ?? 0)) / 1000);
   }
 
   decode(payloadBase64: string): Int16Array {
     return twilioPayloadToPcm(payloadBase64, this.rate, this.#resampler);
   }
 
-  /** One Twilio payload as base64 little-endian PCM16 at `rate` (the models' wire form); '' while the filter fills. */
+  /** One Twilio payload as base64 little-endian PCM16 at `rate` (the models' wire form); '' while the filter fills or a batch gathers. */
   decodeToBase64(payloadBase64: string): string {
     const count = this.#mulaw.fromBase64(payloadBase64);
     const linear = this.#linear.reserve(count * 2).samples;
     decodeMulawInto(this.#mulaw.bytes, count, linear);
-    const out = this.#pcm.reserve(2 * this.#resampler.maxOutput(count));
-    const written = this.#resampler.processInto(linear.subarray(0, count), out.samples);
-    return written === 0 ? '' : out.samplesToBase64(written);
+    const out = this.#pcm.reserve(2 * (this.#pending + this.#resampler.maxOutput(count)));
+    this.#pending += this.#resampler.processInto(linear.subarray(0, count), out.samples.subarray(this.#pending));
+    if (this.#pending === 0 || this.#pending < this.#batchSamples) return '';
+    const chunk = out.samplesToBase64(this.#pending);
+    this.#pending = 0;
+    return chunk;
   }
 
   reset(): void {
     this.#resampler.reset();
+    this.#pending = 0;
   }
 }
 

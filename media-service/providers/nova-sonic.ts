@@ -40,7 +40,11 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
   readonly #options: ProviderSessionOptions;
   readonly #renewAfterMs: number;
   readonly #renewWithinMs: number;
-  readonly #fromCaller = new TwilioToPcm(INPUT_SAMPLE_RATE);
+  /**
+   * Every audioInput event is framed and SigV4-signed on its own by the SDK (most of the Nova
+   * path's CPU), so the caller's audio goes up in 40 ms events, two Twilio frames each.
+   */
+  readonly #fromCaller = new TwilioToPcm(INPUT_SAMPLE_RATE, { batchMs: 40 });
   readonly #toCaller = new PcmToTwilio(OUTPUT_SAMPLE_RATE);
   #stream: NovaSonicStream | undefined;
   /** Output contents of the current stream that have started and not ended. */
