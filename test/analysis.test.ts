@@ -7,7 +7,7 @@ import { parseConfig } from '../shared/config';
 import { ANALYSIS_SCHEMA_MAX_BYTES, compileJsonSchema } from '../shared/json-schema';
 import { logger } from '../shared/logger';
 import { analysisResponseSchema, analyzeCall } from '../media-service/transcript/analysis';
-import { getCall, initiate, startTestStack, uniqueId } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, validationIssues } from './support/stack';
 
 /** Post-call analysis: the schema checked at initiate, the extraction through the text model, the answer checked against the schema. */
 
@@ -53,9 +53,9 @@ describe('the analysis schema at initiate', () => {
     const callbackId = uniqueId('analysis-bad');
     const res = await initiate(stack, { callbackId, to: '+15557730001', analysis });
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('validation_error');
-    const detail = res.body.error.details.find((d: { path: string }) => d.path.startsWith('analysis'));
-    expect(detail.message).toMatch(message);
+    expect(res.body.error?.code).toBe('validation_error');
+    const detail = validationIssues(res).find((d) => d.path.startsWith('analysis'));
+    expect(detail?.message).toMatch(message);
     expect(stack.twilio!.calls.filter((c) => c.to === '+15557730001')).toHaveLength(0);
   });
 

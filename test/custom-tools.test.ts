@@ -82,7 +82,7 @@ describe.concurrent('a per-call tool the agent calls', () => {
   ])('turns %s into a sentence the agent says, and records the error', async (_name, path, timeoutMs, sentence) => {
     const { detail, stored } = await callWithTool(`+155577520${path.length}`, path, {}, timeoutMs);
     expect(detail.toolCalls[0]).toMatchObject({ name: 'lookup_order', ok: false });
-    expect(stored.toolCalls[0].error).toContain(sentence);
+    expect(stored.toolCalls[0]!.error).toContain(sentence);
     expect(detail.transcript.at(-1)).toMatchObject({ role: 'assistant', text: `Sorry. ${sentence}. Goodbye!` });
     expect(detail.outcome).toBe('completed');
   });

@@ -43,10 +43,9 @@ async function callsThrough(provider: RealtimeProvider, number: number): Promise
   stack.twilio!.setBehaviour(bookTo, { ...SCENARIOS['book-meeting'].behaviour, timeScale });
   const barge = uniqueId(`wire-barge-${provider}`);
   const book = uniqueId(`wire-book-${provider}`);
-  await initiate(stack, { callbackId: barge, to: bargeTo, provider });
-  await waitForEvent(stack, barge);
-  await initiate(stack, { callbackId: book, to: bookTo, provider, ...SCENARIOS['book-meeting'].request });
-  const { detail } = await waitForEvent(stack, book, 90_000);
+  // Side by side: the check reads every message either call put on the wire.
+  await Promise.all([initiate(stack, { callbackId: barge, to: bargeTo, provider }), initiate(stack, { callbackId: book, to: bookTo, provider, ...SCENARIOS['book-meeting'].request })]);
+  const [, { detail }] = await Promise.all([waitForEvent(stack, barge), waitForEvent(stack, book, 90_000)]);
   expect(detail.toolCalls.length, 'the call made its tool calls').toBeGreaterThan(0);
 }
 

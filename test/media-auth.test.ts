@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { POLICY_VIOLATION } from '../media-service/call-bridge';
 import { providerFactory } from '../media-service/providers';
@@ -260,9 +260,7 @@ describe('garbage on an authenticated stream', () => {
     const { detail } = await waitForEvent(stack, bystander);
     expect(detail.transcriptComplete).toBe(true);
     expect(detail.transcript.filter((t: { role: string }) => t.role === 'user').length).toBeGreaterThanOrEqual(2);
-    await sleep(100);
-    const { body } = await getCall(stack, callbackId);
-    expect(body.call.streamEndedAt).toBeDefined();
+    await vi.waitFor(async () => expect((await getCall(stack, callbackId)).body.call.streamEndedAt).toBeDefined(), { timeout: 10_000, interval: 50 });
   });
 });
 

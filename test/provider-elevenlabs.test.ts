@@ -72,29 +72,8 @@ describe('an ElevenLabs agent call through the embedded stack', () => {
     expect(conversation.userTranscripts).toEqual(DEFAULT_CALLEE.utterances);
   });
 
-  const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 };
-
-  it('barge-in while the agent is still sending: interruption, Twilio clear, the turn is the corrected text', async () => {
-    stack.fakes.elevenlabs!.configure({ audioChunkIntervalMs: 100 }); // real-time audio: still streaming when the callee cuts in
-    try {
-      stack.twilio!.setBehaviour('+15557782002', { kind: 'answer', callee: BARGE_IN_CALLEE });
-      const callbackId = uniqueId('eleven-barge');
-      const res = await initiate(stack, { callbackId, to: '+15557782002', provider: PROVIDER });
-      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
-      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
-      expect(stream.heard[0]).toBe('[interrupted]');
-      expect(stack.fakes.elevenlabs!.stats.conversations.at(-1)!.interruptions).toBeGreaterThanOrEqual(1);
-      // The first agent turn is the corrected (cut) text, not the whole greeting.
-      expect(detail.transcript[0]!.role).toBe('assistant');
-      expect(detail.transcript[0]!.text).toMatch(/\.\.\.$/);
-      expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
-    } finally {
-      stack.fakes.elevenlabs!.configure({ audioChunkIntervalMs: undefined });
-    }
-  });
-
   it('barge-in over a finished response still queued at Twilio: the adapter clears it itself', async () => {
+    const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?'], bargeIn: true, hangUpAfterAgentTurns: 2, maxCallMs: 60_000 };
     stack.fakes.elevenlabs!.configure({ audioChunkIntervalMs: 2 });
     try {
       stack.twilio!.setBehaviour('+15557782006', { kind: 'answer', callee: BARGE_IN_CALLEE });
@@ -103,45 +82,11 @@ describe('an ElevenLabs agent call through the embedded stack', () => {
       const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
       const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
       expect(stack.fakes.elevenlabs!.stats.conversations.at(-1)!.interruptions).toBe(0);
-      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
+      expect(stream.clearsReceived).toBe(1);
       expect(stream.heard[0]).toBe('[interrupted]');
       expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
     } finally {
       stack.fakes.elevenlabs!.configure({ audioChunkIntervalMs: undefined });
-    }
-  });
-
-  it('a client tool round trip: client_tool_call → send_sms through Twilio → client_tool_result → the agent goes on', async () => {
-    stack.fakes.elevenlabs!.configure({ agent: smsScript, clientTools: ['send_sms'] });
-    try {
-      const callbackId = uniqueId('eleven-tool');
-      await initiate(stack, { callbackId, to: '+15557782003', provider: PROVIDER, instructions: 'Your name is Ava.' });
-      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', ok: true }]);
-      expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
-      expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
-      expect(stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.')?.to).toBe('+15557782003');
-      const conversation = stack.fakes.elevenlabs!.stats.conversations.at(-1)!;
-      expect(conversation.toolResults).toHaveLength(1);
-      expect(conversation.toolResults[0]!.is_error).toBe(false);
-      expect(JSON.parse(conversation.toolResults[0]!.result as string)).toMatchObject({ sent: true });
-    } finally {
-      stack.fakes.elevenlabs!.configure({ agent: undefined, clientTools: undefined });
-    }
-  });
-
-  it('ElevenLabs dropping mid-call ends the call with transcriptComplete false and the error', async () => {
-    stack.fakes.elevenlabs!.configure({ dropAfterResponses: 1 });
-    try {
-      const callbackId = uniqueId('eleven-drop');
-      await initiate(stack, { callbackId, to: '+15557782004', provider: PROVIDER });
-      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      expect(detail.transcriptComplete).toBe(false);
-      expect(detail.error).toMatchObject({ code: 'model_disconnected' });
-      expect(detail.transcript[0]?.role).toBe('assistant');
-      expect(stack.fakes.elevenlabs!.stats.conversations.at(-1)!.closedBy).toBe('fault');
-    } finally {
-      stack.fakes.elevenlabs!.configure({ dropAfterResponses: undefined });
     }
   });
 

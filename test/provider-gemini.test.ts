@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { startFakeGemini } from '../local/fake-gemini/server';
@@ -62,32 +62,8 @@ describe('a Gemini Live call through the embedded stack', () => {
     expect(session.userTranscripts).toEqual(DEFAULT_CALLEE.utterances);
   });
 
-  const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 };
-
-  it('barge-in while Gemini is still generating: it says interrupted, Twilio gets a clear', async () => {
-    stack.fakes.gemini!.configure({ audioChunkIntervalMs: 100 }); // real-time generation: still going when the callee cuts in
-    try {
-      stack.twilio!.setBehaviour('+15557781002', { kind: 'answer', callee: BARGE_IN_CALLEE });
-      const callbackId = uniqueId('gemini-barge');
-      const res = await initiate(stack, { callbackId, to: '+15557781002', provider: PROVIDER });
-      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
-      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
-      expect(stream.heard[0]).toBe('[interrupted]');
-      const session = stack.fakes.gemini!.stats.sessions.at(-1)!;
-      expect(session.interruptions).toBeGreaterThanOrEqual(1);
-      expect(detail.transcript[0]!.role).toBe('assistant');
-      // What Gemini had said when it was cut off: a part of the greeting.
-      expect(GENERIC_GREETING.startsWith(detail.transcript[0]!.text)).toBe(true);
-      expect(detail.transcript[0]!.text.length).toBeLessThan(GENERIC_GREETING.length);
-      expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
-      expect(detail.transcriptComplete).toBe(true);
-    } finally {
-      stack.fakes.gemini!.configure({ audioChunkIntervalMs: undefined });
-    }
-  });
-
   it('barge-in over a finished response still queued at Twilio: the adapter clears it itself', async () => {
+    const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?'], bargeIn: true, hangUpAfterAgentTurns: 2, maxCallMs: 60_000 };
     stack.fakes.gemini!.configure({ audioChunkIntervalMs: 2 }); // the whole greeting is generated before it plays
     try {
       stack.twilio!.setBehaviour('+15557781006', { kind: 'answer', callee: BARGE_IN_CALLEE });
@@ -96,46 +72,11 @@ describe('a Gemini Live call through the embedded stack', () => {
       const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
       const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
       expect(stack.fakes.gemini!.stats.sessions.at(-1)!.interruptions).toBe(0);
-      expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
+      expect(stream.clearsReceived).toBe(1);
       expect(stream.heard[0]).toBe('[interrupted]');
       expect(detail.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual(BARGE_IN_CALLEE.utterances);
     } finally {
       stack.fakes.gemini!.configure({ audioChunkIntervalMs: undefined });
-    }
-  });
-
-  it('a tool call round trip: toolCall → send_sms through Twilio → toolResponse → the agent goes on', async () => {
-    stack.fakes.gemini!.configure({ agent: smsScript });
-    try {
-      const callbackId = uniqueId('gemini-tool');
-      const res = await initiate(stack, { callbackId, to: '+15557781003', provider: PROVIDER, instructions: 'Your name is Ava.' });
-      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      expect(detail.toolCalls).toMatchObject([{ name: 'send_sms', ok: true }]);
-      expect((await getCall(stack, detail.callbackId)).body.toolCalls).toMatchObject([{ name: 'send_sms', arguments: { message: 'Cleaning confirmed: Tuesday 3 pm.' }, result: { sent: true } }]);
-      expect(detail.transcript.map((t) => t.text)).toContain('I have texted you the details.');
-      const sms = stack.twilio!.messages.find((m) => m.body === 'Cleaning confirmed: Tuesday 3 pm.');
-      expect(sms?.to).toBe('+15557781003');
-      const session = stack.fakes.gemini!.stats.sessions.at(-1)!;
-      expect(session.toolNames).toContain('send_sms');
-      expect(session.toolResponses).toMatchObject([{ name: 'send_sms', response: { output: { sent: true } } }]);
-      expect(res.status).toBe(200);
-    } finally {
-      stack.fakes.gemini!.configure({ agent: undefined });
-    }
-  });
-
-  it('Gemini dropping mid-call ends the call with transcriptComplete false and the error', async () => {
-    stack.fakes.gemini!.configure({ dropAfterTurns: 1 });
-    try {
-      const callbackId = uniqueId('gemini-drop');
-      await initiate(stack, { callbackId, to: '+15557781004', provider: PROVIDER });
-      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
-      expect(detail.transcriptComplete).toBe(false);
-      expect(detail.error).toMatchObject({ code: 'model_disconnected' });
-      expect(detail.transcript[0]?.role).toBe('assistant');
-      expect(stack.fakes.gemini!.stats.sessions.at(-1)!.closedBy).toBe('fault');
-    } finally {
-      stack.fakes.gemini!.configure({ dropAfterTurns: undefined });
     }
   });
 
@@ -298,8 +239,7 @@ describe('the fake Gemini on the wire', () => {
     try {
       const { ws, frames, closed } = await open(fake.baseUrl, 'k');
       ws.send(JSON.stringify({ setup: { model: 'models/gemini-live-2.5-flash-preview' } }));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(frames).toEqual([{ binary: true, json: { setupComplete: {} } }]);
+      await vi.waitFor(() => expect(frames).toEqual([{ binary: true, json: { setupComplete: {} } }]), { timeout: 5_000, interval: 10 });
       ws.send(JSON.stringify({ realtimeInput: { audio: { data: 'AAAA', mimeType: 'audio/webm' } } }));
       expect(await closed).toEqual({ code: 1007, reason: 'Unsupported mime type: audio/webm' });
     } finally {

@@ -58,23 +58,6 @@ describe('a Nova Sonic call through the embedded stack', () => {
     expect(stream).toMatchObject({ closedBy: 'client', exceptionsSent: [] });
   });
 
-  it('caller speech over the agent makes Nova interrupt, and Twilio gets `clear`', async () => {
-    stack.twilio!.setBehaviour('+15557775002', {
-      kind: 'answer',
-      callee: { utterances: ['Sorry to cut in, who is this?', 'Okay, thanks.'], bargeIn: true, hangUpAfterAgentTurns: 3, maxCallMs: 60_000 },
-    });
-    const before = stack.fakes.amazon_nova_sonic!.stats.streams.length;
-    const callbackId = uniqueId('nova-barge');
-    const res = await initiate(stack, { callbackId, to: '+15557775002', provider: PROVIDER });
-    const { detail } = await waitForEvent(stack, callbackId);
-    const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
-    expect(stream.clearsReceived).toBeGreaterThanOrEqual(1);
-    expect(stack.fakes.amazon_nova_sonic!.stats.streams[before]!.interruptions).toBeGreaterThanOrEqual(1);
-    expect(detail.transcript.filter((t: { role: string }) => t.role === 'user').map((t: { text: string }) => t.text)).toEqual([
-      'Sorry to cut in, who is this?',
-      'Okay, thanks.',
-    ]);
-  });
 });
 
 describe('a call tool over Nova Sonic', () => {

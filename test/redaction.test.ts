@@ -73,7 +73,7 @@ describe.concurrent('redactTranscript on a whole call', () => {
     expect(detail.transcript.find((t) => t.role === 'user')?.text).toBe(masked);
     expect(texts).not.toMatch(/555 123 4567|sam@example\.com|4111/);
     expect(detail.summary).toContain(masked);
-    expect(stored.transcript.find((t: { role: string }) => t.role === 'user').text).toBe(masked);
+    expect(stored.transcript.find((t) => t.role === 'user')?.text).toBe(masked);
     expect(stored.call.summary).toContain(masked);
   });
 
@@ -81,7 +81,7 @@ describe.concurrent('redactTranscript on a whole call', () => {
     const { detail, stored } = await call('+15557730002', { redactTranscript: true, redactStored: false });
     expect(detail.transcript.find((t) => t.role === 'user')?.text).toBe(masked);
     expect(detail.summary).toContain(masked);
-    expect(stored.transcript.find((t: { role: string }) => t.role === 'user').text).toBe(SAID);
+    expect(stored.transcript.find((t) => t.role === 'user')?.text).toBe(SAID);
     expect(stored.call.summary).toContain(SAID);
   });
 

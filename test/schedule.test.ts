@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { callWindowSchema, nextOpening, parseWindowSetting, placementTime, WEEKDAYS } from '../shared/call-window';
 import { parseConfig } from '../shared/config';
-import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, validationIssues, waitForEvent } from './support/stack';
 
 describe('call windows', () => {
   const weekdays = callWindowSchema.parse({ timezone: 'America/New_York', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' });
@@ -98,7 +98,7 @@ describe('scheduled calls on the embedded stack', () => {
   it('refuses a scheduleAt more than 30 days ahead', async () => {
     const res = await initiate(stack, { callbackId: uniqueId(), to: '+15553330003', scheduleAt: new Date(Date.now() + 31 * 86_400_000).toISOString() });
     expect(res.status).toBe(400);
-    expect(res.body.error.details[0].path).toBe('scheduleAt');
+    expect(validationIssues(res)[0]!.path).toBe('scheduleAt');
   });
 
   it('a fired schedule defers a call whose window has closed instead of placing it', async () => {
@@ -118,7 +118,7 @@ describe('scheduled calls on the embedded stack', () => {
       return body.call.scheduledFor !== res.body.scheduledFor ? body.call : undefined;
     }, 10_000);
     expect(moved.status).toBe('scheduled');
-    expect(new Date(moved.scheduledFor).getUTCDay()).toBe(WEEKDAYS.indexOf(later));
+    expect(new Date(moved.scheduledFor!).getUTCDay()).toBe(WEEKDAYS.indexOf(later));
   });
 });
 

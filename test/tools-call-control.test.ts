@@ -114,7 +114,7 @@ describe('transfer_call', () => {
     const callbackId = uniqueId('transfer-guard');
     const res = await initiate(stack, { callbackId, to: '+15557710005', transferTo: '+442079460000' });
     expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('transfer_destination_not_allowed');
+    expect(res.body.error?.code).toBe('transfer_destination_not_allowed');
     expect((await getCall(stack, callbackId)).status).toBe(404);
   });
 

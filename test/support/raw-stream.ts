@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import WebSocket from 'ws';
 import type { LocalStack } from '../../local/stack';
+import { twilioOutboundSchema, type TwilioOutbound } from '../../media-service/twilio-stream';
 import { initiate, postSignedForm, uniqueId } from './stack';
 
 export interface RawStream {
   ws: WebSocket;
-  received: any[];
+  /** What the media service sent, each checked against the messages Twilio accepts (a message it would refuse throws). */
+  received: TwilioOutbound[];
   /** The upgrade's HTTP status when it was refused. */
   refused: Promise<number | undefined>;
   closed: Promise<{ code: number; reason: string }>;
@@ -23,8 +25,8 @@ export function openRawStream(stack: LocalStack, callbackId: string, signature: 
   if (signature === 'valid') headers['x-twilio-signature'] = getExpectedTwilioSignature(stack.config.TWILIO_AUTH_TOKEN!, url, {});
   else if (signature !== 'none') headers['x-twilio-signature'] = signature;
   const ws = new WebSocket(url, { headers });
-  const received: any[] = [];
-  ws.on('message', (data) => received.push(JSON.parse(data.toString())));
+  const received: TwilioOutbound[] = [];
+  ws.on('message', (data) => received.push(twilioOutboundSchema.parse(JSON.parse(data.toString()))));
   const refused = new Promise<number | undefined>((resolve) => {
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
     ws.on('open', () => resolve(undefined));
@@ -60,6 +62,7 @@ export async function callWithOwnStreamToken(stack: LocalStack): Promise<{ callb
   stack.twilio!.setBehaviour(to, { kind: 'no-answer', ringMs: 60_000 });
   const callbackId = uniqueId('raw');
   const { body } = await initiate(stack, { callbackId, to });
+  if (!body.callSid) throw new Error(`the call was not placed: ${JSON.stringify(body)}`);
   const twiml = await postSignedForm(stack, `/twiml/outbound?callbackId=${callbackId}`, { CallSid: body.callSid });
   const token = /name="streamToken" value="([^"]+)"/.exec(twiml.text)?.[1];
   if (!token) throw new Error(`no stream token in ${twiml.text}`);

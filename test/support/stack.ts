@@ -1,5 +1,9 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { z } from 'zod';
+import type { cancelResponseSchema } from '../../functions/cancel-call';
 import type { SunkEvent } from '../../local/event-sink';
+import type { CallDetails } from '../../shared/call-record';
+import type { Outcome } from '../../shared/outcome';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { CALL_COMPLETED, callCompletedEventSchema, type CallCompletedEvent } from '../../shared/events';
 
@@ -34,22 +38,61 @@ export function uniqueId(prefix = 'test'): string {
   return `${prefix}-${process.pid}-${Date.now()}-${++counter}`;
 }
 
-export async function postJson(stack: LocalStack, path: string, body: unknown, headers: Record<string, string> = {}) {
+/** How every route refuses: a stable code, a message, and sometimes details. */
+export interface ApiError {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/**
+ * What a route answered: typed as its success body, which a test that expects success reads
+ * directly; on a refusal only `error` is there, which a test that expects one reads instead.
+ */
+export interface ApiReply<T extends object> {
+  status: number;
+  body: T & Partial<ApiError>;
+}
+
+/** `POST /call/initiate`'s answer: placed (200) or scheduled (202). */
+export interface InitiateBody {
+  success: true;
+  callbackId: string;
+  callSid: string;
+  status: string;
+  scheduledFor: string;
+}
+
+/** `POST /calls/{id}/cancel`'s answer. */
+export type CancelBody = z.infer<typeof cancelResponseSchema>;
+
+/** A `validation_error`'s details: which field, and what is wrong with it. */
+export function validationIssues(reply: ApiReply<object>): Array<{ path: string; message: string }> {
+  return z.array(z.object({ path: z.string(), message: z.string() })).parse(reply.body.error?.details);
+}
+
+/** `GET /calls/{id}`: the stored call with its derived `outcome` (null until it ended) and `endReason`. */
+export type CallBody = Omit<CallDetails, 'call'> & { call: CallDetails['call'] & { outcome: Outcome | null } };
+
+export async function postJson<T extends object = Record<string, unknown>>(
+  stack: LocalStack,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiReply<T>> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
+  return { status: response.status, body: ((await response.json().catch(() => undefined)) ?? {}) as ApiReply<T>['body'] };
 }
 
-export function initiate(stack: LocalStack, body: Record<string, unknown>, headers?: Record<string, string>) {
-  return postJson(stack, '/call/initiate', body, headers);
+export function initiate(stack: LocalStack, body: Record<string, unknown>, headers?: Record<string, string>): Promise<ApiReply<InitiateBody>> {
+  return postJson<InitiateBody>(stack, '/call/initiate', body, headers);
 }
 
-export async function getCall(stack: LocalStack, callbackId: string, apiKey = stack.apiKey) {
+export async function getCall(stack: LocalStack, callbackId: string, apiKey = stack.apiKey): Promise<ApiReply<CallBody>> {
   const response = await fetch(`${stack.apiUrl}/calls/${encodeURIComponent(callbackId)}`, { headers: { 'x-api-key': apiKey } });
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) as ApiReply<CallBody>['body'] };
 }
 
 /** POSTs a form to the API signed as Twilio would sign it (or with the given signature). */
