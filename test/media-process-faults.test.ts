@@ -10,12 +10,11 @@ import { createTwilioClient } from '../shared/twilio-client';
 import { openRawStream } from './support/raw-stream';
 import { eventsFor, getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
-/** A conversation long enough to still be going while the media process is killed or drained. */
-const LONG_CALLEE: CalleeScript = {
-  utterances: ['Yes, this is Sam.', 'I have a few questions first.', 'What time is the appointment?', 'And where is it?'],
-  hangUpAfterAgentTurns: 5,
-  maxCallMs: 120_000,
-};
+/**
+ * A callee who stays on the line after the conversation until `maxCallMs` (on the call's clock):
+ * still there while the media process is killed or drained, however fast or slow the machine.
+ */
+const STAYING_CALLEE: CalleeScript = { utterances: ['Yes, this is Sam.', 'Tuesday works for me.'], stayOnLine: true, maxCallMs: 40_000 };
 
 describe('the media process dies or is stopped', () => {
   let stack: LocalStack;
@@ -40,7 +39,7 @@ describe('the media process dies or is stopped', () => {
   it('SIGKILL mid-call: the sweeper completes the call from the persisted turns, transcriptComplete false, one event', async () => {
     media = await startMediaProcess(stack.env, port);
     const callbackId = uniqueId('sigkill');
-    stack.twilio!.setBehaviour('+15557774201', { kind: 'answer', callee: { ...LONG_CALLEE, stayOnLine: true } });
+    stack.twilio!.setBehaviour('+15557774201', { kind: 'answer', callee: { ...STAYING_CALLEE, maxCallMs: 120_000 } });
     const res = await initiate(stack, { callbackId, to: '+15557774201' });
     await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
     await waitUntilTurns(stack, callbackId, 2);
@@ -64,7 +63,7 @@ describe('the media process dies or is stopped', () => {
     const ids = [uniqueId('sigterm'), uniqueId('sigterm')];
     const placed = await Promise.all(
       ids.map((callbackId, i) => {
-        stack.twilio!.setBehaviour(`+1555777430${i}`, { kind: 'answer', callee: LONG_CALLEE });
+        stack.twilio!.setBehaviour(`+1555777430${i}`, { kind: 'answer', callee: STAYING_CALLEE });
         return initiate(stack, { callbackId, to: `+1555777430${i}` });
       }),
     );
