@@ -8,6 +8,7 @@ import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fak
 import { describeFormat, parseClientMessage, type AudioFormatName, type ClientMessage, type InitiationData } from './client-messages';
 import type { ConversationCloseCause, ConversationStats } from './stats';
 import type { WireTap } from '../fake-common/wire-tap';
+import { pcm16FromBytes, pcm16ToBytes } from '../fake-common/pcm16';
 
 export interface ConversationFaults {
   /** Terminate the socket (no close frame) this long after it opened. */
@@ -171,7 +172,7 @@ export class FakeConversation {
     const stats = this.#stats;
     stats.audioChunksReceived += 1;
     stats.audioBytesReceived += bytes.length;
-    const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : pcmFromBytes(bytes);
+    const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : pcm16FromBytes(bytes);
     stats.timeline.received.add(samples.length / (this.#input.rate / 1000), bytes);
     for (const event of this.#listener.hear(samples)) {
       if (event.type === 'speech_started') this.#interrupt();
@@ -238,7 +239,7 @@ export class FakeConversation {
       chunkIntervalMs: this.#o.audioChunkIntervalMs,
       startDelayMs: this.#o.faults.responseDelayMs ?? 0,
       onChunk: (samples) => {
-        const bytes = this.#output.kind === 'ulaw' ? Buffer.from(alawmulaw.mulaw.encode(samples)) : pcmToBytes(samples);
+        const bytes = this.#output.kind === 'ulaw' ? Buffer.from(alawmulaw.mulaw.encode(samples)) : pcm16ToBytes(samples);
         stats.audioEventsSent += 1;
         stats.audioBytesSent += bytes.length;
         stats.timeline.sent.add(samples.length / (this.#output.rate / 1000), bytes);
@@ -283,17 +284,5 @@ export class FakeConversation {
 /** `{{name}}` placeholders filled from the conversation's dynamic variables. */
 function fill(template: string, variables: Record<string, string | number | boolean>): string {
   return template.replace(/\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g, (match, name: string) => (name in variables ? String(variables[name]) : match));
-}
-
-function pcmFromBytes(bytes: Buffer): Int16Array {
-  const samples = new Int16Array(Math.floor(bytes.length / 2));
-  for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
-  return samples;
-}
-
-function pcmToBytes(samples: Int16Array): Buffer {
-  const bytes = Buffer.alloc(samples.length * 2);
-  samples.forEach((s, i) => bytes.writeInt16LE(s, i * 2));
-  return bytes;
 }
 

@@ -8,6 +8,7 @@ import { SpokenTurn } from '../fake-common/spoken-turn';
 import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
 import { parseClientMessage, pcmRateOf, textOf, type ClientMessage, type Setup } from './client-messages';
 import type { LiveCloseCause, LiveSessionStats } from './stats';
+import { pcm16FromBytes, pcm16ToBytes } from '../fake-common/pcm16';
 
 /** Gemini native-audio output: PCM16 little-endian, 24 kHz. */
 export const OUTPUT_RATE = 24_000;
@@ -171,9 +172,7 @@ export class FakeLiveSession {
     stats.timeline.received.add(bytes.length / 2 / (rate / 1000));
     if (!stats.inputRates.includes(rate)) stats.inputRates.push(rate);
     if (this.#listener?.sampleRate !== rate) this.#listener = new Listener(rate);
-    const samples = new Int16Array(Math.floor(bytes.length / 2));
-    for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
-    for (const event of this.#listener.hear(samples)) {
+    for (const event of this.#listener.hear(pcm16FromBytes(bytes))) {
       if (event.type === 'speech_started') this.#interrupt();
       else this.#onUtterance(event.text);
       if (this.#closed) return;
@@ -248,8 +247,7 @@ export class FakeLiveSession {
       chunkIntervalMs: this.#o.audioChunkIntervalMs,
       startDelayMs: this.#o.faults.responseDelayMs ?? 0,
       onChunk: (samples, delta) => {
-        const bytes = Buffer.alloc(samples.length * 2);
-        samples.forEach((s, i) => bytes.writeInt16LE(s, i * 2));
+        const bytes = pcm16ToBytes(samples);
         stats.audioChunksSent += 1;
         stats.audioBytesSent += bytes.length;
         stats.timeline.sent.add(samples.length / (OUTPUT_RATE / 1000));

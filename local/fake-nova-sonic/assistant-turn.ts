@@ -3,6 +3,7 @@ import { encodeVoiceCode } from '../audio/voice-code';
 import type { AgentTurn } from '../fake-openai/scripts';
 import { paceChunks } from '../fake-common/pacing';
 import { INTERRUPTED_MARKER, type OpenContent, type OutputEvents } from './output-events';
+import { pcm16ToBytes } from '../fake-common/pcm16';
 
 const CHUNK_MS = 100;
 
@@ -97,7 +98,7 @@ export class AssistantTurn {
     const audio = events.contentStart('AUDIO', 'ASSISTANT');
     send(audio.event);
     this.#audio = audio.content;
-    this.#pcm = pcmBytes(encodeVoiceCode(this.turn.say, outputSampleRate));
+    this.#pcm = pcm16ToBytes(encodeVoiceCode(this.turn.say, outputSampleRate));
     this.#sendChunk();
   }
 
@@ -140,8 +141,3 @@ export class AssistantTurn {
   }
 }
 
-function pcmBytes(samples: Int16Array): Buffer {
-  const bytes = Buffer.alloc(samples.length * 2);
-  samples.forEach((sample, i) => bytes.writeInt16LE(sample, i * 2));
-  return bytes;
-}

@@ -4,8 +4,10 @@ import { EnergyVad } from '../fake-openai/vad';
 import { AssistantTurn, type TurnOutcome } from './assistant-turn';
 import type { StreamExceptionType } from './event-stream';
 import { parseInputEvent, type ContentStart, type InputEvent, type PromptStart } from './input-events';
+import { InputContents } from './input-contents';
 import { INTERRUPTED_MARKER, OutputEvents } from './output-events';
 import type { NovaStreamStats, StreamCloseCause } from './stats';
+import { Pcm16Reader } from '../fake-common/pcm16';
 
 export const INAUDIBLE = '(inaudible)';
 
@@ -42,11 +44,6 @@ export interface NovaSessionOptions {
 
 type Phase = 'awaiting-session' | 'awaiting-prompt' | 'prompt' | 'prompt-ended' | 'closed';
 
-interface OpenInputContent {
-  start: ContentStart;
-  parts: string[];
-}
-
 /** A user text in parentheses is a stage direction for the model ("(greet the caller)"), not something the callee said. */
 const STAGE_DIRECTION = /^\(.*\)$/s;
 
@@ -57,11 +54,9 @@ export class FakeNovaSession {
   #phase: Phase = 'awaiting-session';
   #prompt: PromptStart | undefined;
   #events: OutputEvents | undefined;
-  readonly #contents = new Map<string, OpenInputContent>();
-  #audioContentName: string | undefined;
-  #audioStarted = false;
+  #contents: InputContents | undefined;
   #vad: EnergyVad | undefined;
-  #carry: Buffer = Buffer.alloc(0);
+  readonly #pcm = new Pcm16Reader();
   #instructions = '';
   readonly #history: ScriptHistoryEntry[] = [];
   #active: AssistantTurn | undefined;
@@ -127,14 +122,14 @@ export class FakeNovaSession {
       case 'contentStart':
         return this.#startContent(event.body);
       case 'textInput':
-      case 'toolResult': {
-        const content = this.#openContent(event.body.promptName, event.body.contentName, event.name === 'textInput' ? 'TEXT' : 'TOOL');
-        if (content) content.parts.push(event.body.content);
-        return;
-      }
+      case 'toolResult':
       case 'audioInput': {
-        const content = this.#openContent(event.body.promptName, event.body.contentName, 'AUDIO');
-        if (content) this.#appendAudio(Buffer.from(event.body.content, 'base64'));
+        const { promptName, contentName, content: part } = event.body;
+        const type = event.name === 'textInput' ? 'TEXT' : event.name === 'toolResult' ? 'TOOL' : 'AUDIO';
+        const content = this.#contents?.get(promptName, contentName, type) ?? { refused: `Content "${contentName}" of prompt "${promptName}" is not open.` };
+        if ('refused' in content) return this.#reject('validationException', content.refused);
+        if (type === 'AUDIO') this.#appendAudio(Buffer.from(part, 'base64'));
+        else content.parts.push(part);
         return;
       }
       case 'contentEnd':
@@ -159,6 +154,7 @@ export class FakeNovaSession {
       }
     }
     this.#prompt = prompt;
+    this.#contents = new InputContents(prompt.promptName);
     this.#phase = 'prompt';
     this.#events = new OutputEvents(prompt.promptName, {
       sampleRateHertz: prompt.audioOutputConfiguration.sampleRateHertz,
@@ -173,58 +169,22 @@ export class FakeNovaSession {
   }
 
   #startContent(start: ContentStart): void {
-    if (this.#phase !== 'prompt') return this.#reject('validationException', 'contentStart outside an open prompt.');
-    if (start.promptName !== this.#prompt?.promptName) return this.#reject('validationException', `Unknown promptName "${start.promptName}".`);
-    if (this.#contents.has(start.contentName)) return this.#reject('validationException', `Content "${start.contentName}" is already open.`);
+    if (this.#phase !== 'prompt' || !this.#contents) return this.#reject('validationException', 'contentStart outside an open prompt.');
+    const refusal = this.#contents.start(start, { historyLength: this.#stats.history.length, toolUseId: this.#pendingToolUse?.toolUseId });
+    if (refusal) return this.#reject('validationException', refusal.refused);
     if (start.type === 'AUDIO') {
-      if (start.role !== 'USER' || !start.audioInputConfiguration) return this.#reject('validationException', 'Audio content must be role USER with an audioInputConfiguration.');
-      if (this.#audioContentName) return this.#reject('validationException', 'Only one audio content may be open at a time.');
-      this.#audioContentName = start.contentName;
-      this.#audioStarted = true;
-      const sampleRate = start.audioInputConfiguration.sampleRateHertz;
+      const sampleRate = start.audioInputConfiguration!.sampleRateHertz;
       this.#stats.inputSampleRate = sampleRate;
       this.#vad = new EnergyVad({ sampleRate });
     }
-    if (start.type === 'TEXT') {
-      if (!start.textInputConfiguration) return this.#reject('validationException', 'Text content needs a textInputConfiguration.');
-      if (start.role === 'SYSTEM' && this.#audioStarted) return this.#reject('validationException', 'The system prompt must come before the audio content.');
-      if (start.interactive !== true && start.role !== 'SYSTEM') {
-        if (this.#audioStarted) return this.#reject('validationException', 'Conversation history (non-interactive text) must come before the audio content.');
-        // Per the resume-conversation samples (unconfirmed by the API reference): history opens with a USER turn.
-        if (this.#stats.history.length === 0 && start.role !== 'USER') return this.#reject('validationException', 'Conversation history must start with a USER message.');
-      }
-    }
-    if (start.type === 'TOOL') {
-      const toolUseId = start.toolResultInputConfiguration?.toolUseId;
-      if (start.role !== 'TOOL' || !toolUseId) return this.#reject('validationException', 'Tool content must be role TOOL with a toolResultInputConfiguration.');
-      if (toolUseId !== this.#pendingToolUse?.toolUseId) return this.#reject('validationException', `No tool use is waiting for toolUseId "${toolUseId}".`);
-    }
-    this.#contents.set(start.contentName, { start, parts: [] });
-  }
-
-  #openContent(promptName: string, contentName: string, type: ContentStart['type']): OpenInputContent | undefined {
-    const content = this.#contents.get(contentName);
-    if (promptName !== this.#prompt?.promptName || !content) {
-      this.#reject('validationException', `Content "${contentName}" of prompt "${promptName}" is not open.`);
-      return undefined;
-    }
-    if (content.start.type !== type) {
-      this.#reject('validationException', `Content "${contentName}" is ${content.start.type}, not ${type}.`);
-      return undefined;
-    }
-    return content;
   }
 
   #endContent(promptName: string, contentName: string): void {
-    const content = this.#contents.get(contentName);
-    if (promptName !== this.#prompt?.promptName || !content) return this.#reject('validationException', `contentEnd for "${contentName}", which is not open.`);
-    this.#contents.delete(contentName);
+    const content = this.#contents?.end(promptName, contentName) ?? { refused: `contentEnd for "${contentName}", which is not open.` };
+    if ('refused' in content) return this.#reject('validationException', content.refused);
     const { start } = content;
     const text = content.parts.join('');
-    if (start.type === 'AUDIO') {
-      this.#audioContentName = undefined;
-      return;
-    }
+    if (start.type === 'AUDIO') return;
     if (start.type === 'TOOL') return this.#onToolResult(text);
     if (start.role === 'SYSTEM') {
       this.#instructions = text;
@@ -245,7 +205,7 @@ export class FakeNovaSession {
 
   #endPrompt(promptName: string): void {
     if (promptName !== this.#prompt?.promptName || this.#phase !== 'prompt') return this.#reject('validationException', `promptEnd for "${promptName}", which is not the open prompt.`);
-    const open = [...this.#contents.keys()];
+    const open = this.#contents?.openNames() ?? [];
     if (open.length > 0) return this.#reject('validationException', `promptEnd while content is still open: ${open.join(', ')}.`);
     this.#active?.abandon();
     this.#active = undefined;
@@ -256,12 +216,7 @@ export class FakeNovaSession {
   #appendAudio(bytes: Buffer): void {
     this.#stats.audioBytesReceived += bytes.length;
     this.#stats.timeline.received.add(bytes.length / 2 / ((this.#stats.inputSampleRate ?? 16000) / 1000));
-    const joined = this.#carry.length > 0 ? Buffer.concat([this.#carry, bytes]) : bytes;
-    const whole = joined.length - (joined.length % 2);
-    this.#carry = Buffer.from(joined.subarray(whole));
-    const samples = new Int16Array(whole / 2);
-    for (let i = 0; i < samples.length; i++) samples[i] = joined.readInt16LE(i * 2);
-    for (const vadEvent of this.#vad?.push(samples) ?? []) {
+    for (const vadEvent of this.#vad?.push(this.#pcm.read(bytes)) ?? []) {
       if (vadEvent.type === 'speech_started') this.#onSpeechStarted();
       else this.#onUtterance(vadEvent.utterance);
       if (this.#phase === 'closed') return;

@@ -1,6 +1,7 @@
 import alawmulaw from 'alawmulaw';
 import { mulawToPcm16, pcm16ToMulaw } from '../../media-service/audio/mulaw';
 import { encodeVoiceCode } from '../audio/voice-code';
+import { Pcm16Reader, pcm16ToBytes } from '../fake-common/pcm16';
 
 /** GA session audio formats (`session.audio.input.format` / `output.format`). */
 export type AudioFormat = { type: 'audio/pcm'; rate: 24000 } | { type: 'audio/pcmu' } | { type: 'audio/pcma' };
@@ -18,7 +19,7 @@ export function bytesPerMs(format: AudioFormat): number {
 /** Turns appended wire audio into 16-bit samples; keeps a split PCM16 sample across appends. */
 export class InputAudioDecoder {
   readonly sampleRate: number;
-  #carry: Buffer = Buffer.alloc(0);
+  readonly #pcm = new Pcm16Reader();
 
   constructor(readonly format: AudioFormat) {
     this.sampleRate = sampleRateOf(format);
@@ -27,12 +28,7 @@ export class InputAudioDecoder {
   decode(bytes: Buffer): Int16Array {
     if (this.format.type === 'audio/pcmu') return mulawToPcm16(bytes);
     if (this.format.type === 'audio/pcma') return alawmulaw.alaw.decode(bytes);
-    const joined = this.#carry.length > 0 ? Buffer.concat([this.#carry, bytes]) : bytes;
-    const whole = joined.length - (joined.length % 2);
-    this.#carry = Buffer.from(joined.subarray(whole));
-    const samples = new Int16Array(whole / 2);
-    for (let i = 0; i < samples.length; i++) samples[i] = joined.readInt16LE(i * 2);
-    return samples;
+    return this.#pcm.read(bytes);
   }
 }
 
@@ -41,7 +37,5 @@ export function synthesizeSpeech(text: string, format: AudioFormat): Buffer {
   const samples = encodeVoiceCode(text, sampleRateOf(format));
   if (format.type === 'audio/pcmu') return Buffer.from(pcm16ToMulaw(samples));
   if (format.type === 'audio/pcma') return Buffer.from(alawmulaw.alaw.encode(samples));
-  const bytes = Buffer.alloc(samples.length * 2);
-  samples.forEach((sample, i) => bytes.writeInt16LE(sample, i * 2));
-  return bytes;
+  return pcm16ToBytes(samples);
 }
