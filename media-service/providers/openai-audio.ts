@@ -26,8 +26,15 @@ export class OpenAIAgentAudio {
     private readonly playback: CallerPlayback,
     private readonly sendEvent: (event: { type: 'conversation.item.truncate'; item_id: string; content_index: number; audio_end_ms: number }) => void,
   ) {
-    playback.on('interrupted', ({ heard }) => this.#truncate(heard));
+    playback.on('interrupted', this.#onInterrupted);
   }
+
+  /** The session is over: a later session on the same playback does its own truncating. */
+  close(): void {
+    this.playback.off('interrupted', this.#onInterrupted);
+  }
+
+  readonly #onInterrupted = ({ heard }: { heard: PlaybackReport }) => this.#truncate(heard);
 
   /** Takes one delta (always: a discarded response's audio is dropped here, not by the SDK). */
   delta(delta: AudioDelta): true {

@@ -75,7 +75,8 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   constructor(private readonly options: ProviderSessionOptions) {
     super();
     this.socket = new TwilioSocketFacade((data) => this.forwardToTwilio(data));
-    this.agentAudio = new OpenAIAgentAudio(options.playback, (event) => this.transport.sendEvent(event));
+    // A barge-in noticed as the model drops has nobody to tell what was heard.
+    this.agentAudio = new OpenAIAgentAudio(options.playback, (event) => this.transport.status === 'connected' && this.transport.sendEvent(event));
     this.input = new CallerInputPadding((payload) => this.model?.appendAudio(payload));
     this.transport = new TimedTwilioTransport({
       twilioWebSocket: this.socket as unknown as WebSocket,
@@ -158,6 +159,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   async close(): Promise<void> {
     this.closing = true;
     this.options.playback.off('mark', this.onMarkPlayed);
+    this.agentAudio.close();
     this.input.close();
     this.socket.end();
     this.session.close();
