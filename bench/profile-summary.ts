@@ -19,6 +19,40 @@ profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profi
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const idle = new Set(['(idle)', '(program)']);
 
+/**
+ * The bundle the profile ran: esbuild heads each module's code with a `// path` comment, so a
+ * line of the bundle tells which package (or project file) the code came from.
+ */
+const bundles = new Map<string, { lines: number[]; sources: string[] }>();
+async function sourceOf(url: string, lineNumber: number): Promise<string | undefined> {
+  if (!url.startsWith('file://') || !url.endsWith('.mjs')) return undefined;
+  let bundle = bundles.get(url);
+  if (!bundle) {
+    bundle = { lines: [], sources: [] };
+    const text = await readFile(new URL(url), 'utf8').catch(() => '');
+    text.split('\n').forEach((line, i) => {
+      const m = /^\/\/ (\S+\.(?:[cm]?js|ts))$/.exec(line);
+      if (m) {
+        bundle!.lines.push(i);
+        bundle!.sources.push(m[1]!);
+      }
+    });
+    bundles.set(url, bundle);
+  }
+  let lo = 0;
+  let hi = bundle.lines.length - 1;
+  let found: string | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (bundle.lines[mid]! <= lineNumber) {
+      found = bundle.sources[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+const packageOf = (path: string) => (path.includes('node_modules/') ? (path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? 'node_modules') : path.replace(/^(\.\.\/)+/, ''));
+
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
 for (const node of profile.nodes) {
@@ -28,7 +62,18 @@ for (const node of profile.nodes) {
   const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(media-service|shared)\//, '$1/');
   const name = `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : ''}`.trim();
   byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-  const pkg = idle.has(functionName) ? functionName : url.includes('node_modules/') ? (url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? 'node_modules') : url.startsWith('node:') ? 'node core' : url ? 'project' : functionName;
+  const bundled = await sourceOf(url, lineNumber);
+  const pkg = idle.has(functionName)
+    ? functionName
+    : bundled
+      ? packageOf(bundled)
+      : url.includes('node_modules/')
+        ? packageOf(url)
+        : url.startsWith('node:')
+          ? 'node core'
+          : url
+            ? 'project'
+            : functionName;
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
 }
 
@@ -39,5 +84,5 @@ const show = (title: string, map: Map<string, number>, n: number) => {
     console.log(`${((us / busy) * 100).toFixed(1).padStart(5)} %  ${name}`);
   }
 };
-show('By package', byPackage, 15);
+show('By package (or project file)', byPackage, 25);
 show('By function (self time)', byFunction, Number(top));

@@ -32,6 +32,7 @@ import {
 } from './prompt';
 import type { ProviderFactory } from './providers/types';
 import { TranscriptCollector } from './transcript/collector';
+import type { TurnWriter } from './transcript/turn-writer';
 import { parseTwilioMessage, type StartMessage, type TwilioInbound } from './twilio-stream';
 import { waitAtMost } from '../shared/wait-at-most';
 
@@ -49,6 +50,8 @@ export interface BridgeDeps {
   completer: CallCompleter;
   /** The process's watch for cancels of its live calls. */
   cancels: CancelWatch;
+  /** Where the transcript turns of the process's calls are written, together. */
+  turns: TurnWriter;
   twilio: () => TwilioClient;
   now: () => Date;
   /** The session factory of each realtime provider (the registry, or a scripted one in tests). */
@@ -111,7 +114,7 @@ export class CallBridge {
   ) {
     this.log = callLogger({ callbackId });
     this.ids = { callbackId };
-    this.collector = new TranscriptCollector(deps.store, callbackId, this.log);
+    this.collector = new TranscriptCollector(deps.turns, callbackId, this.log);
     this.line = new TwilioLine(ws, deps.pingIntervalMs ?? PING_INTERVAL_MS);
     this.model = new ModelLink(
       (options) => deps.providerFactory(options.provider)(options),

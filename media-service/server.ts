@@ -14,6 +14,7 @@ import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
 import { CancelWatch } from './bridge/cancel-watch';
 import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
+import { TurnWriter } from './transcript/turn-writer';
 import { callCounts } from './telemetry';
 
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
@@ -145,6 +146,7 @@ export async function startMediaService(options: {
         store,
         completer: overrides.completer ?? createCallCompleter(c, store, new ConcurrencyLimiter(db, c.TABLE_NAME, c.MAX_CONCURRENT_CALLS)),
         cancels: new CancelWatch(store, c.CANCEL_POLL_SECONDS * 1000),
+        turns: new TurnWriter(store),
         twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
         now: overrides.now ?? (() => new Date()),
         providerFactory: overrides.providerFactory,

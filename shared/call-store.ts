@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from './aws';
 import type { Config } from './config';
 import {
@@ -22,6 +22,10 @@ const OPEN_SHARD = 'open';
 const MAX_MUTATE_ATTEMPTS = 8;
 /** DynamoDB's limit of keys in one BatchGetItem. */
 const MAX_BATCH_GET_KEYS = 100;
+/** DynamoDB's limit of items in one BatchWriteItem. */
+export const MAX_BATCH_WRITE_ITEMS = 25;
+/** Items a BatchWriteItem left unprocessed (throttling) are sent again this many times, with backoff. */
+const MAX_UNPROCESSED_RETRIES = 8;
 
 export interface CallStoreSettings {
   tableName: string;
@@ -182,6 +186,25 @@ export class CallStore {
   /** Persists one finished transcript turn; `sequence` orders turns within the call. */
   async appendTurn(callbackId: string, sequence: number, turn: TranscriptTurn): Promise<void> {
     await this.putChild(callbackId, `${TURN_PREFIX}${pad(sequence)}`, turn);
+  }
+
+  /**
+   * Transcript turns of any calls, twenty-five per request (the media service writes the turns of
+   * all its calls together). Resolves once every turn is stored; rejects if some could not be.
+   */
+  async appendTurns(turns: ReadonlyArray<{ callbackId: string; sequence: number; turn: TranscriptTurn }>): Promise<void> {
+    const table = this.settings.tableName;
+    for (let at = 0; at < turns.length; at += MAX_BATCH_WRITE_ITEMS) {
+      let requests: Array<{ PutRequest: { Item: Record<string, unknown> } }> = turns.slice(at, at + MAX_BATCH_WRITE_ITEMS).map(({ callbackId, sequence, turn }) => ({
+        PutRequest: { Item: { ...turn, pk: callbackId, sk: `${TURN_PREFIX}${pad(sequence)}`, [callTable.ttlAttribute]: this.expiresAt() } },
+      }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > MAX_UNPROCESSED_RETRIES) throw new Error(`${requests.length} transcript turns left unprocessed by the table`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+        const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+        requests = (UnprocessedItems?.[table] ?? []) as typeof requests;
+      }
+    }
   }
 
   async appendToolCall(callbackId: string, sequence: number, toolCall: ToolCallRecord): Promise<void> {

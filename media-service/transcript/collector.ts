@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TranscriptTurn } from '../../shared/call-record';
-import type { CallStore } from '../../shared/call-store';
 import { redactText } from '../../shared/redaction';
+import type { TurnWriter } from './turn-writer';
 
 /**
- * The call's transcript, persisted one finished turn at a time (in order), so a crash
- * loses at most the turn in progress.
+ * The call's transcript, persisted one finished turn at a time (in order, each within a tenth of
+ * a second of its end), so a crash loses at most the turn in progress.
  */
 export class TranscriptCollector {
   readonly turns: TranscriptTurn[] = [];
@@ -14,7 +14,7 @@ export class TranscriptCollector {
   private redactStored = false;
 
   constructor(
-    private readonly store: CallStore,
+    private readonly writer: TurnWriter,
     private readonly callbackId: string,
     private readonly log: Logger,
   ) {}
@@ -29,7 +29,7 @@ export class TranscriptCollector {
     const sequence = this.turns.push(turn);
     const stored = this.redactStored ? { ...turn, text: redactText(text) } : turn;
     this.writes = this.writes.then(() =>
-      this.store.appendTurn(this.callbackId, sequence, stored).catch((error: unknown) => {
+      this.writer.write(this.callbackId, sequence, stored).catch((error: unknown) => {
         this.failedWrites++;
         this.log.error('Transcript turn could not be persisted', { error, sequence });
       }),
