@@ -5,15 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { Arrivals, readJsonBody } from './stand-in-http';
+import type { SunkEvent } from './sunk-event';
 
-/** One PutEvents entry as it was put on the bus (what a rule would match on). */
-export interface SunkEvent {
-  source: string;
-  'detail-type': string;
-  detail: unknown;
-  eventBusName?: string;
-  time: string;
-}
+export type { SunkEvent };
 
 export interface EventSink {
   endpoint: string;

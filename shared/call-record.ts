@@ -7,6 +7,7 @@ import { compileJsonSchema } from './json-schema';
 import { languageTagSchema } from './languages';
 import { CALLBACK_ID, CALLBACK_ID_MESSAGE } from './patterns';
 import { e164Schema } from './phone';
+import { jsonBytes } from './json-limits';
 
 export const METADATA_MAX_BYTES = 8 * 1024;
 export const INITIATE_BODY_MAX_BYTES = 64 * 1024;
@@ -36,7 +37,7 @@ export const initiateRequestSchema = z.strictObject({
     .refine((v) => Object.keys(v).length <= 50, 'at most 50 variables')
     .optional(),
   metadata: jsonObject
-    .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, `must serialize to at most ${METADATA_MAX_BYTES} bytes`)
+    .refine((m) => jsonBytes(m) <= METADATA_MAX_BYTES, `must serialize to at most ${METADATA_MAX_BYTES} bytes`)
     .optional(),
   maxDurationSeconds: z.number().int().min(30).max(LONGEST_CALL_SECONDS).optional(),
   provider: realtimeProviderSchema.optional(),

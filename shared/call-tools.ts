@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
+import { jsonBytes } from './json-limits';
 
 /**
  * Per-call HTTP tools: the orchestrator's own functions, offered to the agent on one call
@@ -28,7 +29,7 @@ export type ToolArgumentsCheck = (value: unknown) => { ok: true } | { ok: false;
 
 /** Compiles a tool's parameters schema once; refuses a schema Ajv cannot compile or whose root is not an object. */
 export function compileToolParameters(schema: Record<string, unknown>): { ok: true; check: ToolArgumentsCheck } | { ok: false; problem: string } {
-  if (Buffer.byteLength(JSON.stringify(schema)) > TOOL_PARAMETERS_MAX_BYTES) {
+  if (jsonBytes(schema) > TOOL_PARAMETERS_MAX_BYTES) {
     return { ok: false, problem: `must serialize to at most ${TOOL_PARAMETERS_MAX_BYTES} bytes` };
   }
   if (schema.type !== 'object') return { ok: false, problem: 'the root must have "type": "object"' };

@@ -1,3 +1,10 @@
+const utf8 = new TextEncoder();
+
+/** How many bytes `value` takes as UTF-8 JSON (what a size limit on a JSON field counts). */
+export function jsonBytes(value: unknown): number {
+  return utf8.encode(JSON.stringify(value) ?? '').byteLength;
+}
+
 /** Deeper than DynamoDB stores (32 levels of nested maps and lists), and deeper than any real request. */
 export const MAX_JSON_DEPTH = 32;
 /** Keys that name an object's prototype machinery rather than data. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonBytes } from './json-limits';
 
 /**
  * Caller-supplied JSON Schemas (the post-call analysis): bounded, checked for the shape a
@@ -25,7 +26,7 @@ const objectRoot = z.looseObject({
 });
 
 export function compileJsonSchema(schema: unknown): CompiledSchema {
-  const bytes = Buffer.byteLength(JSON.stringify(schema) ?? '');
+  const bytes = jsonBytes(schema);
   if (bytes > ANALYSIS_SCHEMA_MAX_BYTES) return { ok: false, problem: `must serialize to at most ${ANALYSIS_SCHEMA_MAX_BYTES} bytes` };
   const root = objectRoot.safeParse(schema);
   if (!root.success) return { ok: false, problem: root.error.issues.map((i) => [i.path.join('.'), i.message].filter(Boolean).join(' ')).join('; ') };

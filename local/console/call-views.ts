@@ -1,25 +1,8 @@
-import type { CallDetails, CallRecord } from '../../shared/call-record';
-import { isTerminal } from '../../shared/call-record';
+import { isTerminal, type CallDetails, type CallRecord } from '../../shared/call-record';
 import { outcomeOf } from '../../shared/outcome';
 import type { SunkEvent } from '../event-sink';
 import { BROWSER_CALL_METADATA } from './browser-edge';
-
-/** One row of the calls list. */
-export interface CallSummary {
-  callbackId: string;
-  channel: 'browser' | 'phone';
-  to: string;
-  status: CallRecord['status'];
-  /** Known once the call has ended. */
-  outcome: string | null;
-  durationSeconds: number | null;
-  provider: string;
-  model: string;
-  createdAt: string;
-  answeredAt: string | null;
-  /** The `Call Completed` event is on the bus. */
-  completed: boolean;
-}
+import type { CallPage, CallSummary } from './wire';
 
 export function channelOf(call: CallRecord): CallSummary['channel'] {
   return call.request.metadata?.channel === BROWSER_CALL_METADATA.channel ? 'browser' : 'phone';
@@ -42,7 +25,7 @@ export function summarizeCall(call: CallRecord): CallSummary {
 }
 
 /** A call's page: the stored call (without its token hash), its turns and tool calls, and its event. */
-export function callPage(details: CallDetails, event: SunkEvent | undefined) {
+export function callPage(details: CallDetails, event: SunkEvent | undefined): CallPage {
   const { streamTokenSeed: _seed, streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
   return {
     summary: summarizeCall(details.call),
@@ -52,4 +35,3 @@ export function callPage(details: CallDetails, event: SunkEvent | undefined) {
     event: event ?? null,
   };
 }
-export type CallPage = ReturnType<typeof callPage>;

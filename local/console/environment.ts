@@ -1,9 +1,10 @@
 import { DEFAULT_INSTRUCTIONS } from '../../media-service/prompt';
 import { PROVIDERS, REALTIME_PROVIDERS, missingProviderSettings } from '../../shared/providers';
 import type { LocalStack } from '../stack';
+import type { ConsoleEnvironment } from './wire';
 
-/** What the console pages need to know about this stack: which services are real, which providers can take a call. */
-export function describeEnvironment(stack: LocalStack) {
+/** What the console pages need to know about this stack. */
+export function describeEnvironment(stack: LocalStack): ConsoleEnvironment {
   const c = stack.config;
   return {
     twilio: stack.twilio ? 'simulator' : 'real',
@@ -30,4 +31,3 @@ export function describeEnvironment(stack: LocalStack) {
     }),
   };
 }
-export type ConsoleEnvironment = ReturnType<typeof describeEnvironment>;

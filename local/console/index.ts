@@ -15,6 +15,7 @@ import { apiRoute, readJson, sendJson, type RouteHandler } from './http';
 import { LiveFeed } from './live-feed';
 import { relayMediaStream, type RelayOutcome } from './media-relay';
 import { TicketBook } from './tickets';
+import type { PlacedBrowserCallReply } from './wire';
 
 export const CONSOLE_PATH = '/console';
 const MEDIA_STREAM_PATH = `${CONSOLE_PATH}/media-stream`;
@@ -73,7 +74,8 @@ export function devConsole(stack: LocalStack): ExtraRoute {
         const call = await edge.place(await readJson(req));
         live.publish({ type: 'call', callbackId: call.callbackId, change: 'placed' });
         const { callbackId, callSid, accountSid, streamToken } = call;
-        sendJson(res, 201, { callbackId, callSid, accountSid, streamToken, ticket: tickets.issue(call), mediaStreamPath: MEDIA_STREAM_PATH });
+        const reply: PlacedBrowserCallReply = { callbackId, callSid, accountSid, streamToken, ticket: tickets.issue(call), mediaStreamPath: MEDIA_STREAM_PATH };
+        sendJson(res, 201, reply);
       }),
     },
     { method: 'GET', path: /^\/console\/api\/live$/, handle: api((req, res) => live.subscribe(req, res)) },

@@ -2,14 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TranscriptTurn } from '../../shared/call-record';
 import type { SunkEvent } from '../event-sink';
 import type { LocalStack } from '../stack';
+import type { LiveMessage } from './wire';
 
 const HEARTBEAT_MS = 15_000;
 
-/** What the console pushes to open pages. */
-export type LiveMessage =
-  | { type: 'turn'; callbackId: string; turn: TranscriptTurn }
-  | { type: 'completed'; callbackId: string; event: SunkEvent }
-  | { type: 'call'; callbackId: string; change: 'placed' | 'ended' };
 
 /**
  * Server-sent events for the console: transcript turns from the media service, each

@@ -49,7 +49,7 @@ export function defaultVoice(provider: RealtimeProvider): string {
 /** The settings `provider` still needs in this environment; empty when it can take calls. */
 export function missingProviderSettings(
   provider: RealtimeProvider,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): string[] {
   const { required, secrets }: { required: readonly string[]; secrets: object } = PROVIDERS[provider];
   return required.filter((name) => (name in secrets ? !isSecretConfigured(name, env) : !env[name]?.trim()));

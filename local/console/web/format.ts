@@ -1,8 +1,9 @@
-import type { CallStatus, ConsoleEnvironment } from './types';
+import type { CallStatus, ConsoleEnvironment, Outcome } from './types';
 
 export type Tone = 'neutral' | 'info' | 'live' | 'success' | 'warning' | 'danger';
 
 const STATUS_TONE: Record<CallStatus, Tone> = {
+  scheduled: 'neutral',
   initiating: 'neutral',
   queued: 'neutral',
   initiated: 'info',
@@ -15,7 +16,7 @@ const STATUS_TONE: Record<CallStatus, Tone> = {
   failed: 'danger',
 };
 
-const OUTCOME_TONE: Record<string, Tone> = {
+const OUTCOME_TONE: Record<Outcome, Tone> = {
   completed: 'success',
   voicemail: 'info',
   transferred: 'info',
@@ -26,7 +27,7 @@ const OUTCOME_TONE: Record<string, Tone> = {
 };
 
 export const statusTone = (status: CallStatus): Tone => STATUS_TONE[status] ?? 'neutral';
-export const outcomeTone = (outcome: string): Tone => OUTCOME_TONE[outcome] ?? 'neutral';
+export const outcomeTone = (outcome: string): Tone => OUTCOME_TONE[outcome as Outcome] ?? 'neutral';
 
 /** "in-progress" → "In progress". */
 export function statusLabel(status: string): string {
