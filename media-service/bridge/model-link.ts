@@ -42,7 +42,7 @@ export class ModelLink {
   async open(options: ProviderSessionOptions): Promise<ProviderSession> {
     let session: ProviderSession;
     try {
-      session = this.factory(options);
+      session = await this.factory(options);
     } catch (error) {
       throw new ModelOpenError('create', error);
     }

@@ -54,4 +54,5 @@ export interface ProviderSession extends EventEmitter<ProviderEvents> {
   close(): Promise<void>;
 }
 
-export type ProviderFactory = (options: ProviderSessionOptions) => ProviderSession;
+/** Creates a provider's session; may first load the provider's module. */
+export type ProviderFactory = (options: ProviderSessionOptions) => ProviderSession | Promise<ProviderSession>;
