@@ -103,7 +103,7 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
     const failure = !stream
       ? `no stream (call ${call?.status ?? 'unknown'}${twimlError(call?.twiml ?? [])})`
       : !model
-        ? 'no model session'
+        ? `no model session (stream ${stream.endReason ?? 'open'}${stream.closeCode ? ` ${stream.closeCode} ${stream.closeReason ?? ''}`.trimEnd() : ''}${stream.connectError ? `: ${stream.connectError}` : ''})`
         : model.receivedMs === 0
           ? 'no audio reached the model'
           : stream.endReason !== 'callee-hangup'

@@ -111,6 +111,8 @@ export class CallBridge {
     private readonly ws: WebSocket,
     readonly callbackId: string,
     private readonly deps: BridgeDeps,
+    /** The call as read when the socket was admitted. */
+    private readonly admitted?: CallRecord,
   ) {
     this.log = callLogger({ callbackId });
     this.ids = { callbackId };
@@ -207,7 +209,7 @@ export class CallBridge {
   private async onStart(message: StartMessage, receivedAtNs: bigint): Promise<void> {
     this.streamSid = message.start.streamSid;
     this.claiming = true;
-    const claim = await claimStream(this.deps.store, this.callbackId, message, this.deps.now());
+    const claim = await claimStream(this.deps.store, this.callbackId, message, this.deps.now(), this.admitted);
     this.claiming = false;
     if (!claim.ok) {
       this.audio.discard();

@@ -115,7 +115,7 @@ export async function startMediaService(options: {
           if (draining) return refuse(503, 'Service Unavailable', 'draining');
           const bridgeDeps = deps;
           wss.handleUpgrade(req, socket, head, (ws) => {
-            const bridge = new CallBridge(ws, callbackId, bridgeDeps);
+            const bridge = new CallBridge(ws, callbackId, bridgeDeps, call);
             const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
             entry.done = bridge.run().then(countCall).finally(() => active.delete(entry));
             active.add(entry);

@@ -149,14 +149,16 @@ export class CallStore {
    * Applies `change` to the current call and writes the result if nothing else wrote in
    * between (retrying on conflict). `change` returns undefined to leave the call as it is.
    * Resolves to the call as stored afterwards and whether this call changed it, or
-   * undefined when there is no such call.
+   * undefined when there is no such call. `known`, the call as just read, saves the first read
+   * (if it is no longer current, the conditional write fails and the call is read again).
    */
   async mutate(
     callbackId: string,
     change: (call: CallRecord) => Mutation,
+    known?: CallRecord,
   ): Promise<{ call: CallRecord; changed: boolean } | undefined> {
     for (let attempt = 0; attempt < MAX_MUTATE_ATTEMPTS; attempt++) {
-      const current = await this.get(callbackId);
+      const current = attempt === 0 && known?.callbackId === callbackId ? known : await this.get(callbackId);
       if (!current) return undefined;
       const patch = change(current);
       if (!patch) return { call: current, changed: false };

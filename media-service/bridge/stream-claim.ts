@@ -9,8 +9,9 @@ export type StreamClaim = { ok: true; call: CallRecord } | { ok: false; reason: 
  * Authenticates a stream's `start`: it must name this call and the CallSid Twilio placed it
  * under, and carry the call's single-use token, which is used up in the same write that
  * records the stream on the call. A start naming another CallSid leaves the token unspent.
+ * `known` is the call as read when the socket was admitted (it saves a read while it is current).
  */
-export async function claimStream(store: CallStore, callbackId: string, message: StartMessage, now: Date): Promise<StreamClaim> {
+export async function claimStream(store: CallStore, callbackId: string, message: StartMessage, now: Date, known?: CallRecord): Promise<StreamClaim> {
   const { streamSid, callSid, customParameters: params } = message.start;
   if (params[STREAM_PARAMETERS.callbackId] !== callbackId) return { ok: false, reason: 'start parameters name another call' };
   let refusal = 'unknown call';
@@ -25,7 +26,7 @@ export async function claimStream(store: CallStore, callbackId: string, message:
         return undefined;
       }
       return { ...check.mutation, streamSid, streamStartedAt: now.toISOString() };
-    });
+    }, known);
     return claimed?.changed ? { ok: true, call: claimed.call } : { ok: false, reason: refusal };
   } catch (error) {
     return { ok: false, reason: `call store unavailable: ${error instanceof Error ? error.message : String(error)}` };
