@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CallStore, callStoreSettings, createDynamoClient } from '../shared/call-store';
@@ -16,6 +15,7 @@ import { CancelWatch } from './bridge/cancel-watch';
 import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
 import { TurnWriter } from './transcript/turn-writer';
 import { callCounts } from './telemetry';
+import { waitAtMost } from '../shared/wait-at-most';
 
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
@@ -166,7 +166,7 @@ export async function startMediaService(options: {
       draining = true;
       logger.info('Draining media service', { activeCalls: active.size, timeoutMs });
       const all = () => Promise.all([...active].map((entry) => entry.done));
-      const finished = await Promise.race([all().then(() => true), sleep(timeoutMs, false, { ref: false })]);
+      const finished = await waitAtMost(all(), timeoutMs);
       if (!finished) {
         logger.warn('Drain timeout reached; ending remaining calls', { activeCalls: active.size });
         callCounts.cutByDrain += active.size;

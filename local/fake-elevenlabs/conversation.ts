@@ -8,7 +8,7 @@ import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fak
 import { describeFormat, parseClientMessage, type AudioFormatName, type ClientMessage, type InitiationData } from './client-messages';
 import type { ConversationCloseCause, ConversationStats } from './stats';
 import type { WireTap } from '../fake-common/wire-tap';
-import { pcm16FromBytes, pcm16ToBytes } from '../fake-common/pcm16';
+import { bytesToPcm16, pcm16ToBytes } from '../../media-service/audio/codec';
 
 export interface ConversationFaults {
   /** Terminate the socket (no close frame) this long after it opened. */
@@ -172,7 +172,7 @@ export class FakeConversation {
     const stats = this.#stats;
     stats.audioChunksReceived += 1;
     stats.audioBytesReceived += bytes.length;
-    const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : pcm16FromBytes(bytes);
+    const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : bytesToPcm16(bytes);
     stats.timeline.received.add(samples.length / (this.#input.rate / 1000), bytes);
     for (const event of this.#listener.hear(samples)) {
       if (event.type === 'speech_started') this.#interrupt();

@@ -8,7 +8,7 @@ import { SpokenTurn } from '../fake-common/spoken-turn';
 import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
 import { parseClientMessage, pcmRateOf, textOf, type ClientMessage, type Setup } from './client-messages';
 import type { LiveCloseCause, LiveSessionStats } from './stats';
-import { pcm16FromBytes, pcm16ToBytes } from '../fake-common/pcm16';
+import { bytesToPcm16, pcm16ToBytes } from '../../media-service/audio/codec';
 
 /** Gemini native-audio output: PCM16 little-endian, 24 kHz. */
 export const OUTPUT_RATE = 24_000;
@@ -172,7 +172,7 @@ export class FakeLiveSession {
     stats.timeline.received.add(bytes.length / 2 / (rate / 1000));
     if (!stats.inputRates.includes(rate)) stats.inputRates.push(rate);
     if (this.#listener?.sampleRate !== rate) this.#listener = new Listener(rate);
-    for (const event of this.#listener.hear(pcm16FromBytes(bytes))) {
+    for (const event of this.#listener.hear(bytesToPcm16(bytes))) {
       if (event.type === 'speech_started') this.#interrupt();
       else this.#onUtterance(event.text);
       if (this.#closed) return;

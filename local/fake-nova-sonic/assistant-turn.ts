@@ -3,7 +3,7 @@ import { encodeVoiceCode } from '../audio/voice-code';
 import type { AgentTurn } from '../fake-openai/scripts';
 import { paceChunks } from '../fake-common/pacing';
 import { INTERRUPTED_MARKER, type OpenContent, type OutputEvents } from './output-events';
-import { pcm16ToBytes } from '../fake-common/pcm16';
+import { pcm16ToBytes } from '../../media-service/audio/codec';
 
 const CHUNK_MS = 100;
 

@@ -1,7 +1,8 @@
 import alawmulaw from 'alawmulaw';
 import { mulawToPcm16, pcm16ToMulaw } from '../../media-service/audio/mulaw';
 import { encodeVoiceCode } from '../audio/voice-code';
-import { Pcm16Reader, pcm16ToBytes } from '../fake-common/pcm16';
+import { Pcm16Reader } from '../fake-common/pcm16';
+import { pcm16ToBytes } from '../../media-service/audio/codec';
 
 /** GA session audio formats (`session.audio.input.format` / `output.format`). */
 export type AudioFormat = { type: 'audio/pcm'; rate: 24000 } | { type: 'audio/pcmu' } | { type: 'audio/pcma' };

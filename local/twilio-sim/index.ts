@@ -4,6 +4,7 @@ import { CallRun } from './lifecycle';
 import { createMessage } from './messages';
 import { createRestHandler } from './rest';
 import type { CallBehaviour, RestRequestRecord, SimCall, SimMessage, TwilioSimulator, WaitState } from './types';
+import { waitAtMost } from '../../shared/wait-at-most';
 
 export type * from './types';
 export type { TwimlVerb, StreamNoun } from './twiml';
@@ -102,7 +103,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       }
       shutdown.abort();
       const settled = Promise.allSettled([...runs.values()].map((run) => run.ended));
-      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+      await waitAtMost(settled, CLOSE_TIMEOUT_MS);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

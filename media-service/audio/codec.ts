@@ -6,8 +6,6 @@
  *   pcm16ToBytes(samples) / bytesToPcm16(bytes)   PCM16 samples ⇄ little-endian bytes (wire form)
  *   resample(pcm, from, to)                       whole buffer, any integer rates, time-aligned
  *   new Resampler(from, to)                       streaming: .process(chunk) per 20 ms frame, .flush(), .reset()
- *   twilioPayloadToPcm(b64, rate, resampler?)     one Twilio `media.payload` → PCM16 at `rate`
- *   pcmToTwilioPayload(pcm, rate, resampler?)     PCM16 at `rate` → one Twilio `media.payload`
  *   new TwilioToPcm(rate).decode(b64)             the caller's side of one call (stateful)
  *     .decodeToBase64(b64)                        … straight to the models' wire form (base64 PCM16 LE),
  *                                                   optionally gathered into chunks of `batchMs`
@@ -22,7 +20,7 @@
  */
 import { endianness } from 'node:os';
 import { decodeMulawInto, encodeMulawInto, mulawToPcm16, pcm16ToMulaw } from './mulaw';
-import { resample, Resampler } from './resample';
+import { Resampler } from './resample';
 
 export { mulawToPcm16, pcm16ToMulaw } from './mulaw';
 export { resample, Resampler, resamplerFilter, STOPBAND_DB, PASSBAND_FRACTION, STOPBAND_FRACTION } from './resample';
@@ -55,19 +53,6 @@ export function bytesToPcm16(bytes: Uint8Array): Int16Array {
   const samples = new Int16Array(count);
   for (let i = 0; i < count; i++) samples[i] = view.readInt16LE(i * 2);
   return samples;
-}
-
-/** One Twilio `media.payload` (base64 μ-law 8 kHz) as PCM16 at `rate`. Pass the stream's resampler when streaming. */
-export function twilioPayloadToPcm(payloadBase64: string, rate: number, resampler?: Resampler): Int16Array {
-  const pcm8k = mulawToPcm16(Buffer.from(payloadBase64, 'base64'));
-  if (rate === TWILIO_SAMPLE_RATE) return pcm8k;
-  return resampler ? resampler.process(pcm8k) : resample(pcm8k, TWILIO_SAMPLE_RATE, rate);
-}
-
-/** PCM16 at `rate` as one Twilio `media.payload` (base64 μ-law 8 kHz). Pass the stream's resampler when streaming. */
-export function pcmToTwilioPayload(pcm: Int16Array, rate: number, resampler?: Resampler): string {
-  const pcm8k = rate === TWILIO_SAMPLE_RATE ? pcm : resampler ? resampler.process(pcm) : resample(pcm, rate, TWILIO_SAMPLE_RATE);
-  return Buffer.from(pcm16ToMulaw(pcm8k)).toString('base64');
 }
 
 /**
@@ -123,8 +108,10 @@ export class TwilioToPcm {
     this.#batchSamples = Math.round((rate * (options.batchMs ?? 0)) / 1000);
   }
 
+  /** One Twilio `media.payload` (base64 μ-law 8 kHz) as PCM16 at `rate`. */
   decode(payloadBase64: string): Int16Array {
-    return twilioPayloadToPcm(payloadBase64, this.rate, this.#resampler);
+    const pcm8k = mulawToPcm16(Buffer.from(payloadBase64, 'base64'));
+    return this.rate === TWILIO_SAMPLE_RATE ? pcm8k : this.#resampler.process(pcm8k);
   }
 
   /** One Twilio payload as base64 little-endian PCM16 at `rate` (the models' wire form); '' while the filter fills or a batch gathers. */
