@@ -1,3 +1,5 @@
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -9,6 +11,7 @@ import type { LocalStack } from '../local/stack';
 import { pcm16ToMulaw } from '../media-service/audio/mulaw';
 import { CallerPlayback } from '../media-service/playback/caller-playback';
 import { GREETING_TRIGGER, NovaSonicProviderSession, resumableHistory, type NovaSonicTuning } from '../media-service/providers/nova-sonic';
+import { MAX_QUEUED_INPUT_EVENTS, NovaSonicStream } from '../media-service/providers/nova-sonic-stream';
 import type { ProviderEvents } from '../media-service/providers/types';
 import { createToolRunner } from '../media-service/tools/runner';
 import type { ToolContext, ToolDefinition } from '../media-service/tools/types';
@@ -315,5 +318,44 @@ describe('the adapter against the fake, without a call around it', () => {
     const long = Array.from({ length: 100 }, (_, i) => ({ role: i % 2 ? ('ASSISTANT' as const) : ('USER' as const), text: `turn ${i}` }));
     expect(resumableHistory(long)).toHaveLength(40);
     expect(resumableHistory(long)[0]).toEqual({ role: 'USER', text: 'turn 60' });
+  });
+});
+
+describe('a Bedrock stream that stops taking input', () => {
+  it('holds at most MAX_QUEUED_INPUT_EVENTS of caller audio, drops the rest, and says so once', async () => {
+    // An HTTP/2 endpoint that accepts the stream and never reads it: flow control stalls the SDK.
+    const server = http2.createServer();
+    const sessions = new Set<http2.ServerHttp2Session>();
+    server.on('session', (session) => sessions.add(session));
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/vnd.amazon.eventstream' });
+      stream.pause();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const warnings: string[] = [];
+    const log = { warn: (message: string) => warnings.push(message), info: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+    const stream = new NovaSonicStream({
+      config: parseConfig({ STAGE: 'local', BEDROCK_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      modelId: 'amazon.nova-2-sonic-v1:0',
+      settings: { voiceId: 'matthew', tools: [] },
+      instructions: 'You check orders.',
+      history: [],
+      log,
+    });
+    try {
+      await stream.open();
+      const fortyMs = Buffer.alloc(1280).toString('base64');
+      // A minute of caller audio, with turns of the event loop for the SDK to take what it can.
+      for (let i = 0; i < 1500; i++) {
+        stream.sendAudio(fortyMs);
+        if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(stream.queuedEvents).toBe(MAX_QUEUED_INPUT_EVENTS);
+      expect(warnings).toEqual([expect.stringContaining('dropping audio')]);
+    } finally {
+      await stream.close();
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -30,6 +30,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return this.#ended;
   }
 
+  /** Items pushed and not yet taken by the consumer. */
+  get size(): number {
+    return this.#items.length;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#iterating) throw new Error('AsyncQueue supports a single consumer');
     this.#iterating = true;

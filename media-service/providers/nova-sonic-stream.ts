@@ -8,6 +8,12 @@ import { parseNovaOutputEvent, type NovaOutputEvent } from './nova-sonic-events'
 import { NovaSonicPrompt, type NovaInputEvent, type PromptSettings } from './nova-sonic-prompt';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Input events waiting for the SDK beyond this many (5 s of caller audio at 40 ms an event) mean
+ * Bedrock is not taking audio as fast as the call makes it; more audio is dropped rather than held
+ * without bound (one stalled stream must not take the process's memory with it).
+ */
+export const MAX_QUEUED_INPUT_EVENTS = 125;
 /** After sessionEnd, how long Bedrock gets to end the response stream before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -44,6 +50,7 @@ export class NovaSonicStream extends EventEmitter<NovaStreamEvents> {
   readonly #abort = new AbortController();
   readonly openedAt = Date.now();
   #audioOpen = false;
+  #droppedAudio = 0;
   #opening = false;
   #closing = false;
   #reading: Promise<void> | undefined;
@@ -88,7 +95,17 @@ export class NovaSonicStream extends EventEmitter<NovaStreamEvents> {
   }
 
   sendAudio(pcmBase64: string): void {
-    if (this.#audioOpen) this.#push(this.#prompt.audioChunk(pcmBase64));
+    if (!this.#audioOpen) return;
+    if (this.#input.size >= MAX_QUEUED_INPUT_EVENTS) {
+      if (this.#droppedAudio++ === 0) this.#options.log.warn('Bedrock is not taking the caller audio as fast as it comes; dropping audio beyond the queue bound', { queued: this.#input.size });
+      return;
+    }
+    this.#push(this.#prompt.audioChunk(pcmBase64));
+  }
+
+  /** Input events waiting for the SDK to take them. */
+  get queuedEvents(): number {
+    return this.#input.size;
   }
 
   sendUserText(text: string): void {
