@@ -306,15 +306,18 @@ export class CallBridge {
   }
 
   /**
-   * The model dropped mid-call: one new session that knows the conversation so far. If that
-   * fails too, the stream ends and Twilio plays the TwiML's apology before hanging up.
+   * The model dropped mid-call: one new session that knows the conversation so far. What the
+   * old one said keeps playing (the transcript and the new session's instructions say it was
+   * said), and the new one's words queue after it. If that fails too, the stream ends and
+   * Twilio plays the TwiML's apology before hanging up.
    */
   private async reconnect(cause: string): Promise<void> {
     if (this.reconnected) return this.fail('model_disconnected', new Error(`${cause} (after one reconnect)`));
     this.reconnected = true;
     this.audio.hold();
     this.log.warn('Realtime model dropped; reconnecting once with the conversation so far', { cause });
-    this.playback?.interrupt();
+    // Nothing more of the old response will come; the caller may talk over what still plays.
+    this.playback?.endResponse();
     void this.model.close();
     const instructions = resumeInstructions(this.baseInstructions, this.collector.turns);
     if (!(await this.openSession(this.call!, instructions, 'model_disconnected'))) return;

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 
 /** Why a fake's session ended: the client left, a fault was injected, the fake shut down, or a cause of the provider's own. */
@@ -58,12 +59,19 @@ export class FakeSocket<Cause extends string> {
     this.#socket.terminate();
   }
 
-  /** An outage right after what was already sent: the frames reach the client, then the connection dies. */
+  /**
+   * An outage right after what was already sent: the frames reach the client, then the connection
+   * dies without a close frame. It ends with a FIN, which follows every byte written: a reset, as
+   * `terminate` sends while the client's audio waits unread here, would discard what the kernel had
+   * not yet delivered to a busy client.
+   */
   dropWhenFlushed(): void {
     if (this.#closed) return;
     this.markClosed('fault');
-    if (this.#unflushed === 0) this.#socket.terminate();
-    else this.#whenFlushed.push(() => this.#socket.terminate());
+    const tcp = (this.#socket as unknown as { _socket?: Duplex })._socket;
+    const cut = () => (tcp ? tcp.end() : this.#socket.terminate());
+    if (this.#unflushed === 0) cut();
+    else this.#whenFlushed.push(cut);
   }
 
   /** The fake shuts down. */

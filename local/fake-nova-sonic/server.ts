@@ -116,8 +116,11 @@ function openStream(
       end: () => {
         if (!stream.closed && stream.writable) stream.end();
       },
-      // Let what was already written reach the socket, then cut the connection.
-      drop: () => setTimeout(() => stream.session?.destroy(), 50),
+      // The response stream breaks off without sessionEnd, after the frames already written: cutting
+      // the connection instead would lose frames still in flight (and other streams sharing it).
+      drop: () => {
+        if (!stream.closed && stream.writable) stream.end();
+      },
     },
   });
   const framer = new MessageFramer();

@@ -28,7 +28,7 @@ export interface StreamWriter {
   exception(type: StreamExceptionType, message: string): void;
   /** Ends the response (END_STREAM). */
   end(): void;
-  /** Kills the connection without ending anything (a provider outage). */
+  /** Breaks the response stream off without ending the session (a provider outage). */
   drop(): void;
 }
 

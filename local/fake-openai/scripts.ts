@@ -33,6 +33,10 @@ export interface AgentScript {
 
 export const GENERIC_GREETING = 'Hello! This is your assistant calling. Do you have a minute?';
 export const CLOSING_LINE = 'Thanks for your time. Goodbye!';
+/** What the agent says first on a session that replaces one that dropped mid-call. */
+export const RESUMED_LINE = 'Sorry, the line dropped for a moment. As I was saying, do you have a minute?';
+/** Instructions, or a request in the conversation, that say the call is being picked up after a drop. */
+const RESUMING = /already in progress|apologi[sz]e for the interruption/i;
 const MAX_QUOTE_CHARS = 120;
 
 /** Capitalised words: "Ava Stone", "Northwind Dental". */
@@ -59,13 +63,16 @@ export function greetingFor(instructions: string): string {
 
 /**
  * The main demo: a greeting from the instructions, a reply quoting what the callee said,
- * then the closing line after the callee's second utterance.
+ * then the closing line after the callee's second utterance. A session picking up a dropped
+ * call does as its instructions say: no second greeting, a short apology instead.
  */
 export const conversationScript: AgentScript = {
   next({ instructions, history, trigger }) {
-    if (trigger === 'greeting') return { say: greetingFor(instructions) };
+    const last = history.at(-1);
+    if (trigger === 'greeting') return { say: RESUMING.test(instructions) ? RESUMED_LINE : greetingFor(instructions) };
+    if (trigger === 'user' && last?.role === 'user' && RESUMING.test(last.text)) return { say: RESUMED_LINE };
     if (trigger === 'tool_output') return { say: 'Done.' };
-    const userTurns = history.filter((entry) => entry.role === 'user');
+    const userTurns = history.filter((entry) => entry.role === 'user' && !RESUMING.test(entry.text));
     if (userTurns.length >= 2) return { say: CLOSING_LINE, end: true };
     const heard = userTurns.at(-1)?.text ?? '';
     return { say: `You said "${heard.slice(0, MAX_QUOTE_CHARS)}". Could you tell me more?` };

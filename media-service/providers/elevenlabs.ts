@@ -35,6 +35,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   #generating = false;
   #awaitingCorrection = false;
   #agentSpoke = false;
+  /** A response of this conversation has ended (played out or interrupted). */
+  #answered = false;
   #quietTimer: NodeJS.Timeout | undefined;
   #correctionTimer: NodeJS.Timeout | undefined;
   #greetingTimer: NodeJS.Timeout | undefined;
@@ -109,14 +111,18 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
 
   /**
    * The greeting is the agent's first message, spoken as soon as the conversation starts; an
-   * agent without one is cued. Later requests (e.g. the time limit) go in as a user message.
+   * agent without one is cued. Later requests (e.g. the time limit) go in as a user message. A
+   * request before the first message has been spoken (a conversation picking up a dropped one)
+   * goes in as context instead: a user message would interrupt the first message, and with it
+   * clear what the caller is still hearing of the dropped conversation.
    */
   requestResponse(instructions?: string): void {
-    if (instructions) return this.sendText(instructions);
+    if (instructions && this.#answered) return this.sendText(instructions);
+    if (instructions) this.#send({ type: 'contextual_update', text: instructions });
     if (this.#agentSpoke) return;
     clearTimeout(this.#greetingTimer);
     this.#greetingTimer = setTimeout(() => {
-      if (!this.#agentSpoke) this.sendText(GREETING_CUE);
+      if (!this.#agentSpoke) this.sendText(instructions ?? GREETING_CUE);
     }, FIRST_MESSAGE_GRACE_MS);
   }
 
@@ -198,6 +204,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       this.#messageAtNs = undefined;
       if (this.#agent) this.#o.playback.play(this.#agent.flush());
       this.#generating = false;
+      this.#answered = true;
       this.#o.playback.endResponse();
       this.emit('response_done');
       this.#maybeFinishAgentTurn();
@@ -211,6 +218,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     clearTimeout(this.#quietTimer);
     if (this.#generating) {
       this.#generating = false;
+      this.#answered = true;
       this.emit('response_done');
     }
     if (this.#agentText === undefined) return;
@@ -245,6 +253,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
 
   #onClosed(code: number, reason: string): void {
     this.#o.playback.off('idle', this.#onPlaybackIdle);
+    // A response cut off by a drop: the audio that came before it still plays, to its last sample.
+    if (this.#generating && this.#agent && !this.#closing) this.#o.playback.play(this.#agent.flush());
     this.#clearTimers();
     this.#finishAgentTurn();
     if (this.#closing) return this.#emitClosed(true);
