@@ -5,15 +5,16 @@
  *   mulawToPcm16(bytes) / pcm16ToMulaw(samples)   G.711 μ-law ⇄ PCM16 (8 kHz either way)
  *   pcm16ToBytes(samples) / bytesToPcm16(bytes)   PCM16 samples ⇄ little-endian bytes (wire form)
  *   resample(pcm, from, to)                       whole buffer, any integer rates, time-aligned
- *   new Resampler(from, to)                       streaming: .process(chunk) per 20 ms frame, .flush(), .reset()
+ *   new Resampler(from, to)                       streaming: .process(chunk) (or .processInto) per frame, .flush(), .reset()
  *   new TwilioToPcm(rate).decode(b64)             the caller's side of one call (stateful)
  *     .decodeToBase64(b64)                        … straight to the models' wire form (base64 PCM16 LE),
  *                                                   optionally gathered into chunks of `batchMs`
  *   new PcmToTwilio(rate).encode(pcm)             the agent's side of one call (stateful), → μ-law bytes
  *     .encodeBase64(b64)                          … from the models' wire form straight to a Twilio payload
  *
- * Resampling is a polyphase Kaiser-windowed sinc FIR (see resample.ts): passband to 0.9 of the
- * lower Nyquist, ≥ 70 dB stopband from the lower Nyquist up, unity gain, no dropped samples.
+ * Resampling is a polyphase Kaiser-windowed sinc FIR (see resample.ts) with the telephone
+ * channel's band split: flat to 0.85 of the lower Nyquist (3.4 kHz), ≥ 70 dB down from 1.15 of it
+ * (4.6 kHz), unity gain, no dropped samples.
  * Pass the same Resampler (or use the stateful classes) for every chunk of one stream so the
  * filter history carries across chunk boundaries; a fresh one per chunk would click. Each
  * direction of each call needs its own. After a barge-in, `reset()` the agent-side one.
