@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket, { type RawData } from 'ws';
 import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { guarded } from '../fault-boundary';
+import { BatchedSocketWriter } from '../socket-batching';
 import { connectAttempt } from './connect-attempt';
 import { closeError, CONNECT_TIMEOUT_MS, conversationUrl, ElevenLabsConnectError, initiationData, rawToString } from './elevenlabs-connection';
 import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
@@ -23,6 +24,7 @@ export const GREETING_CUE = '(The call has just been answered. Greet the person 
 export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> implements ProviderSession {
   readonly #o: ProviderSessionOptions;
   #ws: WebSocket | undefined;
+  #writer: BatchedSocketWriter | undefined;
   #input: AudioFormat | undefined;
   #output: AudioFormat | undefined;
   #caller: TwilioToPcm | undefined;
@@ -55,6 +57,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     const url = await conversationUrl(this.#o.config);
     const ws = new WebSocket(url, ['convai'], { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
     this.#ws = ws;
+    this.#writer = new BatchedSocketWriter(ws);
     const timedOut = () => new ElevenLabsConnectError(`ElevenLabs did not start the conversation within ${CONNECT_TIMEOUT_MS / 1000} s`);
     await connectAttempt<void>(CONNECT_TIMEOUT_MS, timedOut, (attempt) => {
       let started = false;
@@ -280,8 +283,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   }
 
   #sendRaw(json: string): void {
-    const ws = this.#ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(json);
+    if (this.#ws?.readyState !== WebSocket.OPEN) return;
+    this.#writer!.send(json);
   }
 }
