@@ -9,8 +9,7 @@ describe('the model connection drops mid-call', () => {
   describe('once', () => {
     let stack: LocalStack;
     beforeAll(async () => {
-      // Real time: where the drop falls within the greeting's playback decides what the new session is told.
-      stack = await startTestStack({ fakes: { openai: { dropAfterResponses: 1, faultySessions: 1 } }, timeScale: 1 });
+      stack = await startTestStack({ fakes: { openai: { dropAfterResponses: 1, faultySessions: 1 } } });
     });
     afterAll(async () => {
       await stack?.close();

@@ -14,9 +14,9 @@ import { CALL_COMPLETED, callCompletedEventSchema, type CallCompletedEvent } fro
 export const TEST_TIME_SCALE = Number(process.env.TEST_TIME_SCALE ?? 4);
 
 /**
- * ElevenLabs calls run closer to real time: the adapter ends a response after 700 ms of wall-clock
- * quiet (the protocol has no "done"), and until then the last milliseconds of the agent's audio
- * wait in its resampler; a callee much faster than real time would have finished listening.
+ * ElevenLabs calls run closer to real time: the adapter knows a response has ended only after a
+ * quiet window (the protocol has no "done"), and records the agent's turn after that; on a busy
+ * machine at four times real time the callee's next words can be transcribed before it.
  */
 export const ELEVENLABS_TIME_SCALE = Math.min(2, TEST_TIME_SCALE);
 
