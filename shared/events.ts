@@ -12,7 +12,6 @@ import {
   callRecordSchema,
   transcriptTurnSchema,
   type CallDetails,
-  type CallRecord,
 } from './call-record';
 import { redactText, redactTurns } from './redaction';
 

@@ -19,7 +19,6 @@ export const BROWSER_CALL_METADATA = { channel: 'browser', placedBy: 'dev-consol
 export const browserCallRequestSchema = initiateRequestSchema
   .pick({ provider: true, model: true, voice: true, instructions: true, variables: true, maxDurationSeconds: true })
   .strict();
-export type BrowserCallRequest = z.infer<typeof browserCallRequestSchema>;
 
 /** What the page needs to speak Twilio's side of the Media Stream itself. */
 export interface PlacedBrowserCall {

@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TranscriptTurn } from '../../shared/call-record';
-import type { SunkEvent } from '../event-sink';
 import type { LocalStack } from '../stack';
 import type { LiveMessage } from './wire';
 

@@ -21,7 +21,7 @@ import {
   statementsOfRole,
   type CfnTemplate,
   type PolicyStatementJson,
-} from '../../infra/testing';
+} from '../support/cfn-template';
 
 // Scheduled calls (EventBridge Scheduler) and webhook/task-token deliveries (SQS), with a
 // non-default retry base so the redrive count is seen to follow it (bundling skipped).

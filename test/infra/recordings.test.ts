@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app';
 import type { FunctionName } from '../../functions/routes';
 import type { CallerEngineStack } from '../../infra/stack';
-import { actionsOf, referencedResources, resourcesOfType, roleOfFunction, statementsOfRole, type CfnTemplate } from '../../infra/testing';
+import { actionsOf, referencedResources, resourcesOfType, roleOfFunction, statementsOfRole, type CfnTemplate } from '../support/cfn-template';
 
 // The recordings bucket and the two functions that touch it, with a 7-day retention (bundling skipped).
 let outdir: string;

@@ -23,7 +23,7 @@ import {
   statementsOfRole,
   wildcardActions,
   type CfnTemplate,
-} from '../../infra/testing';
+} from '../support/cfn-template';
 import { callTable } from '../../shared/table';
 
 // The default deployment (API key auth, CloudFront TLS), synthesized ONCE with real

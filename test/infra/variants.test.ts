@@ -25,7 +25,7 @@ import {
   statementsOfRole,
   wildcardActions,
   type CfnTemplate,
-} from '../../infra/testing';
+} from '../support/cfn-template';
 
 // The non-default paths: own domain + certificate (HTTPS listener instead of CloudFront),
 // IAM auth, completion webhook, customer managed table key, no NAT, a concrete region.

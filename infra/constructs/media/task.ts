@@ -1,8 +1,7 @@
-import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -98,7 +97,6 @@ export function grantMediaTask(
     readonly providers: readonly RealtimeProvider[];
   },
 ): void {
-  const stack = Stack.of(taskDefinition);
   const taskRole = taskDefinition.taskRole;
   props.table.grantReadWrite(taskRole);
   props.eventBus.grantPutEventsTo(taskRole);

@@ -1,7 +1,6 @@
 /**
- * Helpers for reading a synthesized Caller Engine template in tests: who may do what,
- * and whether the resources form a dependency cycle. Kept here (not under test/) so
- * every infra test file uses the same definitions.
+ * Reading a synthesized Caller Engine template in the infra tests: who may do what, and
+ * whether the resources form a dependency cycle.
  */
 
 export type CfnTemplate = { Resources: Record<string, CfnResourceJson>; Outputs?: Record<string, unknown> };
