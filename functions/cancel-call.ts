@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { isTerminal, type CallRecord } from '../shared/call-record';
 import { endReasonOf } from '../shared/end-reason';
-import { BadGatewayError, BadRequestError, ConflictError, NotFoundError } from '../shared/http-error';
+import { BadGatewayError, ConflictError, NotFoundError } from '../shared/http-error';
 import { callLogger } from '../shared/logger';
-import { CALLBACK_ID } from '../shared/patterns';
 import { isTwilioRefusal } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
 import { endAtTwilio } from './lib/place-call';
-import { authorizeCaller, parseJsonBody } from './lib/request';
+import { authorizeCaller, parseJsonBody, pathCallbackId } from './lib/request';
 
 export const cancelRequestSchema = z.strictObject({
   /** Hang up at once instead of letting the agent say goodbye first. */
@@ -33,8 +32,7 @@ export const cancelResponseSchema = z.object({
 export function createCancelCallHandler(deps: Deps): HttpHandler {
   return httpHandler(async (event) => {
     authorizeCaller(event, deps.config);
-    const callbackId = event.pathParameters?.callbackId ?? '';
-    if (!CALLBACK_ID.test(callbackId)) throw new BadRequestError('Not a valid callbackId');
+    const callbackId = pathCallbackId(event);
     const { immediate } = event.body ? parseJsonBody(event, cancelRequestSchema, 1_024) : { immediate: false };
     const now = deps.now().toISOString();
 

@@ -1,16 +1,14 @@
-import { BadRequestError, HttpError, NotFoundError } from '../shared/http-error';
-import { CALLBACK_ID } from '../shared/patterns';
+import { HttpError, NotFoundError } from '../shared/http-error';
 import { recordingArchive, type RecordingArchive } from '../shared/recordings';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, type HttpHandler } from './lib/http';
-import { authorizeCaller } from './lib/request';
+import { authorizeCaller, pathCallbackId } from './lib/request';
 
 /** `GET /calls/{callbackId}/recording`: 302 to a link to the recording in the bucket, valid 5 minutes. */
 export function createGetRecordingHandler(deps: Deps, archive: RecordingArchive | undefined): HttpHandler {
   return httpHandler(async (event) => {
     authorizeCaller(event, deps.config);
-    const callbackId = event.pathParameters?.callbackId ?? '';
-    if (!CALLBACK_ID.test(callbackId)) throw new BadRequestError('Not a valid callbackId');
+    const callbackId = pathCallbackId(event);
     const call = await deps.store.get(callbackId);
     if (!call) throw new NotFoundError(`No call with callbackId ${callbackId}`);
     if (!call.recording || !archive) {

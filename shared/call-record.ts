@@ -154,6 +154,12 @@ export const callRecordSchema = z.object({
 });
 export type CallRecord = z.infer<typeof callRecordSchema>;
 
+/** The call as its callers see it: without the stream token's secrets and the record's version. */
+export function withoutSecrets(call: CallRecord) {
+  const { streamTokenSeed: _seed, streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...shown } = call;
+  return shown;
+}
+
 /** A change to a call: the fields to set, or undefined for no change. */
 export type Mutation = Partial<CallRecord> | undefined;
 

@@ -11,6 +11,7 @@ import { isValidTwilioSignature } from '../../shared/twilio';
 import type { Config } from '../../shared/config';
 import type { HttpEvent } from './http';
 import { hostileJsonProblem } from '../../shared/json-limits';
+import { CALLBACK_ID } from '../../shared/patterns';
 
 /** The raw body as text (API Gateway base64-encodes some bodies). */
 export function rawBody(event: HttpEvent): string {
@@ -19,6 +20,13 @@ export function rawBody(event: HttpEvent): string {
 }
 
 /** Refuses a caller of the call API who is not authenticated the way the stage is configured. */
+/** The `{callbackId}` of the route's path; 400 when it is not a valid one. */
+export function pathCallbackId(event: HttpEvent): string {
+  const callbackId = event.pathParameters?.callbackId ?? '';
+  if (!CALLBACK_ID.test(callbackId)) throw new BadRequestError('Not a valid callbackId');
+  return callbackId;
+}
+
 export function authorizeCaller(event: HttpEvent, c: Pick<Config, 'API_AUTH' | 'API_KEY'>): void {
   // With IAM auth, API Gateway rejects unsigned requests before the function runs.
   if (c.API_AUTH === 'iam') return;

@@ -8,30 +8,12 @@ import { Construct } from 'constructs';
 import { API_ROUTES, FUNCTION_NAMES, type FunctionName } from '../../functions/routes';
 import type { ApiAuthMode } from '../settings';
 import { accessLogFormat } from './api/access-log';
-import { buildApiFunction } from './api/api-function';
+import { buildApiFunction, type ApiResources } from './api/api-function';
 import { addApiRoutes } from './api/api-routes';
 import { FUNCTION_SPECS } from './api/function-specs';
-import type { AppSecrets } from './app-secrets';
-import type { CallOrchestration } from './call-orchestration';
-import type { CallTable } from './call-table';
-import type { Recordings } from './recordings';
 
 
-export interface CallApiProps {
-  /** Absolute path of the repository root (handlers, package-lock.json). */
-  readonly projectRoot: string;
-  /** The call table; each function gets the access its spec lists. */
-  readonly table: CallTable;
-  /** The completion-event bus. */
-  readonly eventBus: events.IEventBus;
-  /** The deployment's secrets; each function is granted only the ones its spec lists. */
-  readonly secrets: AppSecrets;
-  /** The recordings bucket; only the functions whose spec lists it get access. */
-  readonly recordings: Recordings;
-  /** Call schedules and the delivery queue; the functions whose spec lists them get access. */
-  readonly orchestration: CallOrchestration;
-  /** Non-secret environment every function gets (STAGE, MEDIA_URL, TABLE_NAME, …). */
-  readonly environment: Readonly<Record<string, string>>;
+export interface CallApiProps extends ApiResources {
   /**
    * How POST /call/initiate and GET /calls/{callbackId} are protected.
    * @default 'api-key'

@@ -1,5 +1,5 @@
-import { isTerminal, type CallDetails, type CallRecord } from '../../shared/call-record';
-import { outcomeOf } from '../../shared/outcome';
+import { withoutSecrets, type CallDetails, type CallRecord } from '../../shared/call-record';
+import { knownOutcome } from '../../shared/outcome';
 import type { SunkEvent } from '../event-sink';
 import { BROWSER_CALL_METADATA } from './browser-edge';
 import type { CallPage, CallSummary } from './wire';
@@ -14,7 +14,7 @@ export function summarizeCall(call: CallRecord): CallSummary {
     channel: channelOf(call),
     to: call.request.to,
     status: call.status,
-    outcome: isTerminal(call.status) || call.completion ? outcomeOf(call) : null,
+    outcome: knownOutcome(call),
     durationSeconds: call.durationSeconds ?? null,
     provider: call.provider,
     model: call.model,
@@ -26,10 +26,9 @@ export function summarizeCall(call: CallRecord): CallSummary {
 
 /** A call's page: the stored call (without its token hash), its turns and tool calls, and its event. */
 export function callPage(details: CallDetails, event: SunkEvent | undefined): CallPage {
-  const { streamTokenSeed: _seed, streamTokenHash: _hash, streamTokenExpiresAt: _expires, version: _version, ...call } = details.call;
   return {
     summary: summarizeCall(details.call),
-    call,
+    call: withoutSecrets(details.call),
     transcript: details.transcript,
     toolCalls: details.toolCalls,
     event: event ?? null,

@@ -1,4 +1,4 @@
-import type { CallRecord, ToolCallRecord, TranscriptTurn } from '../../shared/call-record';
+import type { CallRecord, ToolCallRecord, TranscriptTurn, withoutSecrets } from '../../shared/call-record';
 import type { Outcome } from '../../shared/outcome';
 import type { SunkEvent } from '../sunk-event';
 
@@ -26,7 +26,7 @@ export interface CallSummary {
 }
 
 /** The stored call as the console shows it: without its stream token's secrets and version. */
-export type ConsoleCall = Omit<CallRecord, 'streamTokenSeed' | 'streamTokenHash' | 'streamTokenExpiresAt' | 'version'>;
+export type ConsoleCall = ReturnType<typeof withoutSecrets>;
 
 /** A call's page: the stored call, its turns and tool calls, and its `Call Completed` event once out. */
 export interface CallPage {

@@ -4,7 +4,8 @@ import { DtmfDetector } from './dtmf-detector';
 import { Ear, type HeardUtterance } from './ear';
 import { PlaybackQueue } from './playback';
 import { beepAudio, FRAME_MS, isAudible, speechAudio, VOICEMAIL_GREETING } from './speech';
-import { parseAppMessage, PROTOCOL_ERROR, TwilioStreamMessages, type StreamIdentity } from './stream-messages';
+import { TwilioStreamMessages, type StreamIdentity } from './stream-builder';
+import { parseAppMessage, PROTOCOL_ERROR } from './stream-messages';
 import type { CalleeScript, StreamEndReason, StreamStats } from './types';
 
 /** The callee answers once the agent has been quiet this long. */
@@ -175,7 +176,7 @@ export class SimulatedCallee {
     }
     const frame = voice.nextFrame(now);
     this.options.recording?.addFrame(frame, played.audio);
-    this.send(this.messages.media(frame, this.ticks * FRAME_MS));
+    this.send(this.messages.media(Buffer.from(frame).toString('base64'), this.ticks * FRAME_MS));
     this.stats.framesSent += 1;
     this.stats.bytesSent += frame.length;
     this.stats.timeline.sent.add(frame.length / MULAW_BYTES_PER_MS, frame);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { LANGUAGES } from '../languages';
 
 type SecretsOf<Settings> = { readonly [Name in keyof Settings & string]?: string };
 
@@ -45,4 +46,9 @@ export function defineProvider<const Id extends string, Settings extends z.ZodRa
   descriptor: ProviderDescriptor<Id, Settings, Secrets>,
 ): ProviderDescriptor<Id, Settings, Secrets> {
   return descriptor;
+}
+
+/** A multilingual voice: the same voice speaks every language the engine has wording for. */
+export function everyLanguage(voice: string): Record<string, string> {
+  return Object.fromEntries(Object.keys(LANGUAGES).map((language) => [language, voice]));
 }

@@ -1,5 +1,5 @@
 import { int, optionalHttpUrl, optionalString } from '../env-values';
-import { defineProvider } from './descriptor';
+import { defineProvider, everyLanguage } from './descriptor';
 
 export const elevenlabs = defineProvider({
   id: 'elevenlabs',
@@ -9,7 +9,7 @@ export const elevenlabs = defineProvider({
   defaultVoice: 'agent-default',
   voices: ['agent-default'],
   // The agent's own voice (a multilingual model); the agent must allow the language override.
-  voiceByLanguage: { en: 'agent-default', es: 'agent-default', fr: 'agent-default', de: 'agent-default', it: 'agent-default', pt: 'agent-default' },
+  voiceByLanguage: everyLanguage('agent-default'),
   settings: {
     ELEVENLABS_API_KEY: optionalString,
     ELEVENLABS_AGENT_ID: optionalString,

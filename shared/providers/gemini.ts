@@ -1,13 +1,12 @@
 import { optionalHttpUrl, optionalString } from '../env-values';
-import { defineProvider } from './descriptor';
+import { defineProvider, everyLanguage } from './descriptor';
 
 export const gemini = defineProvider({
   id: 'gemini',
   label: 'Gemini Live',
   defaultModel: 'gemini-2.5-flash-native-audio-preview-09-2025',
   defaultVoice: 'Puck',
-  // The voices are multilingual: the same voice speaks every language.
-  voiceByLanguage: { en: 'Puck', es: 'Puck', fr: 'Puck', de: 'Puck', it: 'Puck', pt: 'Puck' },
+  voiceByLanguage: everyLanguage('Puck'),
   voices: ['Puck', 'Charon', 'Kore', 'Fenrir', 'Aoede', 'Leda', 'Orus', 'Zephyr'],
   settings: {
     GEMINI_API_KEY: optionalString,

@@ -4,6 +4,7 @@ import { amazonNovaSonic } from './amazon-nova-sonic';
 import { elevenlabs } from './elevenlabs';
 import { gemini } from './gemini';
 import { openai } from './openai';
+import { primaryLanguage } from '../languages';
 
 /**
  * Every realtime provider, one module each. The configuration schema, the secrets, the
@@ -57,13 +58,13 @@ export function missingProviderSettings(
 
 /** The voice for a call: the one asked for, else the one that speaks the call's language, else the provider's default. */
 export function voiceFor(provider: RealtimeProvider, language: string | undefined, requested?: string): string {
-  const byLanguage = language ? PROVIDERS[provider].voiceByLanguage[language.split('-')[0]!] : undefined;
+  const byLanguage = language ? PROVIDERS[provider].voiceByLanguage[primaryLanguage(language)] : undefined;
   return requested ?? byLanguage ?? defaultVoice(provider);
 }
 
 /** True when `provider` has a voice for the language of this BCP-47 tag. */
 export function speaksLanguage(provider: RealtimeProvider, language: string): boolean {
-  return Object.hasOwn(PROVIDERS[provider].voiceByLanguage, language.split('-')[0]!);
+  return Object.hasOwn(PROVIDERS[provider].voiceByLanguage, primaryLanguage(language));
 }
 
 export type { ProviderDescriptor, ProviderIamGrant } from './descriptor';

@@ -1,13 +1,12 @@
 import { httpUrl, optionalString } from '../env-values';
-import { defineProvider } from './descriptor';
+import { defineProvider, everyLanguage } from './descriptor';
 
 export const openai = defineProvider({
   id: 'openai',
   label: 'OpenAI Realtime',
   defaultModel: 'gpt-realtime',
   defaultVoice: 'marin',
-  // The voices are multilingual: the same voice speaks every language.
-  voiceByLanguage: { en: 'marin', es: 'marin', fr: 'marin', de: 'marin', it: 'marin', pt: 'marin' },
+  voiceByLanguage: everyLanguage('marin'),
   voices: ['marin', 'cedar', 'alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse'],
   settings: {
     /** Also the key of the post-call summary and analysis. */

@@ -19,16 +19,26 @@ import type { FunctionSpec } from './function-specs';
 /** Deliveries the deliver function takes per invocation. */
 const DELIVERY_BATCH_SIZE = 5;
 
-/** What every function of the call API is built against. */
-export interface ApiFunctionContext {
+/** What the call API's functions are built from and granted access to. */
+export interface ApiResources {
+  /** Absolute path of the repository root (handlers, package-lock.json). */
   readonly projectRoot: string;
+  /** The call table; each function gets the access its spec lists. */
   readonly table: CallTable;
+  /** The completion-event bus. */
   readonly eventBus: events.IEventBus;
+  /** The deployment's secrets; each function is granted only the ones its spec lists. */
   readonly secrets: AppSecrets;
+  /** The recordings bucket; only the functions whose spec lists it get access. */
   readonly recordings: Recordings;
+  /** Call schedules and the delivery queue; the functions whose spec lists them get access. */
   readonly orchestration: CallOrchestration;
-  /** Non-secret environment every function gets. */
+  /** Non-secret environment every function gets (STAGE, MEDIA_URL, TABLE_NAME, …). */
   readonly environment: Readonly<Record<string, string>>;
+}
+
+/** What every function of the call API is built against. */
+export interface ApiFunctionContext extends ApiResources {
   readonly auth: ApiAuthMode;
   readonly baseUrl: string;
   readonly logRetention: logs.RetentionDays;

@@ -1,6 +1,7 @@
 import { FRAME_MS, MIC_ENCODER, STREAM_PLAYER, type MicEncoderOut, type StreamPlayerIn, type StreamPlayerOut } from '../audio/messages';
 import type { PlacedBrowserCall } from '../types';
-import { fromBase64, newStreamSid, parseInbound, StreamMessages } from './stream-messages';
+import { TwilioStreamMessages } from '../../../twilio-sim/stream-builder';
+import { fromBase64, newStreamSid, parseInbound, toBase64 } from './stream-messages';
 
 const WORKLETS_URL = '/console/assets/audio-worklets.js';
 
@@ -30,7 +31,7 @@ export function openMicrophone(voiceProcessing: boolean): Promise<MediaStream> {
  */
 export class BrowserPhone {
   readonly callbackId: string;
-  private readonly messages: StreamMessages;
+  private readonly messages: TwilioStreamMessages;
   private readonly listeners = new Set<(snapshot: PhoneSnapshot) => void>();
   private snapshot: PhoneSnapshot = { state: 'connecting', muted: false, micLevel: 0, agentLevel: 0, startedAt: undefined, endReason: undefined };
   private socket: WebSocket | undefined;
@@ -44,7 +45,7 @@ export class BrowserPhone {
     private readonly microphone: MediaStream,
   ) {
     this.callbackId = call.callbackId;
-    this.messages = new StreamMessages({ streamSid: newStreamSid(), accountSid: call.accountSid, callSid: call.callSid });
+    this.messages = new TwilioStreamMessages({ streamSid: newStreamSid(), accountSid: call.accountSid, callSid: call.callSid });
   }
 
   get state(): PhoneSnapshot {
@@ -100,7 +101,7 @@ export class BrowserPhone {
 
   private onFrame({ frame, level }: MicEncoderOut): void {
     if (this.snapshot.state !== 'live') return;
-    this.send(this.messages.media(frame, this.framesSent++ * FRAME_MS));
+    this.send(this.messages.media(toBase64(frame), this.framesSent++ * FRAME_MS));
     this.update({ micLevel: level });
   }
 
