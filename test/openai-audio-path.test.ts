@@ -27,7 +27,8 @@ describe('audio deltas read off the wire', () => {
   it('recognises the transcript deltas it drops, and nothing else', () => {
     expect(isTranscriptDelta(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio_transcript.delta', response_id: 'r', item_id: 'i', delta: 'Hel' }))).toBe(true);
     expect(isTranscriptDelta(JSON.stringify({ type: 'response.output_audio_transcript.done', transcript: 'Hello' }))).toBe(false);
-    expect(isTranscriptDelta(JSON.stringify({ type: 'conversation.item.input_audio_transcription.delta', delta: 'x' }))).toBe(false);
+    expect(isTranscriptDelta(JSON.stringify({ event_id: 'event_2', type: 'conversation.item.input_audio_transcription.delta', item_id: 'i', content_index: 0, delta: 'x' }))).toBe(true);
+    expect(isTranscriptDelta(JSON.stringify({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'Hi' }))).toBe(false);
     expect(isTranscriptDelta(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ export interface AudioDelta {
 type MessageListener = (event: { data: unknown }) => void;
 
 const AUDIO_DELTA_TYPE = '"type":"response.output_audio.delta"';
-const TRANSCRIPT_DELTA_TYPE = '"type":"response.output_audio_transcript.delta"';
+const TRANSCRIPT_DELTA_TYPES = ['"type":"response.output_audio_transcript.delta"', '"type":"conversation.item.input_audio_transcription.delta"'];
 /** Where the type of a delta sits: before its payload, among a few ids (their order is the server's). */
 const TYPE_WITHIN_CHARS = 160;
 const DELTA_KEY = '"delta":"';
@@ -26,8 +26,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * option. Audio skips the SDK's per-message work both ways: caller audio is appended as Twilio's
  * base64, written straight to the socket, and the model's audio deltas are taken off the wire
  * before the SDK parses the message (JSON and zod, twice, plus a deep clone) only to decode the
- * audio and encode it again for Twilio. The agent's transcript deltas, as many and unused, are
- * dropped. Every other event reaches the SDK untouched.
+ * audio and encode it again for Twilio. Transcript deltas, many and unused, are dropped. Every other event reaches the SDK untouched.
  */
 export class OpenAIRealtimeSocket {
   readonly ws: WebSocket;
@@ -68,8 +67,9 @@ export class OpenAIRealtimeSocket {
           const delta = readAudioDelta(data, process.hrtime.bigint());
           if (delta && this.onAudioDelta(delta)) return;
         } else if (isTranscriptDelta(data)) {
-          // As many as the audio deltas, and unused: turns are read from the transcript's `done`,
-          // and the SDK's one use for these (output guardrails) is not configured.
+          // Many per turn, and unused: turns are read from the transcripts' `done`/`completed`, the SDK
+          // ignores the caller's partial transcripts, and its one use for the agent's (output
+          // guardrails) is not configured.
           return;
         }
       }
@@ -83,9 +83,9 @@ export function isAudioDelta(data: string): boolean {
   return typeNear(data, AUDIO_DELTA_TYPE);
 }
 
-/** The agent's transcript as it is spoken, a few characters at a time. */
+/** The agent's transcript as it is spoken, or the caller's as it is recognised, a few characters at a time. */
 export function isTranscriptDelta(data: string): boolean {
-  return typeNear(data, TRANSCRIPT_DELTA_TYPE);
+  return TRANSCRIPT_DELTA_TYPES.some((type) => typeNear(data, type));
 }
 
 /** Outside strings JSON has no escaped quotes, so `"type":"…"` found here is a key and its value. */
