@@ -42,6 +42,7 @@ Try it from another shell:
 Ctrl-C stops it. Calls as they happen:`);
 
 const clock = () => new Date().toLocaleTimeString([], { hour12: false });
+stack.activity.on('status', (callbackId, status) => console.log(`${clock()}  ${callbackId}  status › ${status}`));
 stack.activity.on('turn', (callbackId, turn) =>
   console.log(`${clock()}  ${callbackId}  ${turn.role === 'assistant' ? 'agent ' : 'callee'} › ${turn.text}`),
 );

@@ -14,6 +14,7 @@ import { handler as openApiHandler } from '../functions/openapi';
 import { createInitiateHandler } from '../functions/initiate';
 import { buildDeps, type Deps } from '../functions/lib/deps';
 import type { HttpHandler } from '../functions/lib/http';
+import { formParams } from '../functions/lib/request';
 import { API_ROUTES, type HandlerName } from '../functions/routes';
 import { createSweeper } from '../functions/sweeper';
 import { createTwimlHandler } from '../functions/twiml';
@@ -69,6 +70,8 @@ export interface LocalStackOptions {
 
 /** What happens on the stack, as it happens: any number of listeners (the demo, the dev console). */
 export interface StackActivity {
+  /** A signed Twilio status callback the API accepted (`initiated`, `ringing`, `in-progress`, an end). */
+  status: [callbackId: string, status: string];
   turn: [callbackId: string, turn: TranscriptTurn];
   toolCall: [callbackId: string, toolCall: ToolCallRecord];
   event: [event: SunkEvent];
@@ -208,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     initiate: createInitiateHandler(deps),
     twiml: createTwimlHandler(deps),
     'twiml-fallback': createTwimlFallbackHandler(deps),
-    'call-status': createCallStatusHandler(deps),
+    'call-status': reportingStatus(createCallStatusHandler(deps), (callbackId, status) => activity.emit('status', callbackId, status)),
     'get-call': createGetCallHandler(deps),
     'cancel-call': createCancelCallHandler(deps),
     'get-recording': createGetRecordingHandler(deps, recordingArchive(config)),
@@ -262,3 +265,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 export type { LambdaHttpServer };
+
+/** The status handler, telling `report` of each callback it accepted (for `npm run dev`'s call lines). */
+function reportingStatus(handler: HttpHandler, report: (callbackId: string, status: string) => void): HttpHandler {
+  return async (event) => {
+    const result = await handler(event);
+    const status = formParams(event).CallStatus;
+    const callbackId = event.queryStringParameters?.callbackId;
+    if ((result.statusCode ?? 200) < 300 && status && callbackId) report(callbackId, status);
+    return result;
+  };
+}
