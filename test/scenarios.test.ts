@@ -43,7 +43,7 @@ describe('scenario book-meeting', () => {
     expect(detail.toolCalls.filter((t) => !t.ok)).toEqual([]);
     const stored = await getCall(stack, callbackId);
     // The event says which tools ran; their arguments and results are in GET /calls/{callbackId}.
-    expect(stored.body.toolCalls.map(({ name, at, error }: any) => ({ name, at, ok: error === undefined }))).toEqual(detail.toolCalls);
+    expect(stored.body.toolCalls.map(({ name, at, error }) => ({ name, at, ok: error === undefined }))).toEqual(detail.toolCalls);
     const [availability, booking, sms] = stored.body.toolCalls as Array<{ arguments: any; result: any }>;
     const offered = availability!.result.slots[0];
     expect(booking!.arguments.start).toBe(offered.start);
