@@ -9,11 +9,11 @@ export interface Asset {
   body: Buffer;
 }
 
-/** The page, its stylesheet, and the browser TypeScript compiled by esbuild at start-up (no build step, no files written). */
+/** The page, and its TypeScript and stylesheets bundled by esbuild at start-up (no build step, no files written). */
 export async function buildConsoleAssets(): Promise<Map<string, Asset>> {
   const result = await build({
     absWorkingDir: WEB,
-    entryPoints: { app: 'app.ts', 'audio-worklets': 'audio/worklets.ts' },
+    entryPoints: { app: 'app.ts', 'audio-worklets': 'audio/worklets.ts', style: 'style.css' },
     bundle: true,
     format: 'esm',
     target: 'chrome114',
@@ -25,9 +25,9 @@ export async function buildConsoleAssets(): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
   for (const file of result.outputFiles) {
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
-    assets.set(name, { contentType: 'text/javascript; charset=utf-8', body: Buffer.from(file.contents) });
+    const contentType = name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
+    assets.set(name, { contentType, body: Buffer.from(file.contents) });
   }
   assets.set('index.html', { contentType: 'text/html; charset=utf-8', body: await readFile(`${WEB}index.html`) });
-  assets.set('style.css', { contentType: 'text/css; charset=utf-8', body: await readFile(`${WEB}style.css`) });
   return assets;
 }
