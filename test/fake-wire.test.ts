@@ -6,7 +6,7 @@ import type { RealtimeProvider } from '../shared/providers';
 import { elevenLabsServerMessage } from './support/contracts/elevenlabs';
 import { novaSonicOutputProblems } from './support/contracts/nova-sonic';
 import { agentsSdkServerEventSchema } from './support/contracts/openai';
-import { ELEVENLABS_TIME_SCALE, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 /**
  * Each fake was written from the same reading of its protocol as the adapter it tests; here what
@@ -36,11 +36,10 @@ const BARGE_IN_CALLEE = { utterances: ['Sorry to cut in, who is this?'], bargeIn
 
 /** A call that barges into the greeting, then one that books a meeting through four tool calls. */
 async function callsThrough(provider: RealtimeProvider, number: number): Promise<void> {
-  const timeScale = provider === 'elevenlabs' ? ELEVENLABS_TIME_SCALE : undefined;
   const bargeTo = `+1555779${String(number).padStart(4, '0')}`;
   const bookTo = `+1555779${String(number + 1).padStart(4, '0')}`;
-  stack.twilio!.setBehaviour(bargeTo, { kind: 'answer', callee: BARGE_IN_CALLEE, timeScale });
-  stack.twilio!.setBehaviour(bookTo, { ...SCENARIOS['book-meeting'].behaviour, timeScale });
+  stack.twilio!.setBehaviour(bargeTo, { kind: 'answer', callee: BARGE_IN_CALLEE });
+  stack.twilio!.setBehaviour(bookTo, SCENARIOS['book-meeting'].behaviour);
   const barge = uniqueId(`wire-barge-${provider}`);
   const book = uniqueId(`wire-book-${provider}`);
   // Side by side: the check reads every message either call put on the wire.

@@ -7,7 +7,7 @@ import type { CalleeScript } from '../local/twilio-sim';
 import type { CallCompletedEvent } from '../shared/events';
 import type { RealtimeProvider } from '../shared/providers';
 import { smsScript } from './support/scripts';
-import { ELEVENLABS_TIME_SCALE, initiate, startTestStack, TEST_TIME_SCALE, uniqueId, waitForEvent } from './support/stack';
+import { initiate, startTestStack, TEST_TIME_SCALE, uniqueId, waitForEvent } from './support/stack';
 
 /**
  * What every provider adapter must do, driven through the embedded stack with each provider's
@@ -50,7 +50,7 @@ const CASES: ProviderCase[] = [
   },
   {
     provider: 'elevenlabs',
-    timeScale: ELEVENLABS_TIME_SCALE,
+    timeScale: TEST_TIME_SCALE,
     sessions: (stack) => stack.fakes.elevenlabs!.stats.conversations.map((s) => ({ closedBy: s.closedBy, interruptions: s.interruptions, instructions: s.instructions })),
     generateInRealTime: (stack, on) => stack.fakes.elevenlabs!.configure({ audioChunkIntervalMs: on ? REAL_TIME_CHUNKS : undefined }),
   },

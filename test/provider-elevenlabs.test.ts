@@ -17,14 +17,14 @@ import type { ToolContext } from '../media-service/tools/types';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
 import { smsScript } from './support/scripts';
-import { ELEVENLABS_TIME_SCALE, getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'elevenlabs';
 
 describe('an ElevenLabs agent call through the embedded stack', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startTestStack({ timeScale: ELEVENLABS_TIME_SCALE });
+    stack = await startTestStack();
   });
   afterAll(async () => {
     await stack?.close();
@@ -231,10 +231,14 @@ describe('the ElevenLabs adapter without a call around it', () => {
       await expect(session.connect()).rejects.toThrow('ElevenLabs has no agent ELEVENLABS_AGENT_ID=agent_fake (404: agent_not_found: Agent with id agent_fake not found)');
     }));
 
-  it('after an interruption, audio of the interrupted response (older event_id) is dropped', async () => {
-    // A scripted server sending the exact frames of a late-audio race, which the fake never produces.
+  const audio = (eventId: number) => JSON.stringify({ type: 'audio', audio_event: { audio_base_64: Buffer.alloc(160, 0x10).toString('base64'), event_id: eventId } });
+
+  /**
+   * A scripted ElevenLabs server for exact frame sequences the fake never produces: it starts the
+   * conversation (μ-law both ways), sends `burst` on the caller's first audio, and collects pongs.
+   */
+  async function withScriptedAgent(burst: string[], run: (baseUrl: string, pongs: unknown[]) => Promise<void>) {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'convai' });
-    const audio = (eventId: number) => JSON.stringify({ type: 'audio', audio_event: { audio_base_64: Buffer.alloc(160, 0x10).toString('base64'), event_id: eventId } });
     const pongs: unknown[] = [];
     wss.on('connection', (ws) => {
       let burstSent = false;
@@ -246,38 +250,72 @@ describe('the ElevenLabs adapter without a call around it', () => {
           pongs.push(message);
         } else if (message.user_audio_chunk !== undefined && !burstSent) {
           burstSent = true;
-          ws.send(JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'First answer', event_id: 3 } }));
-          ws.send(audio(3));
-          ws.send(JSON.stringify({ type: 'interruption', interruption_event: { event_id: 3 } }));
-          ws.send(audio(3));
-          ws.send(JSON.stringify({ type: 'agent_response_correction', agent_response_correction_event: { original_agent_response: 'First answer', corrected_agent_response: 'First', event_id: 3 } }));
-          ws.send(JSON.stringify({ type: 'ping', ping_event: { event_id: 4, ping_ms: null } }));
-          ws.send(JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Second answer', event_id: 5 } }));
-          ws.send(audio(5));
+          for (const frame of burst) ws.send(frame);
         }
       });
     });
     await new Promise((resolve) => wss.once('listening', resolve));
     const { port } = wss.address() as AddressInfo;
     try {
-      const { session, seen } = openSession({ ELEVENLABS_BASE_URL: `http://127.0.0.1:${port}` });
-      await session.connect();
-      session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
-      await until(() => seen.turns.length === 2);
-      expect(seen.media).toHaveLength(2);
-      expect(seen.clears).toBe(1);
-      expect(seen.turns).toEqual([
-        { role: 'assistant', text: 'First' },
-        { role: 'assistant', text: 'Second answer' },
-      ]);
-      await until(() => pongs.length > 0);
-      expect(pongs).toContainEqual({ type: 'pong', event_id: 4 });
-      await session.close();
+      await run(`http://127.0.0.1:${port}`, pongs);
     } finally {
       for (const client of wss.clients) client.terminate();
       await new Promise((resolve) => wss.close(resolve));
     }
-  });
+  }
+
+  it('after an interruption, audio of the interrupted response (older event_id) is dropped', () =>
+    withScriptedAgent(
+      [
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'First answer', event_id: 3 } }),
+        audio(3),
+        JSON.stringify({ type: 'interruption', interruption_event: { event_id: 3 } }),
+        audio(3),
+        JSON.stringify({ type: 'agent_response_correction', agent_response_correction_event: { original_agent_response: 'First answer', corrected_agent_response: 'First', event_id: 3 } }),
+        JSON.stringify({ type: 'ping', ping_event: { event_id: 4, ping_ms: null } }),
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Second answer', event_id: 5 } }),
+        audio(5),
+      ],
+      async (baseUrl, pongs) => {
+        const { session, seen } = openSession({ ELEVENLABS_BASE_URL: baseUrl });
+        await session.connect();
+        session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
+        await until(() => seen.turns.length === 2);
+        expect(seen.media).toHaveLength(2);
+        expect(seen.clears).toBe(1);
+        expect(seen.turns).toEqual([
+          { role: 'assistant', text: 'First' },
+          { role: 'assistant', text: 'Second answer' },
+        ]);
+        await until(() => pongs.length > 0);
+        expect(pongs).toContainEqual({ type: 'pong', event_id: 4 });
+        await session.close();
+      },
+    ));
+
+  it('the caller’s transcript ends the response before it, however soon after its audio it arrives', () =>
+    withScriptedAgent(
+      [
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'First answer', event_id: 3 } }),
+        audio(3),
+        JSON.stringify({ type: 'user_transcript', user_transcription_event: { user_transcript: 'Go on', event_id: 4 } }),
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Second answer', event_id: 5 } }),
+        audio(5),
+        JSON.stringify({ type: 'user_transcript', user_transcription_event: { user_transcript: 'Thanks', event_id: 6 } }),
+      ],
+      async (baseUrl) => {
+        // A window no test outlasts: only the conversation itself can end these responses.
+        const { session, seen } = openSession({ ELEVENLABS_BASE_URL: baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '10000' });
+        const story: string[] = [];
+        session.on('response_done', () => story.push('response done'));
+        session.on('turn', (turn) => story.push(`${turn.role}: ${turn.text}`));
+        await session.connect();
+        session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
+        await until(() => story.includes('user: Thanks'));
+        expect(story).toEqual(['response done', 'assistant: First answer', 'user: Go on', 'response done', 'assistant: Second answer', 'user: Thanks']);
+        await session.close();
+      },
+    ));
 });
 
 describe('our tools as ElevenLabs client tools (the agent holds its tools)', () => {

@@ -4,7 +4,7 @@ import { SCENARIOS, type ScenarioName } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
 import { callCompletedEventSchema } from '../shared/events';
 import { compileJsonSchema } from '../shared/json-schema';
-import { ELEVENLABS_TIME_SCALE, getCall, initiate, startTestStack, TEST_TIME_SCALE, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, TEST_TIME_SCALE, uniqueId, waitForEvent } from './support/stack';
 
 /**
  * The demo scenarios (`npm run demo -- --scenario …`) end to end on the embedded stack: the
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function run(name: ScenarioName, to: string, provider?: string) {
   const scenario = SCENARIOS[name];
-  stack.twilio!.setBehaviour(to, provider === 'elevenlabs' ? { ...scenario.behaviour, timeScale: ELEVENLABS_TIME_SCALE } : scenario.behaviour);
+  stack.twilio!.setBehaviour(to, scenario.behaviour);
   const callbackId = uniqueId(name);
   const res = await initiate(stack, { callbackId, to, ...scenario.request, ...(provider ? { provider } : {}) });
   expect(res.status).toBe(200);

@@ -166,6 +166,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
         this.#awaitingCorrection = false;
         return this.#finishAgentTurn();
       case 'user_transcript': {
+        // The caller has had their turn: the agent's response before it is over, however recent its last audio.
+        if (this.#generating) this.#endResponse();
         this.#finishAgentTurn();
         const text = message.user_transcription_event.user_transcript.trim();
         if (text) this.emit('turn', { role: 'user', text });
@@ -199,19 +201,25 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     this.#stillGenerating();
   }
 
-  /** Output is arriving: the response ends once it has been quiet for a while. */
+  /**
+   * Output is arriving. ElevenLabs never says a response is complete: it ends once its audio has
+   * been quiet for a while, or earlier when the conversation moves on (the caller's transcript).
+   */
   #stillGenerating(): void {
     this.#generating = true;
     clearTimeout(this.#quietTimer);
-    this.#quietTimer = setTimeout(() => {
-      this.#messageAtNs = undefined;
-      if (this.#agent) this.#o.playback.play(this.#agent.flush());
-      this.#generating = false;
-      this.#answered = true;
-      this.#o.playback.endResponse();
-      this.emit('response_done');
-      this.#maybeFinishAgentTurn();
-    }, this.#o.config.ELEVENLABS_RESPONSE_QUIET_MS);
+    this.#quietTimer = setTimeout(() => this.#endResponse(), this.#o.config.ELEVENLABS_RESPONSE_QUIET_MS);
+  }
+
+  #endResponse(): void {
+    clearTimeout(this.#quietTimer);
+    this.#messageAtNs = undefined;
+    if (this.#agent) this.#o.playback.play(this.#agent.flush());
+    this.#generating = false;
+    this.#answered = true;
+    this.#o.playback.endResponse();
+    this.emit('response_done');
+    this.#maybeFinishAgentTurn();
   }
 
   #onInterruption(eventId: number): void {

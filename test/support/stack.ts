@@ -13,13 +13,6 @@ import { CALL_COMPLETED, callCompletedEventSchema, type CallCompletedEvent } fro
  */
 export const TEST_TIME_SCALE = Number(process.env.TEST_TIME_SCALE ?? 4);
 
-/**
- * ElevenLabs calls run closer to real time: the adapter knows a response has ended only after a
- * quiet window (the protocol has no "done"), and records the agent's turn after that; on a busy
- * machine at four times real time the callee's next words can be transcribed before it.
- */
-export const ELEVENLABS_TIME_SCALE = Math.min(2, TEST_TIME_SCALE);
-
 /** A whole embedded stack on free ports, writing its events to a throwaway file. */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
