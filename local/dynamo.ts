@@ -1,8 +1,10 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { awsClientOptions } from '../shared/aws';
 import { callTable } from '../shared/table';
+import { waitAtMost } from '../shared/wait-at-most';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -21,6 +23,7 @@ export async function startLocalDynamo(tableName: string, port = 0): Promise<Loc
   const engine = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', () => resolve()));
   const enginePort = (engine.address() as AddressInfo).port;
+  const requests = requestsInEngine(engine);
 
   const sockets = new Set<Socket>();
   const relay = createServer((client) => {
@@ -55,12 +58,43 @@ export async function startLocalDynamo(tableName: string, port = 0): Promise<Loc
     start: () => listen(relayPort),
     close: async () => {
       if (relay.listening) await stopRelay();
-      // Let requests already inside the engine finish before its database closes.
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // Requests already inside the engine finish before its database closes (a write to a closed one throws).
+      await waitAtMost(requests.done(), ENGINE_DRAIN_MS);
       engine.closeAllConnections?.();
       await new Promise<void>((resolve) => engine.close(() => resolve()));
     },
   };
+}
+
+/** How long closing waits for the engine's requests in progress. */
+const ENGINE_DRAIN_MS = 10_000;
+
+/**
+ * Counts the engine's requests from arrival until it answers them. A request whose client has
+ * gone (the relay cut it) is still being worked on until then, so this counts the answer itself,
+ * not the connection; one cut before its body arrived is never worked on.
+ */
+function requestsInEngine(engine: Server): { done(): Promise<void> } {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  engine.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    inFlight++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      if (--inFlight === 0) waiting.splice(0).forEach((resolve) => resolve());
+    };
+    request.on('close', () => {
+      if (!request.complete) settle();
+    });
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      settle();
+      return end(...args);
+    }) as ServerResponse['end'];
+  });
+  return { done: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve))) };
 }
 
 async function createCallTable(endpoint: string, tableName: string): Promise<void> {
