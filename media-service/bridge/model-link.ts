@@ -79,7 +79,7 @@ export class ModelLink {
       'error',
       guarded((error) => {
         lastModelError = error.message;
-        this.log.warn('Realtime model error', error);
+        this.log.warn('Realtime model error', { error });
       }, fault),
     );
     session.on(
