@@ -1,15 +1,13 @@
-import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
+import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
 import type { AudioFormatName, InitiationData } from './client-messages';
 
 export type ConversationCloseCause = 'client' | 'fault' | 'server' | 'auth' | 'override' | 'agent';
 
 /** Everything one agent conversation (one WebSocket) did. */
-export interface ConversationStats {
+export interface ConversationStats extends FakeSessionStats<ConversationCloseCause> {
   readonly conversationId: string;
   readonly agentId: string;
   readonly connectedAt: number;
-  closedAt?: number;
-  closedBy?: ConversationCloseCause;
   /** The subprotocols the client offered. */
   protocols: string[];
   /** The initiation data as received. */
@@ -20,11 +18,7 @@ export interface ConversationStats {
   inputFormat: AudioFormatName;
   outputFormat: AudioFormatName;
   audioChunksReceived: number;
-  audioBytesReceived: number;
   audioEventsSent: number;
-  audioBytesSent: number;
-  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
-  timeline: AudioTimelines;
   pingsSent: number;
   pongsReceived: number;
   responses: number;
@@ -34,9 +28,6 @@ export interface ConversationStats {
   contextualUpdates: string[];
   userMessages: string[];
   invalidMessages: string[];
-  userTranscripts: string[];
-  assistantTranscripts: string[];
-  ended: boolean;
 }
 
 export interface FakeElevenLabsStats {
@@ -56,6 +47,7 @@ export class ElevenLabsStatsRecorder implements FakeElevenLabsStats {
 
   open(conversationId: string, agentId: string, protocols: string[], inputFormat: AudioFormatName, outputFormat: AudioFormatName): ConversationStats {
     const stats: ConversationStats = {
+      ...newSessionStats(),
       conversationId,
       agentId,
       connectedAt: Date.now(),
@@ -64,10 +56,7 @@ export class ElevenLabsStatsRecorder implements FakeElevenLabsStats {
       inputFormat,
       outputFormat,
       audioChunksReceived: 0,
-      audioBytesReceived: 0,
       audioEventsSent: 0,
-      audioBytesSent: 0,
-      timeline: audioTimelines(),
       pingsSent: 0,
       pongsReceived: 0,
       responses: 0,
@@ -77,9 +66,6 @@ export class ElevenLabsStatsRecorder implements FakeElevenLabsStats {
       contextualUpdates: [],
       userMessages: [],
       invalidMessages: [],
-      userTranscripts: [],
-      assistantTranscripts: [],
-      ended: false,
     };
     this.conversations.push(stats);
     return stats;

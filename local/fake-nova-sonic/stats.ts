@@ -1,13 +1,11 @@
-import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
+import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
 export type StreamCloseCause = 'client' | 'fault' | 'server' | 'exception';
 
 /** Everything one bidirectional stream (one Nova Sonic session) did. */
-export interface NovaStreamStats {
+export interface NovaStreamStats extends FakeSessionStats<StreamCloseCause> {
   readonly modelId: string;
   readonly accessKeyId: string | undefined;
   readonly openedAt: number;
-  closedAt?: number;
-  closedBy?: StreamCloseCause;
   promptName?: string;
   systemPrompt: string;
   /** Conversation history sent before the audio content (a resumed conversation). */
@@ -22,21 +20,13 @@ export interface NovaStreamStats {
   eventCounts: Record<string, number>;
   /** Input event names in arrival order, audioInput left out. */
   eventOrder: string[];
-  audioBytesReceived: number;
   audioChunksSent: number;
-  audioBytesSent: number;
-  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
-  timeline: AudioTimelines;
   /** Interactive USER text contents (greeting triggers, DTMF notices, …). */
   textInputs: string[];
   toolUsesSent: number;
   toolResults: Array<{ toolUseId: string; content: string }>;
   interruptions: number;
-  userTranscripts: string[];
-  assistantTranscripts: string[];
   exceptionsSent: Array<{ type: string; message: string }>;
-  /** The script spoke a turn with `end: true`. */
-  ended: boolean;
 }
 
 export interface FakeNovaSonicStats {
@@ -56,6 +46,7 @@ export class NovaStatsRecorder implements FakeNovaSonicStats {
 
   openStream(modelId: string, accessKeyId: string | undefined): NovaStreamStats {
     const stream: NovaStreamStats = {
+      ...newSessionStats(),
       modelId,
       accessKeyId,
       openedAt: Date.now(),
@@ -65,18 +56,12 @@ export class NovaStatsRecorder implements FakeNovaSonicStats {
       toolSchemas: {},
       eventCounts: {},
       eventOrder: [],
-      audioBytesReceived: 0,
       audioChunksSent: 0,
-      audioBytesSent: 0,
-      timeline: audioTimelines(),
       textInputs: [],
       toolUsesSent: 0,
       toolResults: [],
       interruptions: 0,
-      userTranscripts: [],
-      assistantTranscripts: [],
       exceptionsSent: [],
-      ended: false,
     };
     this.streams.push(stream);
     return stream;

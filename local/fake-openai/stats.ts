@@ -1,15 +1,13 @@
-import { audioTimelines, type AudioTimelines } from '../fake-common/audio-timeline';
+import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
 import type { AudioFormat } from './audio-format';
 
 export type SessionCloseCause = 'client' | 'fault' | 'server';
 
 /** Everything one realtime connection (one OpenAI session) did. */
-export interface RealtimeSessionStats {
+export interface RealtimeSessionStats extends FakeSessionStats<SessionCloseCause> {
   readonly sessionId: string;
   readonly model: string;
   readonly connectedAt: number;
-  closedAt?: number;
-  closedBy?: SessionCloseCause;
   instructions: string;
   toolNames: string[];
   inputFormat: AudioFormat;
@@ -17,12 +15,7 @@ export interface RealtimeSessionStats {
   sessionUpdates: number;
   /** `input_audio_buffer.append` events. */
   audioFramesReceived: number;
-  /** Decoded (base64 → wire format) bytes received. */
-  audioBytesReceived: number;
   audioFramesSent: number;
-  audioBytesSent: number;
-  /** When each 20 ms of audio was sent and received (the benchmark's end-to-end latency). */
-  timeline: AudioTimelines;
   responsesCreated: number;
   responsesCancelled: number;
   truncationsReceived: number;
@@ -31,10 +24,6 @@ export interface RealtimeSessionStats {
   errorsSent: number;
   /** Events sent that the protocol does not allow (fault injection). */
   malformedEventsSent: number;
-  userTranscripts: string[];
-  assistantTranscripts: string[];
-  /** The script spoke a turn with `end: true`. */
-  ended: boolean;
 }
 
 export interface FakeOpenAIStats {
@@ -61,6 +50,7 @@ export class StatsRecorder implements FakeOpenAIStats {
   openSession(sessionId: string, model: string, defaultFormat: AudioFormat): RealtimeSessionStats {
     this.connectionsOpened += 1;
     const session: RealtimeSessionStats = {
+      ...newSessionStats(),
       sessionId,
       model,
       connectedAt: Date.now(),
@@ -70,10 +60,7 @@ export class StatsRecorder implements FakeOpenAIStats {
       outputFormat: defaultFormat,
       sessionUpdates: 0,
       audioFramesReceived: 0,
-      audioBytesReceived: 0,
       audioFramesSent: 0,
-      audioBytesSent: 0,
-      timeline: audioTimelines(),
       responsesCreated: 0,
       responsesCancelled: 0,
       truncationsReceived: 0,
@@ -81,9 +68,6 @@ export class StatsRecorder implements FakeOpenAIStats {
       toolOutputsReceived: 0,
       errorsSent: 0,
       malformedEventsSent: 0,
-      userTranscripts: [],
-      assistantTranscripts: [],
-      ended: false,
     };
     this.bySessionId.set(sessionId, session);
     return session;
