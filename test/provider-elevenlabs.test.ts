@@ -235,9 +235,10 @@ describe('the ElevenLabs adapter without a call around it', () => {
 
   /**
    * A scripted ElevenLabs server for exact frame sequences the fake never produces: it starts the
-   * conversation (μ-law both ways), sends `burst` on the caller's first audio, and collects pongs.
+   * conversation (μ-law both ways), sends `burst` on the caller's first audio and `onUserMessage`
+   * on each `user_message`, and collects pongs.
    */
-  async function withScriptedAgent(burst: string[], run: (baseUrl: string, pongs: unknown[]) => Promise<void>) {
+  async function withScriptedAgent(burst: string[], run: (baseUrl: string, pongs: unknown[]) => Promise<void>, onUserMessage: string[] = []) {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'convai' });
     const pongs: unknown[] = [];
     wss.on('connection', (ws) => {
@@ -248,6 +249,8 @@ describe('the ElevenLabs adapter without a call around it', () => {
           ws.send(JSON.stringify({ type: 'conversation_initiation_metadata', conversation_initiation_metadata_event: { conversation_id: 'c1', agent_output_audio_format: 'ulaw_8000', user_input_audio_format: 'ulaw_8000' } }));
         } else if (message.type === 'pong') {
           pongs.push(message);
+        } else if (message.type === 'user_message') {
+          for (const frame of onUserMessage) ws.send(frame);
         } else if (message.user_audio_chunk !== undefined && !burstSent) {
           burstSent = true;
           for (const frame of burst) ws.send(frame);
@@ -315,6 +318,42 @@ describe('the ElevenLabs adapter without a call around it', () => {
         expect(story).toEqual(['response done', 'assistant: First answer', 'user: Go on', 'response done', 'assistant: Second answer', 'user: Thanks']);
         await session.close();
       },
+    ));
+
+  it('a goodbye asked for while the agent talks: response_done is the goodbye’s, not the cut response’s', () =>
+    withScriptedAgent(
+      [
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Hello', event_id: 3 } }),
+        audio(3),
+        JSON.stringify({ type: 'user_transcript', user_transcription_event: { user_transcript: 'Hi', event_id: 4 } }),
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Let me tell you about our offers', event_id: 5 } }),
+        audio(5),
+      ],
+      async (baseUrl) => {
+        const { session, seen } = openSession({ ELEVENLABS_BASE_URL: baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '3000' });
+        await session.connect();
+        session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
+        await until(() => seen.media.length === 2);
+        // As the bridge does on a time limit: listen for the end of the response, then ask for the goodbye.
+        const done = new Promise<number>((resolve) => session.once('response_done', () => resolve(seen.media.length)));
+        session.requestResponse('Say goodbye.');
+        expect(await done, 'the goodbye had played when its response was done').toBe(3);
+        await until(() => seen.turns.length === 4);
+        expect(seen.turns).toEqual([
+          { role: 'assistant', text: 'Hello' },
+          { role: 'user', text: 'Hi' },
+          { role: 'assistant', text: 'Let me tell' },
+          { role: 'assistant', text: 'Goodbye!' },
+        ]);
+        await session.close();
+      },
+      [
+        JSON.stringify({ type: 'interruption', interruption_event: { event_id: 5 } }),
+        audio(5),
+        JSON.stringify({ type: 'agent_response_correction', agent_response_correction_event: { corrected_agent_response: 'Let me tell', event_id: 5 } }),
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Goodbye!', event_id: 6 } }),
+        audio(6),
+      ],
     ));
 });
 

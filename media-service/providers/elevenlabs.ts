@@ -129,7 +129,14 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     }, FIRST_MESSAGE_GRACE_MS);
   }
 
+  /**
+   * A user message makes the agent answer it, cutting short whatever it was saying: the response
+   * in progress is over now, so the next `response_done` is the answer's (the bridge's goodbye
+   * waits on it), not the end of the cut response's quiet window or its `interruption`. Its
+   * audio still on the way is dropped; its words stay pending for ElevenLabs' correction.
+   */
   sendText(text: string): void {
+    if (this.#generating) this.#retireResponse();
     this.#send({ type: 'user_message', text });
   }
 
@@ -222,6 +229,16 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     this.#maybeFinishAgentTurn();
   }
 
+  #retireResponse(): void {
+    clearTimeout(this.#quietTimer);
+    if (this.#responseEventId !== undefined) this.#lastInterruptId = Math.max(this.#lastInterruptId, this.#responseEventId);
+    this.#agent?.reset();
+    this.#generating = false;
+    this.#answered = true;
+    this.#o.playback.endResponse();
+    this.#awaitCorrection();
+  }
+
   #onInterruption(eventId: number): void {
     this.#lastInterruptId = Math.max(this.#lastInterruptId, eventId);
     this.#o.playback.interrupt();
@@ -232,6 +249,11 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       this.#answered = true;
       this.emit('response_done');
     }
+    this.#awaitCorrection();
+  }
+
+  /** The agent's words were cut: they become its turn as ElevenLabs corrects them, or as they are after a while. */
+  #awaitCorrection(): void {
     if (this.#agentText === undefined) return;
     this.#awaitingCorrection = true;
     clearTimeout(this.#correctionTimer);
