@@ -14,7 +14,8 @@ import { pascal } from '../names';
 import type { CallApi } from './call-api';
 import type { CallOrchestration } from './call-orchestration';
 import type { CompletionEvents } from './completion-events';
-import { METRICS_NAMESPACE, type MediaService } from './media-service';
+import type { MediaService } from './media-service';
+import { buildDashboard } from './operations/dashboard';
 import { buildServiceAlarms } from './operations/service-alarms';
 
 export interface OperationsProps {
@@ -162,119 +163,12 @@ export class Operations extends Construct {
     this.alarms = alarms;
 
     // build: dashboard
-    const appTotal = (metricName: string, label: string) =>
-      new cloudwatch.MathExpression({
-        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service} MetricName="${metricName}"', 'Sum', 60))`,
-        label,
-        period: Duration.minutes(1),
-      });
-    const mediaMetric = (metricName: string, statistic: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: media.serviceName },
-        statistic,
-        label,
-        period: Duration.minutes(1),
-      });
-
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    this.dashboard = buildDashboard(this, {
+      api,
+      media,
+      deadLetterQueues: deadLetterQueues.map(([name, queue]) => [name, queue] as const),
+      consumerQueue: props.events.queue,
       dashboardName: props.dashboardName,
-      defaultInterval: Duration.hours(3),
     });
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Calls per minute',
-        width: 12,
-        left: [
-          appTotal('CallsStarted', 'started'),
-          appTotal('CallsCompleted', 'completed'),
-          appTotal('CallsFailed', 'failed'),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Active calls (media service)',
-        width: 12,
-        left: [
-          media.metricActiveCalls('Average').with({ label: 'average per task' }),
-          media.metricActiveCalls('Maximum').with({ label: 'busiest task' }),
-        ],
-        right: [targets.healthyHostCount({ statistic: 'Minimum', label: 'healthy tasks', period: Duration.minutes(1) })],
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Bridge latency (ms)',
-        width: 12,
-        left: ['p50', 'p90', 'p99'].map((p) => mediaMetric('BridgeLatencyMs', p, p)),
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Event-loop lag p99 (ms)',
-        width: 12,
-        left: [mediaMetric('EventLoopLagMs', 'Maximum', 'worst task'), mediaMetric('EventLoopLagMs', 'Average', 'average task')],
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Streams refused or cut (media service)',
-        width: 12,
-        left: [
-          mediaMetric('CallsRefusedAtCap', 'Sum', 'refused at MAX_CALLS_PER_TASK'),
-          mediaMetric('CallsCutByDrain', 'Sum', 'cut by drain'),
-          mediaMetric('StreamSignatureRefusals', 'Sum', 'bad signature'),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function throttles',
-        width: 12,
-        left: Object.entries(api.functions).map(([name, fn]) =>
-          fn.metricThrottles({ label: name, period: Duration.minutes(1), statistic: 'Sum' }),
-        ),
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Call API',
-        width: 12,
-        left: [
-          api.httpApi.metricCount({ label: 'requests', period: Duration.minutes(1) }),
-          api.httpApi.metricClientError({ label: '4xx', period: Duration.minutes(1) }),
-          api.httpApi.metricServerError({ label: '5xx', period: Duration.minutes(1) }),
-        ],
-        right: [api.httpApi.metricLatency({ label: 'p95 latency', statistic: 'p95', period: Duration.minutes(1) })],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function errors',
-        width: 12,
-        left: Object.entries(api.functions).map(([name, fn]) =>
-          fn.metricErrors({ label: name, period: Duration.minutes(1), statistic: 'Sum' }),
-        ),
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Media tasks',
-        width: 12,
-        left: [
-          media.service.metricCpuUtilization({ label: 'CPU %', period: Duration.minutes(1) }),
-          media.service.metricMemoryUtilization({ label: 'memory %', period: Duration.minutes(1) }),
-        ],
-        right: [targets.unhealthyHostCount({ statistic: 'Maximum', label: 'unhealthy targets', period: Duration.minutes(1) })],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Completion events',
-        width: 12,
-        left: deadLetterQueues.map(([name, queue]) =>
-          queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(1), statistic: 'Maximum' }),
-        ),
-        right: [
-          props.events.queue.metricApproximateNumberOfMessagesVisible({
-            label: 'example consumer queue',
-            period: Duration.minutes(1),
-            statistic: 'Maximum',
-          }),
-        ],
-      }),
-    );
   }
 }
