@@ -4,6 +4,7 @@ import { guarded } from '../fault-boundary';
 import { describeBedrockError } from './nova-sonic-client';
 import { generationStageOf, readInterruption, type NovaOutputEvent } from './nova-sonic-events';
 import { INPUT_SAMPLE_RATE, OUTPUT_SAMPLE_RATE } from './nova-sonic-prompt';
+import { resumableHistory } from './nova-sonic-history';
 import { NovaSonicStream, type HistoryTurn } from './nova-sonic-stream';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
@@ -19,10 +20,6 @@ export interface NovaSonicTuning {
   /** How long after `renewAfterMs` a quiet moment is waited for before renewing anyway. @default 20000 */
   renewWithinMs?: number;
 }
-
-/** Resumed history starts with a USER turn and alternates roles; longer histories keep the latest turns. */
-const MAX_HISTORY_TURNS = 40;
-const MAX_HISTORY_TEXT = 2_000;
 
 interface OutputContent {
   type: string;
@@ -288,16 +285,4 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     this.#closedEmitted = true;
     this.emit('closed', { expected: this.#closing });
   }
-}
-
-/** The conversation as Nova accepts it for resumption: USER first, roles alternating, recent turns only. */
-export function resumableHistory(turns: readonly HistoryTurn[]): HistoryTurn[] {
-  const merged: HistoryTurn[] = [];
-  for (const turn of turns.slice(-MAX_HISTORY_TURNS)) {
-    const last = merged.at(-1);
-    if (last?.role === turn.role) last.text = `${last.text} ${turn.text}`;
-    else merged.push({ ...turn });
-  }
-  if (merged[0]?.role === 'ASSISTANT') merged.unshift({ role: 'USER', text: '(the call connected)' });
-  return merged.map((turn) => ({ role: turn.role, text: turn.text.slice(-MAX_HISTORY_TEXT) }));
 }
