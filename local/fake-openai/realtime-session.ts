@@ -11,6 +11,7 @@ import type { AgentScript, AgentScriptContext } from './scripts';
 import { applySessionUpdate, defaultSessionState, sameFormat, sessionObject, toolNamesOf, toolSchemasOf, type SessionState } from './session-config';
 import type { WireTap } from '../fake-common/wire-tap';
 import type { RealtimeSessionStats, SessionCloseCause } from './stats';
+import { wireErrors, type WireError } from './wire-errors';
 
 export const INAUDIBLE = '(inaudible)';
 
@@ -38,13 +39,6 @@ export interface RealtimeSessionOptions {
 }
 
 const MIN_COMMIT_MS = 100;
-
-interface WireError {
-  code: string;
-  message: string;
-  param: string | null;
-  eventId: string | null;
-}
 
 /** One Realtime WebSocket connection, speaking the GA protocol as the real server does. */
 export class FakeRealtimeSession {
@@ -89,7 +83,7 @@ export class FakeRealtimeSession {
 
   #receive(data: RawData, isBinary: boolean): void {
     if (isBinary) {
-      this.#sendError({ code: 'invalid_type', message: 'Binary frames are not supported; send JSON text frames.', param: null, eventId: null });
+      this.#sendError(wireErrors.binaryFrame());
       return;
     }
     const parsed = parseClientEvent(rawToString(data));
@@ -100,7 +94,7 @@ export class FakeRealtimeSession {
     try {
       this.#handle(parsed.event);
     } catch (error) {
-      this.#sendError({ code: 'server_error', message: `The fake server failed: ${String(error)}`, param: null, eventId: parsed.event.event_id ?? null }, 'server_error');
+      this.#sendError(wireErrors.serverFailed(error, parsed.event.event_id), 'server_error');
     }
   }
 
@@ -126,11 +120,11 @@ export class FakeRealtimeSession {
         return this.#truncate(event.item_id, event.content_index, event.audio_end_ms, event.event_id);
       case 'conversation.item.retrieve': {
         const item = this.#conversation.get(event.item_id);
-        if (!item) return this.#itemNotFound(event.item_id, event.event_id);
+        if (!item) return this.#sendError(wireErrors.itemNotFound(event.item_id, event.event_id));
         return this.#send({ type: 'conversation.item.retrieved', item: structuredClone(item) });
       }
       case 'conversation.item.delete':
-        if (!this.#conversation.delete(event.item_id)) return this.#itemNotFound(event.item_id, event.event_id);
+        if (!this.#conversation.delete(event.item_id)) return this.#sendError(wireErrors.itemNotFound(event.item_id, event.event_id));
         return this.#send({ type: 'conversation.item.deleted', item_id: event.item_id });
     }
   }
@@ -180,12 +174,7 @@ export class FakeRealtimeSession {
     const utterance = this.#input.takeForCommit();
     const heldMs = this.#input.durationMs(utterance);
     if (heldMs < MIN_COMMIT_MS) {
-      return this.#sendError({
-        code: 'input_audio_buffer_commit_empty',
-        message: `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${Math.floor(heldMs)}ms of audio.`,
-        param: null,
-        eventId: clientEventId ?? null,
-      });
+      return this.#sendError(wireErrors.commitTooSmall(MIN_COMMIT_MS, heldMs, clientEventId));
     }
     this.#commitUtterance(this.#takeSpeechItemId(), utterance);
   }
@@ -227,12 +216,7 @@ export class FakeRealtimeSession {
 
   #createRequestedResponse(clientEventId: string | undefined, instructions: string | undefined): void {
     if (this.#active) {
-      return this.#sendError({
-        code: 'conversation_already_has_active_response',
-        message: `Conversation already has an active response in progress: ${this.#active.id}. Wait until the response is finished before creating a new one.`,
-        param: null,
-        eventId: clientEventId ?? null,
-      });
+      return this.#sendError(wireErrors.responseInProgress(this.#active.id, clientEventId));
     }
     const last = this.#conversation.last();
     const trigger =
@@ -242,12 +226,7 @@ export class FakeRealtimeSession {
 
   #cancelRequested(clientEventId: string | undefined, responseId: string | undefined): void {
     if (!this.#active || (responseId !== undefined && responseId !== this.#active.id)) {
-      return this.#sendError({
-        code: 'response_cancel_not_active',
-        message: 'Cancellation failed: no active response found',
-        param: null,
-        eventId: clientEventId ?? null,
-      });
+      return this.#sendError(wireErrors.noActiveResponse(clientEventId));
     }
     this.#active.cancel('client_cancelled');
   }
@@ -307,18 +286,11 @@ export class FakeRealtimeSession {
   #createItem(clientItem: ClientItem, clientEventId: string | undefined): void {
     const item = itemFromClient(clientItem, clientItem.id ?? newId('item'));
     if (this.#conversation.get(item.id)) {
-      return this.#sendError({ code: 'item_already_exists', message: `Item with id '${item.id}' already exists.`, param: 'item.id', eventId: clientEventId ?? null });
+      return this.#sendError(wireErrors.itemExists(item.id, clientEventId));
     }
     if (item.type === 'function_call_output') {
       const call = this.#conversation.findFunctionCall(item.call_id);
-      if (!call) {
-        return this.#sendError({
-          code: 'invalid_value',
-          message: `Tool call ID '${item.call_id}' not found in conversation.`,
-          param: 'item.call_id',
-          eventId: clientEventId ?? null,
-        });
-      }
+      if (!call) return this.#sendError(wireErrors.unknownToolCall(item.call_id, clientEventId));
       this.#stats.toolOutputsReceived += 1;
       this.#conversation.history.push({ role: 'tool', text: item.output, toolName: call.name });
     }
@@ -334,32 +306,14 @@ export class FakeRealtimeSession {
   #truncate(itemId: string, contentIndex: number, audioEndMs: number, clientEventId: string | undefined): void {
     this.#stats.truncationsReceived += 1;
     const item = this.#conversation.get(itemId);
-    if (!item) return this.#itemNotFound(itemId, clientEventId);
+    if (!item) return this.#sendError(wireErrors.itemNotFound(itemId, clientEventId));
     const part = item.type === 'message' && item.role === 'assistant' ? item.content[contentIndex] : undefined;
-    if (!part || part.type !== 'output_audio') {
-      return this.#sendError({
-        code: 'invalid_value',
-        message: `Only assistant messages with audio can be truncated; item '${itemId}' content ${contentIndex} has no audio.`,
-        param: 'content_index',
-        eventId: clientEventId ?? null,
-      });
-    }
+    if (!part || part.type !== 'output_audio') return this.#sendError(wireErrors.notTruncatable(itemId, contentIndex, clientEventId));
     const availableMs = Math.floor(this.#conversation.audioMs(itemId));
-    if (audioEndMs > availableMs) {
-      return this.#sendError({
-        code: 'invalid_value',
-        message: `Audio content of ${availableMs}ms is already shorter than ${audioEndMs}ms`,
-        param: 'audio_end_ms',
-        eventId: clientEventId ?? null,
-      });
-    }
+    if (audioEndMs > availableMs) return this.#sendError(wireErrors.audioTooShort(availableMs, audioEndMs, clientEventId));
     // The real server drops the transcript so the context holds nothing the user did not hear.
     delete part.transcript;
     this.#send({ type: 'conversation.item.truncated', item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs });
-  }
-
-  #itemNotFound(itemId: string, clientEventId: string | undefined): void {
-    this.#sendError({ code: 'item_not_found', message: `Item with item_id not found: ${itemId}`, param: 'item_id', eventId: clientEventId ?? null });
   }
 
   #sessionObject() {
