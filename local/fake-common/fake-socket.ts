@@ -1,5 +1,19 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import type { AgentScript } from '../fake-openai/scripts';
+import type { WireTap } from './wire-tap';
+
+/** What every fake model's WebSocket session is started with; each adds its provider's own. */
+export interface FakeSessionOptions<Stats, Faults> {
+  socket: WebSocket;
+  stats: Stats;
+  /** What the fake agent says and does. */
+  script: AgentScript;
+  faults: Faults;
+  /** How often a chunk of the agent's audio goes out (wall clock). */
+  audioChunkIntervalMs: number;
+  onSend?: WireTap['onSend'];
+}
 
 /** Why a fake's session ended: the client left, a fault was injected, the fake shut down, or a cause of the provider's own. */
 export type BaseCloseCause = 'client' | 'fault' | 'server';

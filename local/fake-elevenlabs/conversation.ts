@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import alawmulaw from 'alawmulaw';
-import type { WebSocket } from 'ws';
-import { FakeSocket, rawToString } from '../fake-common/fake-socket';
+import { FakeSocket, rawToString, type FakeSessionOptions } from '../fake-common/fake-socket';
 import { Listener } from '../fake-common/listener';
 import { SpokenTurn } from '../fake-common/spoken-turn';
-import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import type { AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
 import { describeFormat, parseClientMessage, type AudioFormatName, type ClientMessage, type InitiationData } from './client-messages';
 import type { ConversationCloseCause, ConversationStats } from './stats';
-import type { WireTap } from '../fake-common/wire-tap';
 import { bytesToPcm16, pcm16ToBytes } from '../../media-service/audio/codec';
 
 export interface ConversationFaults {
@@ -33,15 +31,9 @@ export interface AgentConfig {
   clientTools: string[];
 }
 
-export interface ConversationOptions {
-  socket: WebSocket;
-  stats: ConversationStats;
+export interface ConversationOptions extends FakeSessionOptions<ConversationStats, ConversationFaults> {
   agent: AgentConfig;
-  script: AgentScript;
-  faults: ConversationFaults;
-  audioChunkIntervalMs: number;
   pingIntervalMs: number;
-  onSend?: WireTap['onSend'];
 }
 
 /** If the client sends nothing, the conversation starts with the agent's defaults after this. */

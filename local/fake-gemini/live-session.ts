@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { LiveServerMessage } from '@google/genai';
-import type { WireTap } from '../fake-common/wire-tap';
-import type { WebSocket } from 'ws';
-import { FakeSocket, rawToString } from '../fake-common/fake-socket';
+import { FakeSocket, rawToString, type FakeSessionOptions } from '../fake-common/fake-socket';
 import { Listener } from '../fake-common/listener';
 import { SpokenTurn } from '../fake-common/spoken-turn';
-import type { AgentScript, AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import type { AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
 import { parseClientMessage, pcmRateOf, textOf, type ClientMessage, type Setup } from './client-messages';
 import type { LiveCloseCause, LiveSessionStats } from './stats';
 import { bytesToPcm16, pcm16ToBytes } from '../../media-service/audio/codec';
@@ -33,18 +31,12 @@ export interface LiveFaults {
 /** Conversation state kept for `sessionResumption` handles. */
 export type ResumptionStore = Map<string, ScriptHistoryEntry[]>;
 
-export interface LiveSessionOptions {
-  socket: WebSocket;
-  stats: LiveSessionStats;
-  script: AgentScript;
-  faults: LiveFaults;
+export interface LiveSessionOptions extends FakeSessionOptions<LiveSessionStats, LiveFaults> {
   /** Whether the key the client presented is valid (checked on `setup`, as the service does). */
   keyValid: boolean;
   onRefused(): void;
-  audioChunkIntervalMs: number;
   binaryFrames: boolean;
   resumption: ResumptionStore;
-  onSend?: WireTap['onSend'];
 }
 
 type Active = { kind: 'speech'; turn: SpokenTurn } | undefined;

@@ -1,5 +1,5 @@
-import type { RawData, WebSocket } from 'ws';
-import { FakeSocket, rawToString } from '../fake-common/fake-socket';
+import type { RawData } from 'ws';
+import { FakeSocket, rawToString, type FakeSessionOptions } from '../fake-common/fake-socket';
 import { bytesPerMs } from './audio-format';
 import { decodeVoiceCode } from '../audio/voice-code';
 import { parseClientEvent, type ClientEvent, type ClientItem, type SessionConfigUpdate } from './client-events';
@@ -7,9 +7,8 @@ import { Conversation, itemFromClient, spokenText, type ConversationItem } from 
 import { newId } from './ids';
 import { InputAudioBuffer } from './input-audio-buffer';
 import { ResponseStream, type ResponseOutcome, type ServerEvent } from './response-stream';
-import type { AgentScript, AgentScriptContext } from './scripts';
+import type { AgentScriptContext } from './scripts';
 import { applySessionUpdate, defaultSessionState, sameFormat, sessionObject, toolNamesOf, toolSchemasOf, type SessionState } from './session-config';
-import type { WireTap } from '../fake-common/wire-tap';
 import type { RealtimeSessionStats, SessionCloseCause } from './stats';
 import { wireErrors, type WireError } from './wire-errors';
 
@@ -29,14 +28,7 @@ export interface RealtimeFaults {
   malformedItemAfterResponses?: number;
 }
 
-export interface RealtimeSessionOptions {
-  socket: WebSocket;
-  stats: RealtimeSessionStats;
-  script: AgentScript;
-  faults: RealtimeFaults;
-  audioChunkIntervalMs: number;
-  onSend?: WireTap['onSend'];
-}
+export type RealtimeSessionOptions = FakeSessionOptions<RealtimeSessionStats, RealtimeFaults>;
 
 const MIN_COMMIT_MS = 100;
 
