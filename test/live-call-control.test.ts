@@ -6,7 +6,7 @@ import { getCall, initiate, postJson, startTestStack, uniqueId, waitForEvent } f
 
 /**
  * Speaks whenever asked to; after the callee's first answer says goodbye and ends the call
- * itself. Providers without per-response instructions (Gemini, Nova Sonic) pass the bridge's
+ * itself. Providers without per-response instructions (Gemini, ElevenLabs, Nova Sonic) pass the bridge's
  * cue as text input, which reaches the script as a user turn: it is answered, not ended on.
  */
 const agent: AgentScript = {
@@ -34,10 +34,10 @@ const silentCallee = () => {
   return to;
 };
 const assistantTurns = async (callbackId: string) =>
-  (await getCall(stack, callbackId)).body.transcript.filter((t: { role: string }) => t.role === 'assistant') as Array<{ at: string }>;
+  (await getCall(stack, callbackId)).body.transcript.filter((t: { role: string }) => t.role === 'assistant') as Array<{ at: string; text: string }>;
 
 describe('silence timeout', () => {
-  it.each(['openai', 'gemini'] as const)('%s: a silent callee is asked once, then hears goodbye and the call ends silence_timeout', async (provider) => {
+  it.each(['openai', 'gemini', 'elevenlabs'] as const)('%s: a silent callee is asked once, then hears goodbye and the call ends silence_timeout', async (provider) => {
     const callbackId = uniqueId(`silence-${provider}`);
     const res = await initiate(stack, { callbackId, to: silentCallee(), provider, silenceTimeoutSeconds: 5 });
     expect(res.status).toBe(200);
@@ -51,6 +51,8 @@ describe('silence timeout', () => {
     expect(goodbyeAfterCheck).toBeGreaterThanOrEqual(2_500);
     const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
     expect(sim.updates.map((u) => u.outcome)).toContain('hangup');
+    // The hang-up waited for the goodbye's response to be done and played: the callee heard it whole.
+    expect(sim.streams[0]!.heard.at(-1)).toBe(turns[2]!.text);
   }, 90_000);
 
   it('a callee who answers is not hung up on: the agent ends the call itself (agent_hangup)', async () => {
