@@ -355,6 +355,34 @@ describe('the ElevenLabs adapter without a call around it', () => {
         audio(6),
       ],
     ));
+
+  it('a goodbye asked for during the greeting is a user message the agent answers, not context it keeps', () =>
+    withScriptedAgent(
+      [JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Hello, this is Ava', event_id: 1 } }), audio(1)],
+      async (baseUrl) => {
+        const { session, seen } = openSession({ ELEVENLABS_BASE_URL: baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '3000' });
+        await session.connect();
+        // As the bridge does: the greeting is asked for as the session opens, the goodbye later.
+        session.requestResponse();
+        session.sendAudio(Buffer.alloc(160, 0xff).toString('base64'));
+        await until(() => seen.media.length === 1);
+        const done = new Promise<number>((resolve) => session.once('response_done', () => resolve(seen.media.length)));
+        session.requestResponse('Say goodbye.');
+        expect(await done, 'the goodbye had played when its response was done').toBe(2);
+        await until(() => seen.turns.length === 2);
+        expect(seen.turns).toEqual([
+          { role: 'assistant', text: 'Hello' },
+          { role: 'assistant', text: 'Goodbye!' },
+        ]);
+        await session.close();
+      },
+      [
+        JSON.stringify({ type: 'interruption', interruption_event: { event_id: 1 } }),
+        JSON.stringify({ type: 'agent_response_correction', agent_response_correction_event: { corrected_agent_response: 'Hello', event_id: 1 } }),
+        JSON.stringify({ type: 'agent_response', agent_response_event: { agent_response: 'Goodbye!', event_id: 2 } }),
+        audio(2),
+      ],
+    ));
 });
 
 describe('our tools as ElevenLabs client tools (the agent holds its tools)', () => {

@@ -39,6 +39,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   #agentSpoke = false;
   /** A response of this conversation has ended (played out or interrupted). */
   #answered = false;
+  /** The conversation's opening request (the greeting, or the pick-up after a drop) has been made. */
+  #opened = false;
   #quietTimer: NodeJS.Timeout | undefined;
   #correctionTimer: NodeJS.Timeout | undefined;
   #greetingTimer: NodeJS.Timeout | undefined;
@@ -114,13 +116,15 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
 
   /**
    * The greeting is the agent's first message, spoken as soon as the conversation starts; an
-   * agent without one is cued. Later requests (e.g. the time limit) go in as a user message. A
-   * request before the first message has been spoken (a conversation picking up a dropped one)
-   * goes in as context instead: a user message would interrupt the first message, and with it
-   * clear what the caller is still hearing of the dropped conversation.
+   * agent without one is cued. Later requests (e.g. the time limit) go in as a user message. The
+   * opening request of a conversation picking up a dropped one goes in as context instead: a user
+   * message would interrupt the first message, and with it clear what the caller is still hearing
+   * of the dropped conversation.
    */
   requestResponse(instructions?: string): void {
-    if (instructions && this.#answered) return this.sendText(instructions);
+    const opening = !this.#opened;
+    this.#opened = true;
+    if (instructions && (this.#answered || !opening)) return this.sendText(instructions);
     if (instructions) this.#send({ type: 'contextual_update', text: instructions });
     if (this.#agentSpoke) return;
     clearTimeout(this.#greetingTimer);
