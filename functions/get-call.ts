@@ -1,10 +1,19 @@
+import { z } from 'zod';
 import { NotFoundError } from '../shared/http-error';
-import { withoutSecrets } from '../shared/call-record';
-import { endReasonOf } from '../shared/end-reason';
-import { knownOutcome } from '../shared/outcome';
+import { callDetailsSchema, callRecordSchema, withoutSecrets } from '../shared/call-record';
+import { endReasonOf, endReasonSchema } from '../shared/end-reason';
+import { knownOutcome, OUTCOMES } from '../shared/outcome';
 import { lambdaEntry, type Deps } from './lib/deps';
 import { httpHandler, json, type HttpHandler } from './lib/http';
 import { authorizeCaller, pathCallbackId } from './lib/request';
+
+/** What `GET /calls/{callbackId}` answers: the call without its stream secrets, with its outcome and end reason once known. */
+export const callViewSchema = callDetailsSchema.extend({
+  call: callRecordSchema
+    .omit({ streamTokenSeed: true, streamTokenHash: true, streamTokenExpiresAt: true, version: true })
+    .extend({ outcome: z.enum(OUTCOMES).nullable(), endReason: endReasonSchema.optional() }),
+});
+export type CallView = z.infer<typeof callViewSchema>;
 
 /** `GET /calls/{callbackId}`: the whole call — state, status history, transcript, tool calls. */
 export function createGetCallHandler(deps: Deps): HttpHandler {
@@ -13,8 +22,11 @@ export function createGetCallHandler(deps: Deps): HttpHandler {
     const callbackId = pathCallbackId(event);
     const details = await deps.store.details(callbackId);
     if (!details) throw new NotFoundError(`No call with callbackId ${callbackId}`);
-    const call = { ...withoutSecrets(details.call), outcome: knownOutcome(details.call), endReason: endReasonOf(details.call) };
-    return json(200, { ...details, call });
+    const view: CallView = {
+      ...details,
+      call: { ...withoutSecrets(details.call), outcome: knownOutcome(details.call), endReason: endReasonOf(details.call) },
+    };
+    return json(200, view);
   });
 }
 

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { callDetailsSchema, initiateRequestSchema } from '../shared/call-record';
+import { initiateRequestSchema } from '../shared/call-record';
 import { END_REASONS } from '../shared/end-reason';
 import { CALL_COMPLETED_WEBHOOK_TYPE } from '../shared/deliveries';
 import { callCompletedDetailSchema } from '../shared/events';
 import { VERSION } from '../shared/version';
 import { cancelRequestSchema, cancelResponseSchema } from './cancel-call';
+import { callViewSchema } from './get-call';
 import { json, type HttpHandler } from './lib/http';
 
 const errorSchema = z
@@ -62,7 +63,7 @@ export function openApiDocument() {
         get: {
           summary: 'The whole call: state, endReason, transcript, tool calls',
           requestParams: { path: callbackIdParam },
-          responses: { '200': body(callDetailsSchema.meta({ id: 'CallDetails' }), 'The call'), ...errors(400, 401, 404) },
+          responses: { '200': body(callViewSchema.meta({ id: 'CallDetails' }), 'The call'), ...errors(400, 401, 404) },
         },
       },
       '/calls/{callbackId}/cancel': {

@@ -4,6 +4,7 @@ import type { LocalStack } from '../local/stack';
 import { CALL_STATUSES, statusRank } from '../shared/call-record';
 import { callCompletedEventSchema } from '../shared/events';
 import { apiEvent } from './support/api-event';
+import { callViewSchema } from '../functions/get-call';
 import { eventsFor, getCall, initiate, postJson, postSignedForm, sleep, startTestStack, uniqueId, validationIssues, waitForEvent } from './support/stack';
 
 let stack: LocalStack;
@@ -186,7 +187,10 @@ describe('GET /calls/{callbackId}', () => {
     const busy = validBody({ to: '+15551230032' });
     await initiate(stack, busy);
     await waitForEvent(stack, busy.callbackId);
-    expect((await getCall(stack, busy.callbackId)).body.call).toMatchObject({ status: 'busy', outcome: 'busy' });
+    const { body: details } = await getCall(stack, busy.callbackId);
+    expect(details.call).toMatchObject({ status: 'busy', outcome: 'busy', endReason: 'busy' });
+    // The published schema holds every field the answer has (parsing would drop one it lacks).
+    expect(callViewSchema.parse(details)).toEqual(details);
   });
 });
 

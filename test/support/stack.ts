@@ -2,8 +2,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { z } from 'zod';
 import type { cancelResponseSchema } from '../../functions/cancel-call';
 import type { SunkEvent } from '../../local/event-sink';
-import type { CallDetails } from '../../shared/call-record';
-import type { Outcome } from '../../shared/outcome';
+import type { CallView } from '../../functions/get-call';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { CALL_COMPLETED, callCompletedEventSchema, type CallCompletedEvent } from '../../shared/events';
 
@@ -63,7 +62,7 @@ export function validationIssues(reply: ApiReply<object>): Array<{ path: string;
 }
 
 /** `GET /calls/{id}`: the stored call with its derived `outcome` (null until it ended) and `endReason`. */
-export type CallBody = Omit<CallDetails, 'call'> & { call: CallDetails['call'] & { outcome: Outcome | null } };
+export type CallBody = CallView;
 
 export async function postJson<T extends object = Record<string, unknown>>(
   stack: LocalStack,
