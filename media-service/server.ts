@@ -20,8 +20,13 @@ import { waitAtMost } from '../shared/wait-at-most';
 const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
-/** Streams that have not yet authenticated with their token, per process: each costs memory and a start timer. */
-export const MAX_UNAUTHENTICATED_STREAMS = 32;
+/**
+ * Streams that have not yet authenticated with their token, per process: each costs memory and a
+ * start timer. Every new call passes through this state until its token is checked (a store
+ * write), so the bound must hold a burst of arrivals: 64 is 2.5 s of calls placed at 25 a second
+ * (at 32, a 200-call benchmark saw a call refused while store writes queued).
+ */
+export const MAX_UNAUTHENTICATED_STREAMS = 64;
 
 /** What the media service is started with besides its configuration: the provider registry at least. */
 export type MediaServiceDeps = Partial<BridgeDeps> & Pick<BridgeDeps, 'providerFactory'>;
