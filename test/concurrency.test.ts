@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
-import { initiate, postJson, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { postJson, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 describe('MAX_CONCURRENT_CALLS', () => {
   let stack: LocalStack;

@@ -16,8 +16,7 @@ import { createToolRunner } from '../media-service/tools/runner';
 import type { ToolContext } from '../media-service/tools/types';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
-import { smsScript } from './support/scripts';
-import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'elevenlabs';
 
@@ -308,7 +307,7 @@ describe('the ElevenLabs adapter without a call around it', () => {
       ],
       async (baseUrl) => {
         // A window no test outlasts: only the conversation itself can end these responses.
-        const { session, seen } = openSession({ ELEVENLABS_BASE_URL: baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '10000' });
+        const { session } = openSession({ ELEVENLABS_BASE_URL: baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '10000' });
         const story: string[] = [];
         session.on('response_done', () => story.push('response done'));
         session.on('turn', (turn) => story.push(`${turn.role}: ${turn.text}`));

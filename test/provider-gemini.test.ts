@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { startFakeGemini } from '../local/fake-gemini/server';
-import { CLOSING_LINE, GENERIC_GREETING, type AgentScript } from '../local/fake-openai/scripts';
+import { CLOSING_LINE, type AgentScript } from '../local/fake-openai/scripts';
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
 import { CallerPlayback } from '../media-service/playback/caller-playback';
@@ -14,8 +14,7 @@ import type { ToolContext, ToolDefinition } from '../media-service/tools/types';
 import type { ToolCallRecord } from '../shared/call-record';
 import { parseConfig } from '../shared/config';
 import { callCompletedEventSchema } from '../shared/events';
-import { smsScript } from './support/scripts';
-import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 const PROVIDER = 'gemini';
 
