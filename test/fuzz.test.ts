@@ -127,6 +127,15 @@ describe('Media Stream messages', () => {
     );
   });
 
+  /** A message read on the fast path comes out exactly as the schema would have read it, or is refused as it would have been. */
+  function readAsTheSchemaDoes(message: unknown): void {
+    const text = JSON.stringify(message);
+    const parsed = parseTwilioMessage(text);
+    const expected = twilioInboundSchema.safeParse(JSON.parse(text));
+    expect(parsed.ok).toBe(expected.success);
+    if (parsed.ok && expected.success) expect(parsed.message).toStrictEqual(expected.data);
+  }
+
   it('media frames, read on their fast path, get exactly what the schema says', () => {
     const numeric = fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }).map(String), fc.constantFrom('', '1.5', '-1', 'x', 1.5, null));
     const field = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -148,13 +157,7 @@ describe('Media Stream messages', () => {
             fc.anything(),
           ),
         }),
-        (message) => {
-          const text = JSON.stringify(message);
-          const parsed = parseTwilioMessage(text);
-          const expected = twilioInboundSchema.safeParse(JSON.parse(text));
-          expect(parsed.ok).toBe(expected.success);
-          if (parsed.ok && expected.success) expect(parsed.message).toStrictEqual(expected.data);
-        },
+        readAsTheSchemaDoes,
       ),
       { numRuns: 3000 },
     );
@@ -170,13 +173,7 @@ describe('Media Stream messages', () => {
           streamSid: field(fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
           mark: fc.oneof(fc.record({ name: fc.oneof(fc.string(), fc.integer()), other: field(fc.string()) }), fc.anything()),
         }),
-        (message) => {
-          const text = JSON.stringify(message);
-          const parsed = parseTwilioMessage(text);
-          const expected = twilioInboundSchema.safeParse(JSON.parse(text));
-          expect(parsed.ok).toBe(expected.success);
-          if (parsed.ok && expected.success) expect(parsed.message).toStrictEqual(expected.data);
-        },
+        readAsTheSchemaDoes,
       ),
       { numRuns: 3000 },
     );
