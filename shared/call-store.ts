@@ -198,7 +198,7 @@ export class CallStore {
     const table = this.settings.tableName;
     for (let at = 0; at < turns.length; at += MAX_BATCH_WRITE_ITEMS) {
       let requests: Array<{ PutRequest: { Item: Record<string, unknown> } }> = turns.slice(at, at + MAX_BATCH_WRITE_ITEMS).map(({ callbackId, sequence, turn }) => ({
-        PutRequest: { Item: { ...turn, pk: callbackId, sk: `${TURN_PREFIX}${pad(sequence)}`, [callTable.ttlAttribute]: this.expiresAt() } },
+        PutRequest: { Item: this.childItem(callbackId, `${TURN_PREFIX}${pad(sequence)}`, turn) },
       }));
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt > MAX_UNPROCESSED_RETRIES) throw new Error(`${requests.length} transcript turns left unprocessed by the table`);
@@ -255,9 +255,14 @@ export class CallStore {
     await this.db.send(
       new PutCommand({
         TableName: this.settings.tableName,
-        Item: { ...value, pk: callbackId, sk, [callTable.ttlAttribute]: this.expiresAt() },
+        Item: this.childItem(callbackId, sk, value),
       }),
     );
+  }
+
+  /** A turn or tool call stored under its call, expiring with it. */
+  private childItem(callbackId: string, sk: string, value: object): Record<string, unknown> {
+    return { ...value, pk: callbackId, sk, [callTable.ttlAttribute]: this.expiresAt() };
   }
 
   private toItem(call: CallRecord): Record<string, unknown> {
