@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import alawmulaw from 'alawmulaw';
 import { FakeSocket, rawToString, type FakeSessionOptions } from '../fake-common/fake-socket';
 import { Listener } from '../fake-common/listener';
-import { SpokenTurn } from '../fake-common/spoken-turn';
-import type { AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import { ScriptedAgent } from '../fake-common/scripted-agent';
+import type { ScriptedToolCall } from '../fake-openai/scripts';
 import { describeFormat, parseClientMessage, type AudioFormatName, type ClientMessage, type InitiationData } from './client-messages';
 import type { ConversationCloseCause, ConversationStats } from './stats';
 import { bytesToPcm16, pcm16ToBytes } from '../../media-service/audio/codec';
@@ -46,12 +46,11 @@ export class FakeConversation {
   readonly #input: { kind: 'pcm' | 'ulaw'; rate: number };
   readonly #output: { kind: 'pcm' | 'ulaw'; rate: number };
   readonly #listener: Listener;
-  readonly #history: ScriptHistoryEntry[] = [];
   readonly #line: FakeSocket<ConversationCloseCause>;
-  readonly #pendingTools = new Map<string, string>();
+  /** Each response goes out under one event id, with its text for the correction a barge-in sends. */
+  readonly #agent: ScriptedAgent<{ eventId: number; text: string }>;
   #started = false;
   #eventId = 0;
-  #speaking: { turn: SpokenTurn; eventId: number; text: string } | undefined;
   #responsesDone = 0;
 
   constructor(options: ConversationOptions) {
@@ -60,9 +59,23 @@ export class FakeConversation {
     this.#input = describeFormat(options.agent.inputFormat);
     this.#output = describeFormat(options.agent.outputFormat);
     this.#listener = new Listener(this.#input.rate);
-    this.#line = new FakeSocket(options.socket, options.stats, () => {
-      this.#speaking?.turn.cancel();
-      this.#speaking = undefined;
+    this.#line = new FakeSocket(options.socket, options.stats, () => this.#agent.stop());
+    this.#agent = new ScriptedAgent({
+      stats: options.stats,
+      script: options.script,
+      line: this.#line,
+      speech: { sampleRate: this.#output.rate, chunkIntervalMs: options.audioChunkIntervalMs, startDelayMs: options.faults.responseDelayMs ?? 0 },
+      wire: {
+        scriptContext: () => ({ instructions: this.#stats.instructions, tools: [...options.agent.clientTools] }),
+        heard: (text) => this.#send({ type: 'user_transcript', user_transcription_event: { user_transcript: text, event_id: ++this.#eventId } }),
+        startUtterance: (text) => this.#startResponse(text),
+        sendSpeech: ({ eventId }, samples) => this.#sendAudio(eventId, samples),
+        interrupted: (response, spoken) => this.#sendInterruption(response, spoken),
+        sendToolCall: (call) => this.#sendToolCall(call),
+        turnEnded: (spoke) => {
+          if (spoke) this.#responseDone();
+        },
+      },
     });
   }
 
@@ -71,18 +84,9 @@ export class FakeConversation {
     this.#line.after(INITIATION_WAIT_MS, () => this.#begin(undefined));
   }
 
-  /** A provider outage: the TCP connection dies without a close frame. */
-  drop(): void {
-    this.#line.drop();
-  }
-
   /** The server shuts down. */
   terminate(): void {
     this.#line.terminate();
-  }
-
-  get #closed(): boolean {
-    return this.#line.closed;
   }
 
   #receive(text: string): void {
@@ -111,14 +115,14 @@ export class FakeConversation {
         return this.#onToolResult(message.tool_call_id, message.result, message.is_error);
       case 'contextual_update':
         stats.contextualUpdates.push(message.text);
-        this.#history.push({ role: 'user', text: `[context] ${message.text}` });
+        this.#agent.history.push({ role: 'user', text: `[context] ${message.text}` });
         return;
       case 'user_message':
         if (!message.text) return;
         stats.userMessages.push(message.text);
-        this.#interrupt();
-        this.#history.push({ role: 'user', text: message.text });
-        return this.#respond('user');
+        this.#agent.interrupt();
+        this.#agent.history.push({ role: 'user', text: message.text });
+        return this.#agent.respond('user');
       case 'user_activity':
       case 'feedback':
         return;
@@ -127,7 +131,7 @@ export class FakeConversation {
 
   /** The conversation starts: overrides checked, metadata sent, pings, the first message. */
   #begin(initiation: InitiationData | undefined): void {
-    if (this.#started || this.#closed) return;
+    if (this.#started || this.#line.closed) return;
     this.#started = true;
     const { agent } = this.#o;
     const stats = this.#stats;
@@ -156,8 +160,8 @@ export class FakeConversation {
     });
     const firstMessage = override?.agent?.first_message ?? agent.firstMessage;
     if (firstMessage === '') return;
-    if (firstMessage !== undefined) return this.#speak(fill(firstMessage, variables));
-    this.#respond('greeting');
+    if (firstMessage !== undefined) return this.#agent.speak(fill(firstMessage, variables));
+    this.#agent.respond('greeting');
   }
 
   #onAudio(bytes: Buffer): void {
@@ -166,104 +170,60 @@ export class FakeConversation {
     stats.audioBytesReceived += bytes.length;
     const samples = this.#input.kind === 'ulaw' ? alawmulaw.mulaw.decode(bytes) : bytesToPcm16(bytes);
     stats.timeline.received.add(samples.length / (this.#input.rate / 1000), bytes);
-    for (const event of this.#listener.hear(samples)) {
-      if (event.type === 'speech_started') this.#interrupt();
-      else this.#onUtterance(event.text);
-      if (this.#closed) return;
-    }
+    this.#agent.hear(this.#listener.hear(samples));
   }
 
-  #onUtterance(text: string): void {
-    this.#history.push({ role: 'user', text });
-    this.#stats.userTranscripts.push(text);
-    this.#send({ type: 'user_transcript', user_transcription_event: { user_transcript: text, event_id: ++this.#eventId } });
-    if (!this.#speaking && this.#pendingTools.size === 0) this.#respond('user');
+  /** One agent response: its text first (`agent_response`), then its audio, all under one event id. */
+  #startResponse(text: string): { eventId: number; text: string } {
+    const eventId = ++this.#eventId;
+    this.#stats.responses += 1;
+    this.#send({ type: 'agent_response', agent_response_event: { agent_response: text, event_id: eventId } });
+    return { eventId, text };
   }
 
-  /** The caller talks over the agent: `interruption`, then the agent's words corrected to what was said. */
-  #interrupt(): void {
-    const speaking = this.#speaking;
-    if (!speaking) return;
-    this.#speaking = undefined;
-    const spoken = speaking.turn.cancel();
-    this.#stats.interruptions += 1;
-    this.#send({ type: 'interruption', interruption_event: { event_id: speaking.eventId } });
+  #sendAudio(eventId: number, samples: Int16Array): void {
+    const stats = this.#stats;
+    const bytes = this.#output.kind === 'ulaw' ? Buffer.from(alawmulaw.mulaw.encode(samples)) : pcm16ToBytes(samples);
+    stats.audioEventsSent += 1;
+    stats.audioBytesSent += bytes.length;
+    stats.timeline.sent.add(samples.length / (this.#output.rate / 1000), bytes);
+    this.#send({ type: 'audio', audio_event: { audio_base_64: bytes.toString('base64'), event_id: eventId } });
+  }
+
+  /** The caller talked over the agent: `interruption`, then the agent's words corrected to what was said. */
+  #sendInterruption({ eventId, text }: { eventId: number; text: string }, spoken: string): void {
+    this.#send({ type: 'interruption', interruption_event: { event_id: eventId } });
     const corrected = spoken ? `${spoken}...` : '...';
     this.#send({
       type: 'agent_response_correction',
-      agent_response_correction_event: { original_agent_response: speaking.text, corrected_agent_response: corrected, event_id: speaking.eventId },
+      agent_response_correction_event: { original_agent_response: text, corrected_agent_response: corrected, event_id: eventId },
     });
-    if (spoken) {
-      this.#history.push({ role: 'assistant', text: spoken });
-      this.#stats.assistantTranscripts.push(spoken);
-    }
   }
 
-  #respond(trigger: AgentScriptContext['trigger']): void {
-    const stats = this.#stats;
-    const turn = stats.ended
-      ? undefined
-      : this.#o.script.next({ instructions: stats.instructions, tools: [...this.#o.agent.clientTools], history: this.#history.map((e) => ({ ...e })), trigger });
-    if (!turn) return;
-    if ('call' in turn) return this.#callTool(turn.call);
-    this.#speak(turn.say, turn.end === true, turn.andCall);
-  }
-
-  #callTool(call: { name: string; arguments: Record<string, unknown> }): void {
+  #sendToolCall(call: ScriptedToolCall): string {
     const toolCallId = `toolu_${randomBytes(10).toString('hex')}`;
-    this.#pendingTools.set(toolCallId, call.name);
-    this.#stats.toolCallsIssued += 1;
     this.#send({
       type: 'client_tool_call',
       client_tool_call: { tool_name: call.name, tool_call_id: toolCallId, parameters: call.arguments, event_id: ++this.#eventId },
     });
+    return toolCallId;
   }
 
-  /** One agent response: its text first (`agent_response`), then its audio, all under one event id. */
-  #speak(text: string, ends = false, andCall?: { name: string; arguments: Record<string, unknown> }): void {
-    const stats = this.#stats;
-    const eventId = ++this.#eventId;
-    stats.responses += 1;
-    this.#send({ type: 'agent_response', agent_response_event: { agent_response: text, event_id: eventId } });
-    const turn = new SpokenTurn({
-      text,
-      sampleRate: this.#output.rate,
-      chunkIntervalMs: this.#o.audioChunkIntervalMs,
-      startDelayMs: this.#o.faults.responseDelayMs ?? 0,
-      onChunk: (samples) => {
-        const bytes = this.#output.kind === 'ulaw' ? Buffer.from(alawmulaw.mulaw.encode(samples)) : pcm16ToBytes(samples);
-        stats.audioEventsSent += 1;
-        stats.audioBytesSent += bytes.length;
-        stats.timeline.sent.add(samples.length / (this.#output.rate / 1000), bytes);
-        this.#send({ type: 'audio', audio_event: { audio_base_64: bytes.toString('base64'), event_id: eventId } });
-      },
-      onDone: () => {
-        if (this.#speaking?.turn !== turn) return;
-        this.#speaking = undefined;
-        this.#history.push({ role: 'assistant', text });
-        stats.assistantTranscripts.push(text);
-        if (ends) stats.ended = true;
-        // Speaking and then calling a tool in the same response (a goodbye, then end_call).
-        if (andCall) this.#callTool(andCall);
-        this.#responsesDone += 1;
-        const { dropAfterResponses } = this.#o.faults;
-        if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) this.#line.dropWhenFlushed();
-      },
-    });
-    this.#speaking = { turn, eventId, text };
-    turn.start();
+  #responseDone(): void {
+    this.#responsesDone += 1;
+    const { dropAfterResponses } = this.#o.faults;
+    if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) this.#line.dropWhenFlushed();
   }
 
   #onToolResult(toolCallId: string, result: unknown, isError: boolean | undefined): void {
-    const name = this.#pendingTools.get(toolCallId);
+    const name = this.#agent.takeToolCall(toolCallId);
     if (name === undefined) {
       this.#stats.invalidMessages.push(`client_tool_result for unknown tool_call_id ${toolCallId}`);
       return;
     }
-    this.#pendingTools.delete(toolCallId);
     this.#stats.toolResults.push({ tool_call_id: toolCallId, result, is_error: isError });
-    this.#history.push({ role: 'tool', text: typeof result === 'string' ? result : JSON.stringify(result), toolName: name });
-    if (this.#pendingTools.size === 0 && !this.#speaking) this.#respond('tool_output');
+    this.#agent.history.push({ role: 'tool', text: typeof result === 'string' ? result : JSON.stringify(result), toolName: name });
+    this.#agent.continueAfterTools();
   }
 
   #send(message: object): void {

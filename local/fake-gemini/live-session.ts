@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { LiveServerMessage } from '@google/genai';
 import { FakeSocket, rawToString, type FakeSessionOptions } from '../fake-common/fake-socket';
 import { Listener } from '../fake-common/listener';
-import { SpokenTurn } from '../fake-common/spoken-turn';
-import type { AgentScriptContext, ScriptHistoryEntry } from '../fake-openai/scripts';
+import { ScriptedAgent } from '../fake-common/scripted-agent';
+import type { ScriptedToolCall, ScriptHistoryEntry } from '../fake-openai/scripts';
 import { parseClientMessage, pcmRateOf, textOf, type ClientMessage, type Setup } from './client-messages';
 import type { LiveCloseCause, LiveSessionStats } from './stats';
 import { bytesToPcm16, pcm16ToBytes } from '../../media-service/audio/codec';
@@ -39,8 +39,6 @@ export interface LiveSessionOptions extends FakeSessionOptions<LiveSessionStats,
   resumption: ResumptionStore;
 }
 
-type Active = { kind: 'speech'; turn: SpokenTurn } | undefined;
-
 /** What the fake sends, typed by the SDK's own `LiveServerMessage` (minus its convenience getters): a field the SDK does not know fails to compile. */
 type ServerMessage = Omit<LiveServerMessage, 'text' | 'data'>;
 
@@ -49,28 +47,35 @@ export class FakeLiveSession {
   readonly #o: LiveSessionOptions;
   readonly #stats: LiveSessionStats;
   #setup: Setup | undefined;
-  #history: ScriptHistoryEntry[] = [];
   #listener: Listener | undefined;
-  #active: Active;
-  readonly #pendingCalls = new Map<string, string>();
   readonly #line: FakeSocket<LiveCloseCause>;
+  readonly #agent: ScriptedAgent<void>;
 
   constructor(options: LiveSessionOptions) {
     this.#o = options;
     this.#stats = options.stats;
-    this.#line = new FakeSocket(options.socket, options.stats, () => {
-      this.#active?.turn.cancel();
-      this.#active = undefined;
+    this.#line = new FakeSocket(options.socket, options.stats, () => this.#agent.stop());
+    this.#agent = new ScriptedAgent({
+      stats: options.stats,
+      script: options.script,
+      line: this.#line,
+      speech: { sampleRate: OUTPUT_RATE, chunkIntervalMs: options.audioChunkIntervalMs, startDelayMs: options.faults.responseDelayMs ?? 0 },
+      wire: {
+        scriptContext: () => this.#scriptContext(),
+        heard: (text) => {
+          if (this.#setup?.inputAudioTranscription) this.#send({ serverContent: { inputTranscription: { text } } });
+        },
+        startUtterance: () => undefined,
+        sendSpeech: (_, samples, delta) => this.#sendSpeech(samples, delta),
+        interrupted: () => this.#send({ serverContent: { interrupted: true } }),
+        sendToolCall: (call) => this.#sendToolCall(call),
+        turnEnded: (spoke) => this.#completeTurn(spoke),
+      },
     });
   }
 
   start(): void {
     this.#line.listen((data) => this.#receive(rawToString(data)), this.#o.faults.dropAfterMs);
-  }
-
-  /** A provider outage: the TCP connection dies without a close frame. */
-  drop(): void {
-    this.#line.drop();
   }
 
   /** The server shuts down. */
@@ -80,10 +85,6 @@ export class FakeLiveSession {
 
   #close(cause: LiveCloseCause, code: number, reason: string): void {
     this.#line.close(cause, code, reason);
-  }
-
-  get #closed(): boolean {
-    return this.#line.closed;
   }
 
   #receive(text: string): void {
@@ -102,7 +103,7 @@ export class FakeLiveSession {
         const { audio, mediaChunks, text } = message.input;
         for (const chunk of [...(audio ? [audio] : []), ...(mediaChunks ?? [])]) {
           this.#onAudio(chunk.data, chunk.mimeType);
-          if (this.#closed) return;
+          if (this.#line.closed) return;
         }
         if (text !== undefined && text.trim()) this.#onText(text.trim());
         return;
@@ -112,11 +113,11 @@ export class FakeLiveSession {
         for (const turn of message.content.turns ?? []) {
           const words = textOf(turn);
           if (!words) continue;
-          if (turn.role === 'model') this.#history.push({ role: 'assistant', text: words });
+          if (turn.role === 'model') this.#agent.history.push({ role: 'assistant', text: words });
           else lastUserText = words;
         }
         if (lastUserText !== undefined && message.content.turnComplete !== false) this.#onText(lastUserText);
-        else if (lastUserText !== undefined) this.#history.push({ role: 'user', text: lastUserText });
+        else if (lastUserText !== undefined) this.#agent.history.push({ role: 'user', text: lastUserText });
         return;
       }
       case 'toolResponse':
@@ -134,7 +135,7 @@ export class FakeLiveSession {
     if (handle !== undefined) {
       const history = this.#o.resumption.get(handle);
       if (!history) return this.#close('invalid', 1007, INVALID_ARGUMENT);
-      this.#history = history.map((entry) => ({ ...entry }));
+      this.#agent.history.push(...history.map((entry) => ({ ...entry })));
       this.#stats.resumedFrom = handle;
     }
     this.#setup = setup;
@@ -164,108 +165,57 @@ export class FakeLiveSession {
     stats.timeline.received.add(bytes.length / 2 / (rate / 1000));
     if (!stats.inputRates.includes(rate)) stats.inputRates.push(rate);
     if (this.#listener?.sampleRate !== rate) this.#listener = new Listener(rate);
-    for (const event of this.#listener.hear(bytesToPcm16(bytes))) {
-      if (event.type === 'speech_started') this.#interrupt();
-      else this.#onUtterance(event.text);
-      if (this.#closed) return;
-    }
-  }
-
-  #onUtterance(text: string): void {
-    this.#history.push({ role: 'user', text });
-    this.#stats.userTranscripts.push(text);
-    if (this.#setup?.inputAudioTranscription) this.#send({ serverContent: { inputTranscription: { text } } });
-    if (!this.#active && this.#pendingCalls.size === 0) this.#startTurn('user');
+    this.#agent.hear(this.#listener.hear(bytesToPcm16(bytes)));
   }
 
   /** Text from the client: the first one (nothing said yet) cues the greeting; later ones are user turns. */
   #onText(text: string): void {
     this.#stats.textInputs.push(text);
-    this.#interrupt();
-    const fresh = this.#history.every((entry) => entry.role === 'tool');
-    if (fresh) return this.#startTurn('greeting');
-    this.#history.push({ role: 'user', text });
-    this.#startTurn('user');
-  }
-
-  /** Barge-in: the model stops and says so; the history keeps what was said before the cut. */
-  #interrupt(): void {
-    const active = this.#active;
-    if (!active) return;
-    this.#active = undefined;
-    const spoken = active.turn.cancel();
-    this.#stats.interruptions += 1;
-    if (spoken) {
-      this.#history.push({ role: 'assistant', text: spoken });
-      this.#stats.assistantTranscripts.push(spoken);
-    }
-    this.#send({ serverContent: { interrupted: true } });
+    this.#agent.interrupt();
+    const fresh = this.#agent.history.every((entry) => entry.role === 'tool');
+    if (fresh) return this.#agent.respond('greeting');
+    this.#agent.history.push({ role: 'user', text });
+    this.#agent.respond('user');
   }
 
   #onToolResponse(responses: Array<{ id?: string; name: string; response?: Record<string, unknown> }>): void {
     for (const response of responses) {
       const id = response.id;
-      if (id === undefined || !this.#pendingCalls.has(id)) return this.#close('invalid', 1007, INVALID_ARGUMENT);
-      this.#pendingCalls.delete(id);
+      if (id === undefined || this.#agent.takeToolCall(id) === undefined) return this.#close('invalid', 1007, INVALID_ARGUMENT);
       this.#stats.toolResponsesReceived += 1;
       this.#stats.toolResponses.push(structuredClone(response));
       // Gemini's convention is `{ output }` or `{ error }`; the script sees the output itself, as the other fakes give it.
       const { output, error } = response.response ?? {};
       const text = error !== undefined ? JSON.stringify({ error }) : typeof output === 'string' ? output : JSON.stringify(output ?? response.response ?? {});
-      this.#history.push({ role: 'tool', text, toolName: response.name });
+      this.#agent.history.push({ role: 'tool', text, toolName: response.name });
     }
-    if (this.#pendingCalls.size === 0 && !this.#active) this.#startTurn('tool_output');
+    this.#agent.continueAfterTools();
   }
 
-  #startTurn(trigger: AgentScriptContext['trigger']): void {
+  #scriptContext(): { instructions: string; tools: string[]; toolSchemas: Record<string, unknown> } {
+    return {
+      instructions: this.#stats.instructions,
+      tools: [...this.#stats.toolNames],
+      toolSchemas: Object.fromEntries(
+        (this.#setup?.tools ?? []).flatMap((tool) => (tool.functionDeclarations ?? []).map((d) => [d.name, d.parametersJsonSchema ?? d.parameters])),
+      ),
+    };
+  }
+
+  #sendSpeech(samples: Int16Array, transcriptDelta: string): void {
     const stats = this.#stats;
-    const turn = stats.ended
-      ? undefined
-      : this.#o.script.next({
-          instructions: stats.instructions,
-          tools: [...stats.toolNames],
-          toolSchemas: Object.fromEntries(
-            (this.#setup?.tools ?? []).flatMap((tool) => (tool.functionDeclarations ?? []).map((d) => [d.name, d.parametersJsonSchema ?? d.parameters])),
-          ),
-          history: this.#history.map((e) => ({ ...e })),
-          trigger,
-        });
-    if (!turn) return this.#completeTurn(false);
-    if ('call' in turn) return this.#callTool(turn.call);
-    const transcribe = Boolean(this.#setup?.outputAudioTranscription);
-    const spoken = new SpokenTurn({
-      text: turn.say,
-      sampleRate: OUTPUT_RATE,
-      chunkIntervalMs: this.#o.audioChunkIntervalMs,
-      startDelayMs: this.#o.faults.responseDelayMs ?? 0,
-      onChunk: (samples, delta) => {
-        const bytes = pcm16ToBytes(samples);
-        stats.audioChunksSent += 1;
-        stats.audioBytesSent += bytes.length;
-        stats.timeline.sent.add(samples.length / (OUTPUT_RATE / 1000));
-        this.#send({ serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_MIME_TYPE, data: bytes.toString('base64') } }] } } });
-        if (transcribe && delta) this.#send({ serverContent: { outputTranscription: { text: delta } } });
-      },
-      onDone: () => {
-        if (this.#active?.turn !== spoken) return;
-        this.#active = undefined;
-        this.#history.push({ role: 'assistant', text: turn.say });
-        stats.assistantTranscripts.push(turn.say);
-        if (turn.end) stats.ended = true;
-        // Speaking and then calling a tool in the same turn, as the real model does with a goodbye and end_call.
-        if (turn.andCall) this.#callTool(turn.andCall);
-        this.#completeTurn(true);
-      },
-    });
-    this.#active = { kind: 'speech', turn: spoken };
-    spoken.start();
+    const bytes = pcm16ToBytes(samples);
+    stats.audioChunksSent += 1;
+    stats.audioBytesSent += bytes.length;
+    stats.timeline.sent.add(samples.length / (OUTPUT_RATE / 1000));
+    this.#send({ serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_MIME_TYPE, data: bytes.toString('base64') } }] } } });
+    if (this.#setup?.outputAudioTranscription && transcriptDelta) this.#send({ serverContent: { outputTranscription: { text: transcriptDelta } } });
   }
 
-  #callTool(call: { name: string; arguments: Record<string, unknown> }): void {
+  #sendToolCall(call: ScriptedToolCall): string {
     const id = `function-call-${randomBytes(8).toString('hex')}`;
-    this.#pendingCalls.set(id, call.name);
-    this.#stats.toolCallsIssued += 1;
     this.#send({ toolCall: { functionCalls: [{ id, name: call.name, args: call.arguments }] } });
+    return id;
   }
 
   #completeTurn(generated: boolean): void {
@@ -275,7 +225,7 @@ export class FakeLiveSession {
     stats.turnsCompleted += 1;
     if (this.#setup?.sessionResumption) {
       const newHandle = `handle-${randomBytes(8).toString('hex')}`;
-      this.#o.resumption.set(newHandle, this.#history.map((e) => ({ ...e })));
+      this.#o.resumption.set(newHandle, this.#agent.history.map((e) => ({ ...e })));
       this.#send({ sessionResumptionUpdate: { newHandle, resumable: true } });
     }
     const { dropAfterTurns } = this.#o.faults;

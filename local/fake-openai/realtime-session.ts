@@ -59,18 +59,9 @@ export class FakeRealtimeSession {
     this.#send({ type: 'session.created', session: this.#sessionObject() });
   }
 
-  /** A provider outage: the TCP connection dies without a close frame. */
-  drop(): void {
-    this.#line.drop();
-  }
-
   /** The server shuts down (fake closing). */
   terminate(): void {
     this.#line.terminate();
-  }
-
-  get #closed(): boolean {
-    return this.#line.closed;
   }
 
   #receive(data: RawData, isBinary: boolean): void {
@@ -144,7 +135,7 @@ export class FakeRealtimeSession {
     for (const vadEvent of this.#input.append(bytes, this.#state.turnDetection !== null)) {
       if (vadEvent.type === 'speech_started') this.#onSpeechStarted(vadEvent.audioStartMs);
       else this.#onSpeechStopped(vadEvent.audioEndMs, vadEvent.utterance);
-      if (this.#closed) return;
+      if (this.#line.closed) return;
     }
   }
 
