@@ -20,3 +20,13 @@ export interface FakeSessionStats<CloseCause extends string> {
 export function newSessionStats(): FakeSessionStats<never> {
   return { audioBytesReceived: 0, audioBytesSent: 0, timeline: audioTimelines(), userTranscripts: [], assistantTranscripts: [], ended: false };
 }
+
+/**
+ * A fake's stats as its owner reads them: the recorder's counts and lists, read-only, without
+ * its methods (the recorder alone opens sessions and counts).
+ */
+export type StatsView<Recorder> = {
+  readonly [K in keyof Recorder as Recorder[K] extends (...args: never[]) => unknown ? never : K]: ReadOnlyValue<Recorder[K]>;
+};
+
+type ReadOnlyValue<T> = T extends Map<infer Key, infer Value> ? ReadonlyMap<Key, Value> : T extends Array<infer Item> ? readonly Item[] : T;

@@ -1,4 +1,4 @@
-import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
+import { newSessionStats, type FakeSessionStats, type StatsView } from '../fake-common/session-stats';
 import type { AudioFormatName, InitiationData } from './client-messages';
 
 export type ConversationCloseCause = 'client' | 'fault' | 'server' | 'auth' | 'override' | 'agent';
@@ -30,18 +30,13 @@ export interface ConversationStats extends FakeSessionStats<ConversationCloseCau
   invalidMessages: string[];
 }
 
-export interface FakeElevenLabsStats {
-  readonly signedUrlRequests: number;
-  /** Signed-URL requests refused for a wrong or missing `xi-api-key`. */
-  readonly signedUrlRefusals: number;
-  /** Conversations refused (no or bad signature for a private agent, unknown agent). */
-  readonly conversationsRefused: number;
-  readonly conversations: readonly ConversationStats[];
-}
+export type FakeElevenLabsStats = StatsView<ElevenLabsStatsRecorder>;
 
-export class ElevenLabsStatsRecorder implements FakeElevenLabsStats {
+export class ElevenLabsStatsRecorder {
   signedUrlRequests = 0;
+  /** Signed-URL requests refused for a wrong or missing `xi-api-key`. */
   signedUrlRefusals = 0;
+  /** Conversations refused (no or bad signature for a private agent, unknown agent). */
   conversationsRefused = 0;
   readonly conversations: ConversationStats[] = [];
 

@@ -1,4 +1,4 @@
-import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
+import { newSessionStats, type FakeSessionStats, type StatsView } from '../fake-common/session-stats';
 export type LiveCloseCause = 'client' | 'fault' | 'server' | 'auth' | 'invalid' | 'go_away';
 
 /** Everything one Live connection did. */
@@ -28,15 +28,11 @@ export interface LiveSessionStats extends FakeSessionStats<LiveCloseCause> {
   binaryFrames: boolean;
 }
 
-export interface FakeGeminiStats {
-  readonly connectionsOpened: number;
-  /** Connections closed with 1007 for a wrong or missing API key. */
-  readonly connectionsRefused: number;
-  readonly sessions: readonly LiveSessionStats[];
-}
+export type FakeGeminiStats = StatsView<GeminiStatsRecorder>;
 
-export class GeminiStatsRecorder implements FakeGeminiStats {
+export class GeminiStatsRecorder {
   connectionsOpened = 0;
+  /** Connections closed with 1007 for a wrong or missing API key. */
   connectionsRefused = 0;
   readonly sessions: LiveSessionStats[] = [];
 

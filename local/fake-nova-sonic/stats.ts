@@ -1,4 +1,4 @@
-import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
+import { newSessionStats, type FakeSessionStats, type StatsView } from '../fake-common/session-stats';
 export type StreamCloseCause = 'client' | 'fault' | 'server' | 'exception';
 
 /** Everything one bidirectional stream (one Nova Sonic session) did. */
@@ -29,14 +29,10 @@ export interface NovaStreamStats extends FakeSessionStats<StreamCloseCause> {
   exceptionsSent: Array<{ type: string; message: string }>;
 }
 
-export interface FakeNovaSonicStats {
-  readonly streamsOpened: number;
-  /** Requests refused before the stream opened (403 auth, 400 model, 404 route). */
-  readonly requestsRefused: Array<{ status: number; errorType: string }>;
-  readonly streams: readonly NovaStreamStats[];
-}
+export type FakeNovaSonicStats = StatsView<NovaStatsRecorder>;
 
-export class NovaStatsRecorder implements FakeNovaSonicStats {
+export class NovaStatsRecorder {
+  /** Requests refused before the stream opened (403 auth, 400 model, 404 route). */
   readonly requestsRefused: Array<{ status: number; errorType: string }> = [];
   readonly streams: NovaStreamStats[] = [];
 

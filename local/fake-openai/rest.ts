@@ -89,9 +89,7 @@ function chatCompletion(body: unknown, stats: StatsRecorder) {
   rejectStreaming(request.stream);
   const messages = request.messages.map((message) => ({ role: message.role, text: contentText(message.content) }));
   const format = request.response_format;
-  const content = generateContent(messages, format?.type ?? 'text', format?.json_schema?.schema);
-  stats.summaryRequests += 1;
-  const usage = tokenUsage(messages, content);
+  const { text: content, usage } = answer(messages, format?.type ?? 'text', format?.json_schema?.schema, stats);
   return {
     id: newId('chatcmpl'),
     object: 'chat.completion',
@@ -119,9 +117,7 @@ function responseObject(body: unknown, stats: StatsRecorder) {
   if (typeof request.input === 'string') messages.push({ role: 'user', text: request.input });
   else for (const entry of request.input ?? []) messages.push({ role: entry.role ?? 'user', text: contentText(entry.content) });
   const format = request.text?.format;
-  const text = generateContent(messages, format?.type ?? 'text', format?.schema);
-  stats.summaryRequests += 1;
-  const usage = tokenUsage(messages, text);
+  const { text, usage } = answer(messages, format?.type ?? 'text', format?.schema, stats);
   return {
     id: newId('resp'),
     object: 'response',
@@ -161,6 +157,13 @@ function responseObject(body: unknown, stats: StatsRecorder) {
     },
     metadata: {},
   };
+}
+
+/** The model's reply to `messages` in the requested format, counted as a summary request, with its token usage. */
+function answer(messages: PromptMessage[], formatType: 'text' | 'json_object' | 'json_schema', schema: unknown, stats: StatsRecorder) {
+  const text = generateContent(messages, formatType, schema);
+  stats.summaryRequests += 1;
+  return { text, usage: tokenUsage(messages, text) };
 }
 
 function generateContent(messages: PromptMessage[], formatType: 'text' | 'json_object' | 'json_schema', schema: unknown): string {

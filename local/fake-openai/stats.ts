@@ -1,4 +1,4 @@
-import { newSessionStats, type FakeSessionStats } from '../fake-common/session-stats';
+import { newSessionStats, type FakeSessionStats, type StatsView } from '../fake-common/session-stats';
 import type { AudioFormat } from './audio-format';
 
 export type SessionCloseCause = 'client' | 'fault' | 'server';
@@ -26,23 +26,17 @@ export interface RealtimeSessionStats extends FakeSessionStats<SessionCloseCause
   malformedEventsSent: number;
 }
 
-export interface FakeOpenAIStats {
-  readonly connectionsOpened: number;
-  /** Upgrades refused for a wrong or missing API key. */
-  readonly connectionsRefused: number;
-  /** `POST /v1/chat/completions` and `POST /v1/responses` answered. */
-  readonly summaryRequests: number;
-  readonly bySessionId: ReadonlyMap<string, RealtimeSessionStats>;
-  /** Sessions in connection order. */
-  readonly sessions: readonly RealtimeSessionStats[];
-}
+export type FakeOpenAIStats = StatsView<StatsRecorder>;
 
-export class StatsRecorder implements FakeOpenAIStats {
+export class StatsRecorder {
   connectionsOpened = 0;
+  /** Upgrades refused for a wrong or missing API key. */
   connectionsRefused = 0;
+  /** `POST /v1/chat/completions` and `POST /v1/responses` answered. */
   summaryRequests = 0;
   readonly bySessionId = new Map<string, RealtimeSessionStats>();
 
+  /** Sessions in connection order. */
   get sessions(): RealtimeSessionStats[] {
     return [...this.bySessionId.values()];
   }
