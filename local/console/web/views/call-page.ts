@@ -3,6 +3,7 @@ import type { ConsoleContext, View } from '../context';
 import { announce, fill, h, icon } from '../dom';
 import { clockTime, dateTime, duration, providerName, statusLabel } from '../format';
 import type { CallPage, StatusChange, ToolCall } from '../types';
+import { keepRefreshed } from '../refresh';
 import { card, emptyState, errorBox, json, liveDuration, outcomeBadge, pageHeader, statusBadge } from '../ui';
 import { liveCallPanel } from './live-call-panel';
 import { TranscriptLog } from './transcript-log';
@@ -41,26 +42,7 @@ export function callPageView(ctx: ConsoleContext, callbackId: string): View {
     card('Call Completed event', event),
   );
 
-  let disposed = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let wasCompleted = false;
-  const refresh = async () => {
-    clearTimeout(timer);
-    try {
-      const page = await ctx.api.call(callbackId);
-      if (disposed) return;
-      fill(problem);
-      render(page);
-      if (page.summary.completed && !wasCompleted) announce('The call is complete; its event is on the bus.');
-      wasCompleted = page.summary.completed;
-      if (!page.event) timer = setTimeout(() => void refresh(), POLL_WHILE_OPEN_MS);
-    } catch (error) {
-      if (disposed) return;
-      fill(problem, errorBox(`This call could not be loaded: ${describeError(error)}`));
-      timer = setTimeout(() => void refresh(), POLL_WHILE_OPEN_MS * 2);
-    }
-  };
-
   const render = (page: CallPage) => {
     const { summary, call } = page;
     fill(
@@ -107,18 +89,29 @@ export function callPageView(ctx: ConsoleContext, callbackId: string): View {
     );
   };
 
-  const unsubscribe = ctx.live.subscribe((message) => {
-    if (message.callbackId !== callbackId) return;
-    if (message.type === 'turn') transcript.add([message.turn]);
-    void refresh();
+  const stop = keepRefreshed(ctx.live, {
+    load: () => ctx.api.call(callbackId),
+    show: (page) => {
+      fill(problem);
+      render(page);
+      if (page.summary.completed && !wasCompleted) announce('The call is complete; its event is on the bus.');
+      wasCompleted = page.summary.completed;
+      return page.event ? undefined : POLL_WHILE_OPEN_MS;
+    },
+    showError: (error) => {
+      fill(problem, errorBox(`This call could not be loaded: ${describeError(error)}`));
+      return POLL_WHILE_OPEN_MS * 2;
+    },
+    wants: (message) => {
+      if (message.callbackId !== callbackId) return false;
+      if (message.type === 'turn') transcript.add([message.turn]);
+      return true;
+    },
   });
-  void refresh();
   return {
     element,
     dispose: () => {
-      disposed = true;
-      clearTimeout(timer);
-      unsubscribe();
+      stop();
       panel?.dispose();
     },
   };

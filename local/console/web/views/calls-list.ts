@@ -2,10 +2,13 @@ import { describeError } from '../api';
 import type { ConsoleContext, View } from '../context';
 import { fill, h, icon } from '../dom';
 import { dateTime, duration, providerName, relativeTime } from '../format';
+import { keepRefreshed } from '../refresh';
 import type { CallSummary, ConsoleEnvironment } from '../types';
 import { emptyState, errorBox, linkButton, liveDuration, outcomeBadge, pageHeader, statusBadge } from '../ui';
 
 const POLL_WHILE_OPEN_MS = 3000;
+/** A burst of live updates (a call's turns and status changes) reloads the list once. */
+const LIVE_SETTLE_MS = 200;
 
 /** Every call the stack has seen, newest first; refreshed by live updates and while calls are open. */
 export function callsListView(ctx: ConsoleContext): View {
@@ -22,35 +25,21 @@ export function callsListView(ctx: ConsoleContext): View {
     body,
   );
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let disposed = false;
-  const refresh = async () => {
-    clearTimeout(timer);
-    try {
-      const calls = await ctx.api.calls();
-      if (disposed) return;
+  const stop = keepRefreshed(ctx.live, {
+    load: () => ctx.api.calls(),
+    show: (calls) => {
       body.removeAttribute('aria-busy');
       fill(body, calls.length ? table(ctx.environment, calls) : emptyState('list', 'No calls yet. Talk to the agent in this browser, or place a call.', linkButton('#/talk', 'Talk to the agent', 'headset')));
-      if (calls.some((call) => !call.completed)) timer = setTimeout(() => void refresh(), POLL_WHILE_OPEN_MS);
-    } catch (error) {
-      if (!disposed) fill(body, errorBox(`The calls could not be loaded: ${describeError(error)}`));
-    }
-  };
-  let pending: ReturnType<typeof setTimeout> | undefined;
-  const unsubscribe = ctx.live.subscribe(() => {
-    clearTimeout(pending);
-    pending = setTimeout(() => void refresh(), 200);
-  });
-  void refresh();
-  return {
-    element,
-    dispose: () => {
-      disposed = true;
-      clearTimeout(timer);
-      clearTimeout(pending);
-      unsubscribe();
+      return calls.some((call) => !call.completed) ? POLL_WHILE_OPEN_MS : undefined;
     },
-  };
+    showError: (error) => {
+      fill(body, errorBox(`The calls could not be loaded: ${describeError(error)}`));
+      return undefined;
+    },
+    wants: () => true,
+    settleMs: LIVE_SETTLE_MS,
+  });
+  return { element, dispose: stop };
 }
 
 function table(env: ConsoleEnvironment, calls: CallSummary[]): HTMLElement {
