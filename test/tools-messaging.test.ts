@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeServiceAccount, startFakeGoogle, type FakeGoogle } from '../local/fake-google/server';
 import { startTwilioSimulator, type TwilioSimulator } from '../local/twilio-sim';
 import type { CallRecord, ToolCallRecord } from '../shared/call-record';
+import { BUILT_IN_TOOL_NAMES } from '../shared/call-tools';
 import { parseConfig, type Config } from '../shared/config';
 import { logger } from '../shared/logger';
 import { createTwilioClient } from '../shared/twilio-client';
@@ -202,7 +203,7 @@ describe('send_email', () => {
 });
 
 describe('which tools a call is offered', () => {
-  it('offers call control and SMS always; calendar, e-mail and transfer only when enabled and configured', () => {
+  it('offers call control and SMS always; calendar, e-mail and transfer only when enabled and configured (then every built-in tool)', () => {
     const bare = parseConfig({ STAGE: 'local' });
     expect(toolsForCall(callRecord(), bare).map((t) => t.name)).toEqual(['end_call', 'send_sms', 'send_dtmf']);
 
@@ -210,15 +211,7 @@ describe('which tools a call is offered', () => {
     expect(toolsForCall(callRecord(), calendarWithoutKey).map((t) => t.name)).not.toContain('check_availability');
 
     const everything = parseConfig({ STAGE: 'local', ...env, ENABLE_CALENDAR_TOOLS: 'true', TRANSFER_NUMBER: '+15550009999' });
-    expect(toolsForCall(callRecord(), everything).map((t) => t.name)).toEqual([
-      'end_call',
-      'send_sms',
-      'send_dtmf',
-      'check_availability',
-      'schedule_meeting',
-      'send_email',
-      'transfer_call',
-    ]);
+    expect(toolsForCall(callRecord(), everything).map((t) => t.name)).toEqual([...BUILT_IN_TOOL_NAMES]);
     expect(toolsForCall(callRecord({ transferTo: '+15550007777' }), bare).map((t) => t.name)).toContain('transfer_call');
   });
 });
