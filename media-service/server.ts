@@ -1,23 +1,21 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CallStore, callStoreSettings, createDynamoClient } from '../shared/call-store';
 import { createCallCompleter } from '../shared/completion';
 import { ConcurrencyLimiter } from '../shared/concurrency';
 import type { Config } from '../shared/config';
 import { logger } from '../shared/logger';
-import { CALLBACK_ID } from '../shared/patterns';
-import { awaitingStream } from '../shared/stream-token';
-import { isValidStreamSignature, type TwilioClient } from '../shared/twilio';
+import type { TwilioClient } from '../shared/twilio';
 import { createTwilioClient } from '../shared/twilio-client';
 import { VERSION } from '../shared/version';
 import { CancelWatch } from './bridge/cancel-watch';
 import { CallBridge, type BridgeDeps, type BridgeOutcome } from './call-bridge';
+import { admitMediaStreams } from './stream-admission';
 import { TurnWriter } from './transcript/turn-writer';
 import { callCounts } from './telemetry';
 import { waitAtMost } from '../shared/wait-at-most';
 
-const STREAM_PATH = /^\/media-stream\/([A-Za-z0-9._:%-]{1,400})\/?$/;
 /** Twilio frames are tiny; a message this large is an attack or a bug, and closes the stream (1009). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 /**
@@ -44,10 +42,9 @@ export interface MediaService {
 }
 
 /**
- * The media service: `GET /health` and the Twilio Media Stream WebSocket. An upgrade is
- * refused (no model cost) unless it is signed by Twilio for this URL and names a known call,
- * and with 503 while draining or at MAX_CALLS_PER_TASK. `/health` is liveness only: it
- * answers 200 while the process serves, however busy, so a full task is never replaced.
+ * The media service: `GET /health` and the Twilio Media Stream WebSocket, whose upgrades
+ * `admitMediaStreams` admits or refuses. `/health` is liveness only: it answers 200 while the
+ * process serves, however busy, so a full task is never replaced.
  */
 export async function startMediaService(options: {
   port: number;
@@ -57,84 +54,26 @@ export async function startMediaService(options: {
 }): Promise<MediaService> {
   let deps: BridgeDeps | undefined;
   let draining = false;
-  let upgradesInFlight = 0;
-  /** Upgrades past the capacity check whose bridge does not exist yet. */
-  let admitting = 0;
-  const maxUnauthenticated = options.maxUnauthenticatedStreams ?? MAX_UNAUTHENTICATED_STREAMS;
-  const unauthenticated = () => upgradesInFlight + [...active].filter((entry) => !entry.bridge.authenticated).length;
   const active = new Set<{ bridge: CallBridge; done: Promise<unknown> }>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          status: draining ? 'draining' : 'ok',
-          draining,
-          activeCalls: active.size,
-          maxCalls: deps?.config.MAX_CALLS_PER_TASK,
-          version: VERSION,
-        }),
-      );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'not_found', message: 'Not found' } }));
-  });
+  const server = createServer((req, res) =>
+    answerHttp(req, res, () => ({ draining, activeCalls: active.size, maxCalls: deps?.config.MAX_CALLS_PER_TASK })),
+  );
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const refuse = (status: number, text: string, why: string) => {
-      logger.warn('Media stream upgrade refused', { status, why });
-      if (status === 403) callCounts.refusedSignature++;
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (unauthenticated() >= maxUnauthenticated) return refuse(503, 'Service Unavailable', 'too many unauthenticated streams');
-    upgradesInFlight++;
-    void (async () => {
-      try {
-        if (!deps) return refuse(503, 'Service Unavailable', 'not ready');
-        if (draining) return refuse(503, 'Service Unavailable', 'draining');
-        const path = new URL(req.url ?? '/', 'http://media').pathname;
-        const match = STREAM_PATH.exec(path);
-        const callbackId = match ? safeDecode(match[1]!) : undefined;
-        if (!callbackId || !CALLBACK_ID.test(callbackId)) return refuse(404, 'Not Found', 'not a media stream path');
-        const signature = req.headers['x-twilio-signature'];
-        const streamUrl = `${deps.config.MEDIA_URL}/media-stream/${encodeURIComponent(callbackId)}`;
-        if (!isValidStreamSignature(deps.config.TWILIO_AUTH_TOKEN ?? '', typeof signature === 'string' ? signature : undefined, streamUrl)) {
-          return refuse(403, 'Forbidden', signature ? 'signature does not match' : 'no X-Twilio-Signature');
-        }
-        if (active.size + admitting >= deps.config.MAX_CALLS_PER_TASK) {
-          callCounts.refusedAtCap++;
-          return refuse(503, 'Service Unavailable', 'at MAX_CALLS_PER_TASK');
-        }
-        // Counted from here until the bridge exists (ws calls back synchronously), so that
-        // upgrades racing through the store lookup cannot overshoot the cap.
-        admitting++;
-        try {
-          const call = await deps.store.get(callbackId);
-          if (!call) return refuse(404, 'Not Found', 'unknown callbackId');
-          // A signature stays valid for the record's life: only a call waiting for its one stream may open it.
-          const waiting = awaitingStream(call, deps.now());
-          if (!waiting.ok) return refuse(410, 'Gone', waiting.reason);
-          if (draining) return refuse(503, 'Service Unavailable', 'draining');
-          const bridgeDeps = deps;
-          wss.handleUpgrade(req, socket, head, (ws) => {
-            const bridge = new CallBridge(ws, callbackId, bridgeDeps, call);
-            const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
-            entry.done = bridge.run().then(countCall).finally(() => active.delete(entry));
-            active.add(entry);
-          });
-        } finally {
-          admitting--;
-        }
-      } catch (error) {
-        logger.error('Media stream upgrade failed', { error });
-        refuse(500, 'Internal Server Error', 'upgrade failed');
-      } finally {
-        upgradesInFlight--;
-      }
-    })();
+  admitMediaStreams(server, {
+    wss,
+    maxUnauthenticated: options.maxUnauthenticatedStreams ?? MAX_UNAUTHENTICATED_STREAMS,
+    deps: () => deps,
+    draining: () => draining,
+    liveCalls: () => active.size,
+    unauthenticatedCalls: () => [...active].filter((entry) => !entry.bridge.authenticated).length,
+    open: (ws, callbackId, bridgeDeps, call) => {
+      const bridge = new CallBridge(ws, callbackId, bridgeDeps, call);
+      const entry = { bridge, done: Promise.resolve() as Promise<unknown> };
+      entry.done = bridge.run().then(countCall).finally(() => active.delete(entry));
+      active.add(entry);
+    },
   });
 
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
@@ -143,23 +82,7 @@ export async function startMediaService(options: {
   return {
     url: `ws://127.0.0.1:${port}`,
     attach(c, overrides) {
-      const db = createDynamoClient(c);
-      const store = overrides.store ?? new CallStore(db, callStoreSettings(c));
-      let twilio: TwilioClient | undefined;
-      deps = {
-        config: c,
-        store,
-        completer: overrides.completer ?? createCallCompleter(c, store, new ConcurrencyLimiter(db, c.TABLE_NAME, c.MAX_CONCURRENT_CALLS)),
-        cancels: new CancelWatch(store, c.CANCEL_POLL_SECONDS * 1000),
-        turns: new TurnWriter(store),
-        twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
-        now: overrides.now ?? (() => new Date()),
-        providerFactory: overrides.providerFactory,
-        onTurn: overrides.onTurn,
-        onToolCall: overrides.onToolCall,
-        startTimeoutMs: overrides.startTimeoutMs,
-        pingIntervalMs: overrides.pingIntervalMs,
-      };
+      deps = bridgeDeps(c, overrides);
     },
     activeCalls: () => active.size,
     failCall(callbackId, error) {
@@ -191,17 +114,42 @@ export async function startMediaService(options: {
   };
 }
 
+/** `GET /health` with the service's state, and 404 for anything else. */
+function answerHttp(req: IncomingMessage, res: ServerResponse, state: () => { draining: boolean; activeCalls: number; maxCalls: number | undefined }): void {
+  if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
+    const { draining, activeCalls, maxCalls } = state();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', draining, activeCalls, maxCalls, version: VERSION }));
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 'not_found', message: 'Not found' } }));
+}
+
+/** What every call's bridge shares: the store, completion, cancel watch and transcript writer built from `c`, unless given. */
+function bridgeDeps(c: Config, overrides: MediaServiceDeps): BridgeDeps {
+  const db = createDynamoClient(c);
+  const store = overrides.store ?? new CallStore(db, callStoreSettings(c));
+  let twilio: TwilioClient | undefined;
+  return {
+    config: c,
+    store,
+    completer: overrides.completer ?? createCallCompleter(c, store, new ConcurrencyLimiter(db, c.TABLE_NAME, c.MAX_CONCURRENT_CALLS)),
+    cancels: new CancelWatch(store, c.CANCEL_POLL_SECONDS * 1000),
+    turns: new TurnWriter(store),
+    twilio: overrides.twilio ?? (() => (twilio ??= createTwilioClient(c))),
+    now: overrides.now ?? (() => new Date()),
+    providerFactory: overrides.providerFactory,
+    onTurn: overrides.onTurn,
+    onToolCall: overrides.onToolCall,
+    startTimeoutMs: overrides.startTimeoutMs,
+    pingIntervalMs: overrides.pingIntervalMs,
+  };
+}
+
 function countCall(outcome: BridgeOutcome): void {
   if (!outcome.authenticated) return;
   callCounts.started++;
   if (outcome.transcriptComplete) callCounts.completed++;
   else callCounts.failed++;
-}
-
-function safeDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
 }
