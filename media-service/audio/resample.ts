@@ -49,6 +49,18 @@ export interface ResamplerFilter {
    * adds the two input samples that share a tap before multiplying, half the multiplications.
    */
   readonly symmetric: readonly boolean[];
+  /**
+   * Output n = q·up + r reads branch `phases[r].branch` from input sample q·down + `phases[r].start`
+   * on (the branch and where it starts repeat every `up` outputs), so the streaming loop needs no
+   * division per sample.
+   */
+  readonly phases: readonly OutputPhase[];
+}
+
+export interface OutputPhase {
+  readonly branch: Float64Array;
+  readonly start: number;
+  readonly symmetric: boolean;
 }
 
 const filters = new Map<string, ResamplerFilter>();
@@ -112,7 +124,13 @@ function designFilter(from: number, to: number): ResamplerFilter {
     skip.push(first);
     symmetric.push(branch.every((tap, j) => Math.abs(tap - branch[branch.length - 1 - j]!) <= negligible));
   }
-  return { from, to, up, down, half, taps, branches, skip, symmetric };
+  const phases: OutputPhase[] = [];
+  for (let r = 0; r < up; r++) {
+    const first = Math.ceil((r * down - half) / up);
+    const phase = half - r * down + first * up;
+    phases.push({ branch: branches[phase]!, start: first + skip[phase]!, symmetric: symmetric[phase]! });
+  }
+  return { from, to, up, down, half, taps, branches, skip, symmetric, phases };
 }
 
 /**
@@ -224,17 +242,21 @@ export class Resampler {
 
   /** Writes the next `count` output samples into `out`; returns `count`. */
   #emit(out: Int16Array, count: number): number {
-    const { up, down, half, branches, skip, symmetric } = this.#filter;
+    const { up, down, phases } = this.#filter;
     const history = this.#history;
-    const base = this.#base;
+    let r = this.#nextOut % up;
+    // Where output (q·up + r)'s branch starts is q·down + phases[r].start; `at` is q·down in `history`.
+    let at = ((this.#nextOut - r) / up) * down - this.#base;
     for (let j = 0; j < count; j++) {
-      const t = (this.#nextOut + j) * down;
-      const first = Math.ceil((t - half) / up);
-      const phase = half - t + first * up;
-      const branch = branches[phase]!;
-      const offset = first - base + skip[phase]!;
-      const acc = symmetric[phase]! ? foldedDot(history, offset, branch) : dot(history, offset, branch);
+      const phase = phases[r]!;
+      const offset = at + phase.start;
+      const branch = phase.branch;
+      const acc = branch.length === 1 ? history[offset]! * branch[0]! : phase.symmetric ? foldedDot(history, offset, branch) : dot(history, offset, branch);
       out[j] = acc >= 32767 ? 32767 : acc <= -32768 ? -32768 : Math.round(acc);
+      if (++r === up) {
+        r = 0;
+        at += down;
+      }
     }
     this.#nextOut += count;
     return count;
@@ -267,14 +289,18 @@ function foldedDot(history: Float64Array, offset: number, branch: Float64Array):
   const pairs = n >> 1;
   let a0 = 0;
   let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
   let k = 0;
-  for (; k + 1 < pairs; k += 2) {
+  for (; k + 3 < pairs; k += 4) {
     a0 += (history[offset + k]! + history[last - k]!) * branch[k]!;
     a1 += (history[offset + k + 1]! + history[last - k - 1]!) * branch[k + 1]!;
+    a2 += (history[offset + k + 2]! + history[last - k - 2]!) * branch[k + 2]!;
+    a3 += (history[offset + k + 3]! + history[last - k - 3]!) * branch[k + 3]!;
   }
   for (; k < pairs; k++) a0 += (history[offset + k]! + history[last - k]!) * branch[k]!;
   if (n & 1) a0 += history[offset + pairs]! * branch[pairs]!;
-  return a0 + a1;
+  return a0 + a1 + (a2 + a3);
 }
 
 /** Converts a whole buffer; the result has ceil(length · to / from) samples, aligned in time with the input. */
