@@ -6,6 +6,7 @@ import { BatchedSocketWriter } from '../socket-batching';
 import { connectAttempt } from './connect-attempt';
 import { closeError, CONNECT_TIMEOUT_MS, conversationUrl, ElevenLabsConnectError, initiationData, rawToString } from './elevenlabs-connection';
 import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage } from './elevenlabs-messages';
+import { SessionClosure } from './session-closure';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 /** After an interruption, how long the agent's words wait for `agent_response_correction`. */
@@ -45,7 +46,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   #correctionTimer: NodeJS.Timeout | undefined;
   #greetingTimer: NodeJS.Timeout | undefined;
   #closing = false;
-  #closedEmitted = false;
+  readonly #closure = new SessionClosure(this);
   /** When the message being handled arrived (process.hrtime), for the bridge's latency metric. */
   #messageAtNs: bigint | undefined;
 
@@ -152,7 +153,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     this.#finishAgentTurn();
     const ws = this.#ws;
     if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) ws.close(1000, 'call ended');
-    else this.#emitClosed(true);
+    else this.#closure.expected();
   }
 
   #configureAudio(input: string, output: string): void {
@@ -294,16 +295,8 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     if (this.#generating && this.#agent && !this.#closing) this.#o.playback.play(this.#agent.flush());
     this.#clearTimers();
     this.#finishAgentTurn();
-    if (this.#closing) return this.#emitClosed(true);
-    const message = `ElevenLabs closed the conversation (${code}${reason ? `: ${reason}` : ''})`;
-    this.emit('error', { code: 'model_disconnected', message });
-    this.#emitClosed(false);
-  }
-
-  #emitClosed(expected: boolean): void {
-    if (this.#closedEmitted) return;
-    this.#closedEmitted = true;
-    this.emit('closed', { expected });
+    if (this.#closing) return this.#closure.expected();
+    this.#closure.dropped({ code: 'model_disconnected', message: `ElevenLabs closed the conversation (${code}${reason ? `: ${reason}` : ''})` });
   }
 
   #clearTimers(): void {

@@ -3,6 +3,7 @@ import { GoogleGenAI, type Session } from '@google/genai';
 import { PcmToTwilio, TwilioToPcm } from '../audio/codec';
 import { liveConfig, openLiveConnection, type CloseInfo } from './gemini-connection';
 import { parseLiveServerMessage, pcmRate, type FunctionCall, type ServerContent } from './gemini-messages';
+import { SessionClosure } from './session-closure';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 /** Gemini Live takes 16 kHz PCM16 and speaks 24 kHz PCM16. */
@@ -30,7 +31,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   #agentText = '';
   #responding = false;
   #closing = false;
-  #closedEmitted = false;
+  readonly #closure = new SessionClosure(this);
   /** When the model message being handled arrived (process.hrtime), for the bridge's latency metric. */
   #messageAtNs: bigint | undefined;
   readonly #cancelledCalls = new Set<string>();
@@ -79,11 +80,11 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     this.#flushUserTurn();
     this.#emitAgentTurn();
     const session = this.#session;
-    if (!session) return this.#emitClosed(true);
+    if (!session) return this.#closure.expected();
     try {
       session.close();
     } catch {
-      this.#emitClosed(true);
+      this.#closure.expected();
     }
   }
 
@@ -217,16 +218,8 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   #onConnectionClosed(session: Session | undefined, event: CloseInfo): void {
     // A connection replaced by a resumed one closes quietly.
     if (session !== undefined && session !== this.#session) return;
-    if (this.#closing) return this.#emitClosed(true);
-    const message = `Gemini Live closed the connection (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''})`;
-    this.emit('error', { code: 'model_disconnected', message });
-    this.#emitClosed(false);
-  }
-
-  #emitClosed(expected: boolean): void {
-    if (this.#closedEmitted) return;
-    this.#closedEmitted = true;
-    this.emit('closed', { expected });
+    if (this.#closing) return this.#closure.expected();
+    this.#closure.dropped({ code: 'model_disconnected', message: `Gemini Live closed the connection (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''})` });
   }
 
   #send(action: () => void): void {

@@ -6,6 +6,7 @@ import { generationStageOf, readInterruption, type NovaOutputEvent } from './nov
 import { INPUT_SAMPLE_RATE, OUTPUT_SAMPLE_RATE } from './nova-sonic-prompt';
 import { resumableHistory } from './nova-sonic-history';
 import { NovaSonicStream, type HistoryTurn } from './nova-sonic-stream';
+import { SessionClosure } from './session-closure';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 /** Nova Sonic answers user input only; this cross-modal USER text makes it speak first (Nova 2 Sonic). */
@@ -58,7 +59,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
   #renewDue = false;
   #renewing = false;
   #closing = false;
-  #closedEmitted = false;
+  readonly #closure = new SessionClosure(this);
 
   constructor(options: ProviderSessionOptions, tuning: NovaSonicTuning = {}) {
     super();
@@ -97,7 +98,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
     this.#closing = true;
     this.#renewTimers.forEach(clearTimeout);
     await this.#stream?.close();
-    this.#emitClosed();
+    this.#closure.expected();
   }
 
   #newStream(history: HistoryTurn[]): NovaSonicStream {
@@ -273,16 +274,8 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
 
   #onStreamFailed(error: unknown): void {
     this.#renewTimers.forEach(clearTimeout);
-    if (!this.#closing) {
-      this.#flushAssistantTurn();
-      this.emit('error', describeBedrockError(error));
-    }
-    this.#emitClosed();
-  }
-
-  #emitClosed(): void {
-    if (this.#closedEmitted) return;
-    this.#closedEmitted = true;
-    this.emit('closed', { expected: this.#closing });
+    if (this.#closing) return this.#closure.expected();
+    this.#flushAssistantTurn();
+    this.#closure.dropped(describeBedrockError(error));
   }
 }
