@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { WebSocket } from 'ws';
-import type { CallError, CallRecord, RecordedEndReason, ToolCallRecord } from '../shared/call-record';
+import type { CallRecord, ToolCallRecord } from '../shared/call-record';
 import type { CallStore } from '../shared/call-store';
 import type { CallCompleter } from '../shared/completion';
 import type { Config } from '../shared/config';
@@ -11,7 +11,7 @@ import type { TwilioClient } from '../shared/twilio';
 import { CallerAudio } from './bridge/caller-audio';
 import type { CancelWatch } from './bridge/cancel-watch';
 import { SilenceWatch } from './bridge/silence-watch';
-import { finalizeCall } from './bridge/call-finalizer';
+import { CallEnding, type BridgeOutcome } from './bridge/call-ending';
 import { CallTimers } from './bridge/call-timers';
 import { CallTools } from './bridge/call-tools';
 import { ModelLink, ModelOpenError } from './bridge/model-link';
@@ -34,12 +34,10 @@ import type { ProviderFactory } from './providers/types';
 import { TranscriptCollector } from './transcript/collector';
 import type { TurnWriter } from './transcript/turn-writer';
 import { parseTwilioMessage, type StartMessage, type TwilioInbound } from './twilio-stream';
-import { waitAtMost } from '../shared/wait-at-most';
 
 export const START_TIMEOUT_MS = 10_000;
 /** Under CloudFront's and the ALB's idle timeouts with room to spare. */
 export const PING_INTERVAL_MS = 20_000;
-const GOODBYE_PLAYBACK_TIMEOUT_MS = 15_000;
 const MAX_LOGGED_BAD_FRAMES = 5;
 /** WebSocket close code for a policy violation: unauthenticated or malformed streams. */
 export const POLICY_VIOLATION = 1008;
@@ -66,12 +64,6 @@ export interface BridgeDeps {
   pingIntervalMs?: number;
 }
 
-export interface BridgeOutcome {
-  callbackId: string;
-  authenticated: boolean;
-  transcriptComplete: boolean;
-}
-
 /**
  * One Twilio Media Stream, from the upgrade to the completion event: authenticates the
  * stream, opens the model session, forces the greeting, relays audio both ways, reconnects
@@ -92,14 +84,8 @@ export class CallBridge {
   /** True while the stream's `start` is being authenticated. */
   private claiming = false;
   private tools: CallTools | undefined;
-  private error: CallError | undefined;
   private badFrames = 0;
-  private finalized: Promise<BridgeOutcome> | undefined;
-  private ended = false;
-  private hangingUp = false;
-  private sayingGoodbye = false;
-  /** Why this side ended the call, when it did (the agent, a limit, a cancel). */
-  private endReason: RecordedEndReason | undefined;
+  private readonly ending: CallEnding;
   private silence: SilenceWatch | undefined;
   private stopCancelWatch: (() => void) | undefined;
   private startedAt = 0;
@@ -128,12 +114,29 @@ export class CallBridge {
           this.deps.onTurn?.(this.callbackId, stored);
         },
         dropped: (cause) => {
-          if (!this.ended) guarded(() => this.reconnect(cause), this.fault)();
+          if (!this.ending.ended) guarded(() => this.reconnect(cause), this.fault)();
         },
         fault: this.fault,
       },
       this.log,
     );
+    this.ending = new CallEnding({
+      callbackId,
+      log: this.log,
+      model: this.model,
+      playback: () => this.playback,
+      callSid: () => this.callSid,
+      twilio: deps.twilio,
+      close: (code, reason) => this.close(code, reason),
+      release: () => this.release(),
+      call: () => this.call,
+      collector: this.collector,
+      startedAt: () => this.startedAt,
+      settleTools: async () => {
+        await this.tools?.settle();
+      },
+      finalizer: { config: deps.config, store: deps.store, completer: deps.completer, now: deps.now },
+    });
   }
 
   /** True once the stream's `start` carried this call's token and CallSid. */
@@ -149,7 +152,7 @@ export class CallBridge {
       this.ws.on('close', (code, reason) => {
         const level = code === 1000 || code === 1005 ? 'info' : 'warn';
         this.log[level]('Media stream closed', { code, reason: reason.toString() || undefined });
-        void this.finalize().then(resolve);
+        void this.ending.finalize().then(resolve);
       });
       this.ws.on('error', (error) => this.log.warn('Media stream socket error', { error: error.message }));
     });
@@ -165,8 +168,8 @@ export class CallBridge {
    * call ends with what it has so far, and no other call notices.
    */
   readonly fault = (error: Error): void => {
-    if (this.ended) return void this.log.error('Fault after the call ended', { error });
-    this.fail('internal_error', error);
+    if (this.ending.ended) return void this.log.error('Fault after the call ended', { error });
+    this.ending.fail('internal_error', error);
   };
 
   private onMessage(data: Buffer): void {
@@ -236,7 +239,7 @@ export class CallBridge {
       line: {
         callSid: () => this.callSid,
         playback: () => this.playback,
-        hangUp: (reason) => this.hangUp(reason),
+        hangUp: (reason) => this.ending.hangUp(reason),
       },
       config: c,
       store: this.deps.store,
@@ -254,15 +257,15 @@ export class CallBridge {
     this.log.info('Initial greeting triggered');
 
     const maxSeconds = call.request.maxDurationSeconds ?? c.MAX_CALL_DURATION_SECONDS;
-    this.timers.set('time-limit', maxSeconds * 1000, guarded(() => this.sayGoodbyeAndHangUp(TIME_UP_INSTRUCTIONS, 'time_limit'), this.fault));
+    this.timers.set('time-limit', maxSeconds * 1000, guarded(() => this.ending.sayGoodbyeAndHangUp(TIME_UP_INSTRUCTIONS, 'time_limit'), this.fault));
     this.silence = new SilenceWatch({
       timeoutMs: (call.request.silenceTimeoutSeconds ?? c.SILENCE_TIMEOUT_SECONDS) * 1000,
-      agentBusy: () => this.playback?.playing === true || this.sayingGoodbye,
+      agentBusy: () => this.playback?.playing === true || this.ending.sayingGoodbye,
       ask: () => {
         this.log.info('Callee silent; asking whether they are still there');
         this.model.session?.requestResponse(SILENCE_CHECK_INSTRUCTIONS);
       },
-      giveUp: () => void this.sayGoodbyeAndHangUp(SILENCE_GOODBYE_INSTRUCTIONS, 'silence_timeout'),
+      giveUp: () => void this.ending.sayGoodbyeAndHangUp(SILENCE_GOODBYE_INSTRUCTIONS, 'silence_timeout'),
     });
     if (call.cancel) return this.onCancel(call.cancel);
     // The process's watch calls back from its own timer: the call's ids go with this call's handling.
@@ -272,8 +275,8 @@ export class CallBridge {
   /** A cancel through the API: the agent says a short goodbye first, unless it was to be immediate. */
   private onCancel(cancel: NonNullable<CallRecord['cancel']>): void {
     this.log.info('Call canceled through the API', { immediate: cancel.immediate });
-    if (cancel.immediate) void this.hangUp('canceled', 'canceled');
-    else void this.sayGoodbyeAndHangUp(CANCEL_INSTRUCTIONS, 'canceled');
+    if (cancel.immediate) void this.ending.hangUp('canceled', 'canceled');
+    else void this.ending.sayGoodbyeAndHangUp(CANCEL_INSTRUCTIONS, 'canceled');
   }
 
   /** Opens a model session for the call and starts relaying; false (and the call failing) if it cannot. */
@@ -292,7 +295,7 @@ export class CallBridge {
         playback: this.playback!,
         log: this.log,
       });
-      if (this.ended) {
+      if (this.ending.ended) {
         void session.close();
         return false;
       }
@@ -300,7 +303,7 @@ export class CallBridge {
       return true;
     } catch (error) {
       const stage = error instanceof ModelOpenError ? error.stage : 'connect';
-      this.fail(stage === 'create' ? 'provider_unavailable' : failureCode, error);
+      this.ending.fail(stage === 'create' ? 'provider_unavailable' : failureCode, error);
       return false;
     }
   }
@@ -312,7 +315,7 @@ export class CallBridge {
    * Twilio plays the TwiML's apology before hanging up.
    */
   private async reconnect(cause: string): Promise<void> {
-    if (this.reconnected) return this.fail('model_disconnected', new Error(`${cause} (after one reconnect)`));
+    if (this.reconnected) return this.ending.fail('model_disconnected', new Error(`${cause} (after one reconnect)`));
     this.reconnected = true;
     this.audio.hold();
     this.log.warn('Realtime model dropped; reconnecting once with the conversation so far', { cause });
@@ -325,72 +328,17 @@ export class CallBridge {
     this.log.info('Realtime model reconnected');
   }
 
-  /** The time limit, the silence limit or a cancel: the agent says goodbye, its audio finishes playing, then Twilio hangs up. */
-  private async sayGoodbyeAndHangUp(instructions: string, endReason: RecordedEndReason): Promise<void> {
-    const session = this.model.session;
-    if (this.ended || this.sayingGoodbye || !session) return;
-    this.sayingGoodbye = true;
-    this.endReason ??= endReason;
-    this.log.info('Saying goodbye before hanging up', { endReason });
-    this.playback?.interrupt();
-    const done = this.model.responseDone();
-    session.requestResponse(instructions);
-    await waitAtMost(done.then(() => this.playback?.finished()), GOODBYE_PLAYBACK_TIMEOUT_MS);
-    await this.hangUp(endReason, endReason);
-  }
-
-  /** Ends the phone call itself through Twilio's REST API, then the stream; the agent's own hang-up unless told otherwise. */
-  async hangUp(reason: string, endReason: RecordedEndReason = 'agent_hangup'): Promise<void> {
-    if (this.hangingUp) return;
-    this.hangingUp = true;
-    this.endReason ??= endReason;
-    this.log.info('Hanging up', { reason });
-    if (this.callSid) {
-      try {
-        await this.deps.twilio().calls(this.callSid).update({ status: 'completed' });
-      } catch (error) {
-        this.log.error('Twilio hang-up failed; closing the stream instead', { error: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    this.close(1000, reason);
-  }
-
-  private fail(code: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.error ??= { code, message };
-    this.log.error('Call bridge failed; ending the stream', { code, error: message, ...(code === 'internal_error' ? { stack: (error as Error).stack } : {}) });
-    this.close(1011, code);
-  }
-
   private reject(reason: string): void {
     this.log.warn('Media stream refused', { reason });
     this.close(POLICY_VIOLATION, reason.slice(0, 120));
   }
 
-  /** Finalizes once: model closed, tools settled, then the call's record and completion. Never rejects. */
-  private finalize(): Promise<BridgeOutcome> {
-    this.finalized ??= this.settleCall().catch((error: unknown) => {
-      // The sweeper completes the call from what was persisted.
-      this.log.error('Finalizing the call failed', { error });
-      return { callbackId: this.callbackId, authenticated: this.authenticated, transcriptComplete: false };
-    });
-    return this.finalized;
-  }
-
-  private async settleCall(): Promise<BridgeOutcome> {
-    this.ended = true;
+  /** The stream is gone: everything the call has running stops. */
+  private async release(): Promise<void> {
     this.timers.clearAll();
     this.silence?.stop();
     this.stopCancelWatch?.();
     await this.model.close();
     this.playback?.streamEnded();
-    const call = this.call;
-    if (!call) return { callbackId: this.callbackId, authenticated: false, transcriptComplete: false };
-    await this.tools?.settle();
-    const transcriptComplete = await finalizeCall(
-      { call, collector: this.collector, error: this.error, endReason: this.endReason, startedAt: this.startedAt },
-      { config: this.deps.config, store: this.deps.store, completer: this.deps.completer, now: this.deps.now, log: this.log },
-    );
-    return { callbackId: this.callbackId, authenticated: true, transcriptComplete };
   }
 }
