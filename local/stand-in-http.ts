@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { readRequestText } from './request-body';
 
 /** The JSON body of a request to a local AWS stand-in, or undefined when it is not JSON. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = await readRequestText(req);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

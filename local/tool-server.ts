@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyWebhook } from '../shared/webhook-signing';
 import type { HttpToolRequest } from '../media-service/tools/http-tool';
+import { readRequestText } from './request-body';
 
 /** How the orchestrator's tool endpoint answers one request. */
 export interface ToolAnswer {
@@ -37,7 +38,7 @@ export async function startToolServer(options: { secret: string; answer: (reques
   const received: ReceivedToolRequest[] = [];
   const server = createServer((req, res) => {
     void (async () => {
-      const text = await readBody(req);
+      const text = await readRequestText(req);
       let verified = false;
       try {
         verifyWebhook(options.secret, text, req.headers);
@@ -68,10 +69,4 @@ export async function startToolServer(options: { secret: string; answer: (reques
         server.close(() => resolve());
       }),
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

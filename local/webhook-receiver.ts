@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../shared/webhook-signing';
 import { Arrivals } from './stand-in-http';
+import { readRequestText } from './request-body';
 
 export interface ReceivedWebhook {
   path: string;
@@ -41,7 +42,7 @@ export async function startWebhookReceiver(options: { secret: string; log?: (del
   let failStatus = 500;
   const server = createServer((req, res) => {
     void (async () => {
-      const text = await readBody(req);
+      const text = await readRequestText(req);
       let payload: ReceivedWebhook['payload'];
       try {
         payload = verifyWebhook(options.secret, text, req.headers) as ReceivedWebhook['payload'];
@@ -80,10 +81,4 @@ export async function startWebhookReceiver(options: { secret: string; log?: (del
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

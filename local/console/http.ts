@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiKeyMatches } from '../../shared/api-key';
 import { HttpError, PayloadTooLargeError, UnauthorizedError } from '../../shared/http-error';
 import { logger } from '../../shared/logger';
+import { readRequestText } from '../request-body';
 
 const MAX_JSON_BYTES = 64 * 1024;
 
@@ -35,14 +36,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BYTES) throw new PayloadTooLargeError(MAX_JSON_BYTES);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readRequestText(req, { bytes: MAX_JSON_BYTES, error: () => new PayloadTooLargeError(MAX_JSON_BYTES) });
   if (!text) return {};
   try {
     return JSON.parse(text);

@@ -4,6 +4,7 @@ import { GoogleApiError, OAuthError } from './errors';
 import { FakeGmail, type SentMessage } from './gmail';
 import { TokenIssuer, type TokenRequestRecord } from './oauth';
 import { listenOnLoopback } from '../fake-common/loopback-server';
+import { readRequestText } from '../request-body';
 
 export type { FakeEvent, Invitation, SentMessage, TokenRequestRecord };
 export { createFakeServiceAccount, type FakeServiceAccount } from './service-account';
@@ -74,7 +75,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
       const wait = delays.get(matched.name);
       if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
       injectFault(matched.name);
-      const text = await readBody(req);
+      const text = await readRequestText(req, { bytes: MAX_BODY_BYTES, error: () => new GoogleApiError(413, 'Request too large', 'uploadTooLarge') });
       body = answer(matched, req, url, text);
     } catch (error) {
       const known = error instanceof GoogleApiError || error instanceof OAuthError;
@@ -152,17 +153,6 @@ function route(method: string, path: string): Matched | undefined {
     if (match) return { name: candidate.name, params: match.slice(1).map((p) => decodeURIComponent(p)) };
   }
   return undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new GoogleApiError(413, 'Request too large', 'uploadTooLarge');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function safeJson(text: string): unknown {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { readRequestText } from '../request-body';
 import { newId } from './ids';
 import { minimalInstance } from './json-schema-instance';
 import type { StatsRecorder } from './stats';
@@ -194,15 +195,9 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new OpenAIHttpError(413, 'Request body too large.', 'invalid_request_error');
-    chunks.push(chunk as Buffer);
-  }
+  const text = await readRequestText(req, { bytes: MAX_BODY_BYTES, error: () => new OpenAIHttpError(413, 'Request body too large.', 'invalid_request_error') });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new OpenAIHttpError(
       400,

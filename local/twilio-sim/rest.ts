@@ -4,6 +4,7 @@ import type { CallRun } from './lifecycle';
 import { messageResource } from './messages';
 import type { SimRecording } from './recording';
 import type { CallBehaviour, FormParams, RestFault, RestRequestRecord, SimCall, SimMessage } from './types';
+import { readRequestText } from '../request-body';
 
 /** What the REST layer needs from the simulator. */
 export interface RestBackend {
@@ -152,7 +153,7 @@ export function createRestHandler(backend: RestBackend): RequestListener {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://simulator');
-    const params = method === 'GET' ? parseForm(url.search.slice(1)) : parseForm(await readBody(req));
+    const params = method === 'GET' ? parseForm(url.search.slice(1)) : parseForm(await readRequestText(req));
     const record: RestRequestRecord = { at: Date.now(), method, path: url.pathname, params, status: 0 };
     backend.requests.push(record);
     let reply: Reply;
@@ -272,10 +273,4 @@ function parseForm(body: string): FormParams {
     params[key] = existing === undefined ? value : [existing, value].flat();
   }
   return params;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
