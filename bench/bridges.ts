@@ -1,7 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { exited, mediaProcessStats, type MediaProcessStats } from '../local/media-process';
+import { askStats, exited, mediaProcessStats, untilReady, type MediaProcessStats } from '../local/media-process';
 
 /** The two bridges a run compares: the media service, and the pass-through floor beside it. */
 export type BridgeKind = 'engine' | 'pass-through';
@@ -53,10 +53,7 @@ export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port
     env: { ...env, MEDIA_PORT: String(port), PASS_THROUGH_MODEL_URL: modelUrl, POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', (message) => (message === 'ready' ? resolve() : reject(new Error(String(message)))));
-    child.once('exit', (code, signal) => reject(new Error(`${kind} exited (${code ?? signal}) before it was ready`)));
-  });
+  await untilReady(child, kind);
   return {
     kind,
     async stats() {
@@ -64,7 +61,7 @@ export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port
         const engine = await mediaProcessStats(child);
         return { activeCalls: engine.activeCalls, cpu: engine.cpu, rss: engine.rss, engine };
       }
-      return ask(child);
+      return askStats<BridgeStats>(child, 'cpu');
     },
     resetStats: () => void (kind === 'engine' && child.send('reset-stats')),
     async stop() {
@@ -72,17 +69,4 @@ export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port
       await exited(child);
     },
   };
-}
-
-function ask(child: ChildProcess): Promise<BridgeStats> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      if (typeof message === 'object' && message && 'cpu' in message) {
-        child.off('message', onMessage);
-        resolve(message as BridgeStats);
-      }
-    };
-    child.on('message', onMessage);
-    child.send('stats');
-  });
 }

@@ -44,18 +44,28 @@ export function startMediaProcess(env: NodeJS.ProcessEnv, port: number): Promise
     env: { ...env, MEDIA_PORT: String(port), POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  return untilReady(child, 'media process').then(() => child);
+}
+
+/** Resolves when a forked server says `ready` over IPC; rejects on any other first message, or if it exits first. */
+export function untilReady(child: ChildProcess, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => (message === 'ready' ? resolve(child) : reject(new Error(String(message)))));
-    child.once('exit', (code, signal) => reject(new Error(`media process exited (${code ?? signal}) before it was ready`)));
+    child.once('message', (message) => (message === 'ready' ? resolve() : reject(new Error(String(message)))));
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before it was ready`)));
   });
 }
 
 export function mediaProcessStats(child: ChildProcess): Promise<MediaProcessStats> {
+  return askStats(child, 'inboundLatencyMs');
+}
+
+/** Sends `stats` to a forked server and resolves with its reply: the first message with a `field`. */
+export function askStats<Stats>(child: ChildProcess, field: string): Promise<Stats> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown) => {
-      if (typeof message === 'object' && message && 'inboundLatencyMs' in message) {
+      if (typeof message === 'object' && message && field in message) {
         child.off('message', onMessage);
-        resolve(message as MediaProcessStats);
+        resolve(message as Stats);
       }
     };
     child.on('message', onMessage);
