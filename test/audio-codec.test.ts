@@ -225,6 +225,40 @@ describe('Resampler: streaming', () => {
     expect(chunked(resampler, input, [480])).toEqual(resample(input, 24_000, 8000));
   });
 
+  it.each([16_000, 24_000])('drain() at a pause (%i → 8000): exactly the flushed tail if the stream ends there; if it goes on, the same length and every 20 ms frame ≥ 45 dB of the undrained result', (from) => {
+    // A voice-like signal: 150 Hz harmonics, the upper ones falling off, swelling at 3 Hz.
+    const voice: Signal = (t) =>
+      (0.6 + 0.4 * Math.sin(2 * Math.PI * 3 * t)) *
+      Array.from({ length: 20 }, (_, h) => Math.sin(2 * Math.PI * 150 * (h + 1) * t + h) * Math.min(1, 900 / (150 * (h + 1)))).reduce((a, b) => a + b) *
+      2500;
+    const input = render(voice, from, 1);
+    const exact = resample(input, from, 8000);
+
+    const ending = new Resampler(from, 8000);
+    const head = ending.process(input);
+    const tail = ending.drain();
+    expect(tail.length).toBeGreaterThan(0);
+    expect(Int16Array.from([...head, ...tail])).toEqual(exact);
+    expect(ending.flush()).toHaveLength(0);
+
+    // Drained after every 100 ms chunk, as if the model paused after each.
+    const pausing = new Resampler(from, 8000);
+    const parts: number[] = [];
+    for (let at = 0; at < input.length; at += from / 10) parts.push(...pausing.process(input.subarray(at, at + from / 10)), ...pausing.drain());
+    parts.push(...pausing.flush());
+    expect(parts).toHaveLength(exact.length);
+    for (let frame = 0; frame < exact.length; frame += 160) {
+      let power = 0;
+      let noise = 0;
+      for (let i = frame; i < frame + 160; i++) {
+        power += exact[i]! ** 2;
+        noise += (parts[i]! - exact[i]!) ** 2;
+      }
+      // μ-law itself keeps speech at about 38 dB.
+      if (noise > 0) expect(10 * Math.log10(power / noise)).toBeGreaterThanOrEqual(45);
+    }
+  });
+
   it('a 20 ms-chunked tone has no clicks at chunk boundaries', () => {
     const signal = tone(1000);
     const out = chunked(new Resampler(24_000, 8000), render(signal, 24_000, 1), [480]);

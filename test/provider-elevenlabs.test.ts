@@ -201,6 +201,23 @@ describe('the ElevenLabs adapter without a call around it', () => {
       await session.close();
     }));
 
+  it('a PCM agent’s speech reaches the callee whole when its audio pauses, long before the response’s quiet window ends', () =>
+    withFake({ apiKey: 'xi', inputFormat: 'pcm_16000', outputFormat: 'pcm_16000', firstMessage: 'Hello caller, this is the agent.' }, async (fake) => {
+      // The longest window there is: only the pause in the agent's audio can release the resampler's tail sooner.
+      const { session, seen } = openSession({ ELEVENLABS_API_KEY: 'xi', ELEVENLABS_BASE_URL: fake.baseUrl, ELEVENLABS_RESPONSE_QUIET_MS: '10000' });
+      let done = false;
+      session.on('response_done', () => (done = true));
+      await session.connect();
+      const conversation = fake.stats.conversations[0]!;
+      await until(() => conversation.audioBytesSent > 0 && Buffer.concat(seen.media).length * 4 >= conversation.audioBytesSent, 6000);
+      // Every 16 kHz sample the agent sent became its 8 kHz μ-law byte (4 bytes of PCM16 for each), and nothing more.
+      expect(Buffer.concat(seen.media).length).toBe(Math.ceil(conversation.audioBytesSent / 4));
+      expect(decodeVoiceCode(mulawToPcm16(Buffer.concat(seen.media)), 8000)).toBe('Hello caller, this is the agent.');
+      // The response itself goes on until the window (or the caller's turn) ends it.
+      expect(done).toBe(false);
+      await session.close();
+    }));
+
   it('a public agent (no API key): connects straight to the agent URL', () =>
     withFake({}, async (fake) => {
       const { session, seen } = openSession({ ELEVENLABS_BASE_URL: fake.baseUrl });

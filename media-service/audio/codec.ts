@@ -5,12 +5,13 @@
  *   mulawToPcm16(bytes) / pcm16ToMulaw(samples)   G.711 μ-law ⇄ PCM16 (8 kHz either way)
  *   pcm16ToBytes(samples) / bytesToPcm16(bytes)   PCM16 samples ⇄ little-endian bytes (wire form)
  *   resample(pcm, from, to)                       whole buffer, any integer rates, time-aligned
- *   new Resampler(from, to)                       streaming: .process(chunk) (or .processInto) per frame, .flush(), .reset()
+ *   new Resampler(from, to)                       streaming: .process(chunk) (or .processInto) per frame, .drain(), .flush(), .reset()
  *   new TwilioToPcm(rate).decode(b64)             the caller's side of one call (stateful)
  *     .decodeToBase64(b64)                        … straight to the models' wire form (base64 PCM16 LE),
  *                                                   optionally gathered into chunks of `batchMs`
  *   new PcmToTwilio(rate).encode(pcm)             the agent's side of one call (stateful), → μ-law bytes
  *     .encodeBase64(b64)                          … from the models' wire form straight to a Twilio payload
+ *     .drain() / .flush()                         the held-back tail at a pause / at the end of a turn
  *
  * Resampling is a polyphase Kaiser-windowed sinc FIR (see resample.ts) with the telephone
  * channel's band split: flat to 0.85 of the lower Nyquist (3.4 kHz), ≥ 70 dB down from 1.15 of it
@@ -160,6 +161,14 @@ export class PcmToTwilio {
     const written = this.#resampler.processInto(pcm.samples.subarray(0, count), out.samples);
     encodeMulawInto(out.samples, written, out.bytes);
     return out.bytes.toString('base64', 0, written);
+  }
+
+  /**
+   * The held-back tail now, while the utterance may go on (the model's audio paused): see
+   * `Resampler.drain`. Audio that follows continues where it ends.
+   */
+  drain(): Uint8Array {
+    return pcm16ToMulaw(this.#resampler.drain());
   }
 
   /** The held-back tail of the current utterance (call at the end of a model turn). */

@@ -203,6 +203,25 @@ export class Resampler {
     return out;
   }
 
+  /**
+   * Gives out the held-back tail now, as `flush()` would (the input treated as silence after what
+   * has arrived), but keeps the stream going: input that follows continues it, from the sample
+   * after the tail. Only the tail's samples (the last `latencyMs`) lack what that input would have
+   * added to them, so use it for a pause the stream probably ends at.
+   */
+  drain(): Int16Array {
+    if (this.#passthrough) return new Int16Array(0);
+    const { up, down, half } = this.#filter;
+    const out = new Int16Array(Math.max(0, Math.ceil((this.#received * up) / down) - this.#nextOut));
+    if (out.length === 0) return out;
+    const look = Math.ceil(half / up) + 1;
+    this.#append(new Int16Array(look), 0);
+    this.#emit(out, out.length);
+    // The silence was only the tail's look-ahead; what arrives next takes its place.
+    this.#length -= look;
+    return out;
+  }
+
   /** Forgets all history (after barge-in, so stale audio does not ring into the next turn). */
   reset(): void {
     const pad = this.#passthrough ? 0 : Math.ceil(this.#filter.half / this.#filter.up);

@@ -11,6 +11,12 @@ import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './
 
 /** After an interruption, how long the agent's words wait for `agent_response_correction`. */
 const CORRECTION_WAIT_MS = 1_000;
+/**
+ * The agent's PCM audio paused this long (a Twilio frame's time): the resampler's held-back last
+ * ~2 ms go to the caller now, as the response may be over (ElevenLabs never says so; its quiet
+ * window is far longer). If the audio goes on, it continues from there.
+ */
+const TAIL_PAUSE_MS = 20;
 /** An agent with a first message starts speaking at once; without one, the adapter cues a greeting after this. */
 const FIRST_MESSAGE_GRACE_MS = 1_500;
 export const GREETING_CUE = '(The call has just been answered. Greet the person now, as your instructions say.)';
@@ -43,6 +49,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
   /** The conversation's opening request (the greeting, or the pick-up after a drop) has been made. */
   #opened = false;
   #quietTimer: NodeJS.Timeout | undefined;
+  #tailTimer: NodeJS.Timeout | undefined;
   #correctionTimer: NodeJS.Timeout | undefined;
   #greetingTimer: NodeJS.Timeout | undefined;
   #closing = false;
@@ -209,9 +216,18 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
       this.#o.playback.startResponse();
     }
     this.#agentSpoke = true;
-    this.#o.playback.playBase64(this.#agent ? this.#agent.encodeBase64(base64) : base64, this.#messageAtNs);
+    if (!this.#agent) this.#o.playback.playBase64(base64, this.#messageAtNs);
+    else {
+      this.#o.playback.playBase64(this.#agent.encodeBase64(base64), this.#messageAtNs);
+      if (this.#tailTimer) this.#tailTimer.refresh();
+      else this.#tailTimer = setTimeout(this.#releaseTail, TAIL_PAUSE_MS);
+    }
     this.#stillGenerating();
   }
+
+  readonly #releaseTail = () => {
+    if (this.#generating && this.#agent) this.#o.playback.play(this.#agent.drain());
+  };
 
   /**
    * Output is arriving. ElevenLabs never says a response is complete: it ends once its audio has
@@ -301,6 +317,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
 
   #clearTimers(): void {
     clearTimeout(this.#quietTimer);
+    clearTimeout(this.#tailTimer);
     clearTimeout(this.#correctionTimer);
     clearTimeout(this.#greetingTimer);
   }
