@@ -67,6 +67,8 @@ export type ParsedInbound = { ok: true; message: TwilioInbound } | { ok: false; 
 export function parseTwilioMessage(data: Buffer | string): ParsedInbound {
   const text = typeof data === 'string' ? data : data.toString('utf8');
   if (text.length > MAX_INBOUND_MESSAGE_BYTES) return { ok: false, reason: `message of ${text.length} bytes is too large` };
+  const wire = twilioMediaFrame(text);
+  if (wire) return { ok: true, message: wire };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -85,9 +87,28 @@ export function parseTwilioMessage(data: Buffer | string): ParsedInbound {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const DIGITS = /^\d+$/;
+/**
+ * A `media` frame exactly as Twilio writes it (compact JSON, its documented key order, numbers as
+ * digit strings). A JSON string without quotes, backslashes or control characters is its own value,
+ * so these captures are what JSON.parse would read.
+ */
+const TWILIO_MEDIA_FRAME =
+  /^\{"event":"media","sequenceNumber":"(\d+)","media":\{"track":"([^"\\\x00-\x1f]*)","chunk":"(\d+)","timestamp":"(\d+)","payload":"([A-Za-z0-9+/]*={0,2})"\},"streamSid":"([^"\\\x00-\x1f]*)"\}$/;
+
+/** Fifty frames a second per call: Twilio's own form is read with one match, without JSON.parse. */
+function twilioMediaFrame(text: string): MediaMessage | undefined {
+  const m = TWILIO_MEDIA_FRAME.exec(text);
+  if (!m) return undefined;
+  return {
+    event: 'media',
+    sequenceNumber: Number(m[1]),
+    streamSid: m[6]!,
+    media: { track: m[2]!, chunk: Number(m[3]), timestamp: Number(m[4]), payload: m[5]! },
+  };
+}
 
 /**
- * Fifty `media` frames a second per call: checked by hand against `mediaMessageSchema`, which
+ * `media` frames in any other form: checked by hand against `mediaMessageSchema`, which
  * still decides (and explains) anything this does not accept. Same result, a fraction of the cost.
  */
 function mediaFrame(value: unknown): MediaMessage | undefined {

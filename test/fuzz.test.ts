@@ -163,6 +163,29 @@ describe('Media Stream messages', () => {
     );
   });
 
+  it("media frames in Twilio's own wire form, read without JSON.parse, get exactly what the schema says", () => {
+    const digits = fc.oneof(fc.integer({ min: 0, max: 1e9 }).map(String), fc.constantFrom('', '007', '1.5', '-1', '99999999999999999999'));
+    const text = fc.oneof(fc.string(), fc.constantFrom('inbound', 'MZ0123456789abcdef', 'a"b', 'a\\', 'a\nb', '\u0000', '\u2028'));
+    fc.assert(
+      fc.property(
+        fc.record({ seq: digits, track: text, chunk: digits, timestamp: digits, payload: fc.oneof(fc.base64String(), text), streamSid: text }),
+        ({ seq, track, chunk, timestamp, payload, streamSid }) => {
+          const wire = `{"event":"media","sequenceNumber":"${seq}","media":{"track":"${track}","chunk":"${chunk}","timestamp":"${timestamp}","payload":"${payload}"},"streamSid":"${streamSid}"}`;
+          const parsed = parseTwilioMessage(wire);
+          let expected: ReturnType<typeof twilioInboundSchema.safeParse> | undefined;
+          try {
+            expected = twilioInboundSchema.safeParse(JSON.parse(wire));
+          } catch {
+            expected = undefined;
+          }
+          expect(parsed.ok).toBe(expected?.success ?? false);
+          if (parsed.ok && expected?.success) expect(parsed.message).toStrictEqual(expected.data);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('mark echoes, read on their fast path, get exactly what the schema says', () => {
     const field = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
     fc.assert(
