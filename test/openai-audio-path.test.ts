@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAudioDelta, isTranscriptDelta, readAudioDelta } from '../media-service/providers/openai-socket';
+import { isUnusedEvent, leadingType, readAudioDelta } from '../media-service/providers/openai-socket';
 
 const delta = (fields: Record<string, unknown>) => JSON.stringify({ type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'f39/fw==', ...fields });
 
@@ -17,18 +17,21 @@ describe('audio deltas read off the wire', () => {
     expect(readAudioDelta(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i' }), 0n)).toBeUndefined();
   });
 
-  it('recognises an audio delta whatever the order of its fields', () => {
-    expect(isAudioDelta(delta({}))).toBe(true);
-    expect(isAudioDelta(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_1', delta: 'f39/fw==' }))).toBe(true);
-    expect(isAudioDelta(JSON.stringify({ type: 'response.output_audio_transcript.delta', delta: 'Hi' }))).toBe(false);
-    expect(isAudioDelta(JSON.stringify({ type: 'response.output_audio.done', event_id: 'event_1' }))).toBe(false);
+  it('reads the type of an event whatever the order of its fields', () => {
+    expect(leadingType(delta({}))).toBe('response.output_audio.delta');
+    expect(leadingType(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_1', delta: 'f39/fw==' }))).toBe('response.output_audio.delta');
+    expect(leadingType(JSON.stringify({ type: 'response.output_audio.done', event_id: 'event_1' }))).toBe('response.output_audio.done');
+    expect(leadingType(JSON.stringify({ event_id: 'e', previous_item_id: 'x'.repeat(200), type: 'conversation.item.added' }))).toBeUndefined();
   });
 
-  it('recognises the transcript deltas it drops, and nothing else', () => {
-    expect(isTranscriptDelta(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio_transcript.delta', response_id: 'r', item_id: 'i', delta: 'Hel' }))).toBe(true);
-    expect(isTranscriptDelta(JSON.stringify({ type: 'response.output_audio_transcript.done', transcript: 'Hello' }))).toBe(false);
-    expect(isTranscriptDelta(JSON.stringify({ event_id: 'event_2', type: 'conversation.item.input_audio_transcription.delta', item_id: 'i', content_index: 0, delta: 'x' }))).toBe(true);
-    expect(isTranscriptDelta(JSON.stringify({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'Hi' }))).toBe(false);
-    expect(isTranscriptDelta(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);
+  it('recognises the events nothing reads, and nothing else', () => {
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio_transcript.delta', response_id: 'r', item_id: 'i', delta: 'Hel' }))).toBe(true);
+    expect(isUnusedEvent(JSON.stringify({ type: 'response.output_audio_transcript.done', transcript: 'Hello' }))).toBe(false);
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'event_2', type: 'conversation.item.input_audio_transcription.delta', item_id: 'i', content_index: 0, delta: 'x' }))).toBe(true);
+    expect(isUnusedEvent(JSON.stringify({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'Hi' }))).toBe(false);
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'rate_limits.updated', rate_limits: [] }))).toBe(true);
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'response.content_part.done', part: { type: 'audio' } }))).toBe(true);
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', item: { type: 'rate_limits.updated' }, type: 'conversation.item.added' }))).toBe(false);
+    expect(isUnusedEvent(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);
   });
 });

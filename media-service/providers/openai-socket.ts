@@ -14,9 +14,23 @@ export interface AudioDelta {
 
 type MessageListener = (event: { data: unknown }) => void;
 
-const AUDIO_DELTA_TYPE = '"type":"response.output_audio.delta"';
-const TRANSCRIPT_DELTA_TYPES = ['"type":"response.output_audio_transcript.delta"', '"type":"conversation.item.input_audio_transcription.delta"'];
-/** Where the type of a delta sits: before its payload, among a few ids (their order is the server's). */
+const TYPE_KEY = '"type":"';
+/**
+ * Server events that neither the session nor this adapter has any use for, kept from the SDK's
+ * per-message work (JSON and zod twice, a deep clone, an emit). The transcript deltas come many per
+ * turn: turns are read from the transcripts' `done`/`completed`, the SDK ignores the caller's partial
+ * transcripts, and its one use for the agent's (output guardrails) is not configured. The SDK's
+ * only handling of the others is to parse and re-emit them.
+ */
+const UNUSED_EVENT_TYPES = new Set([
+  'response.output_audio_transcript.delta',
+  'conversation.item.input_audio_transcription.delta',
+  'response.content_part.added',
+  'response.content_part.done',
+  'input_audio_buffer.committed',
+  'rate_limits.updated',
+]);
+/** Where an event's type sits: before its payload, among a few ids (their order is the server's). */
 const TYPE_WITHIN_CHARS = 160;
 const DELTA_KEY = '"delta":"';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -26,7 +40,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * option. Audio skips the SDK's per-message work both ways: caller audio is appended as Twilio's
  * base64, written straight to the socket, and the model's audio deltas are taken off the wire
  * before the SDK parses the message (JSON and zod, twice, plus a deep clone) only to decode the
- * audio and encode it again for Twilio. Transcript deltas, many and unused, are dropped. Every other event reaches the SDK untouched.
+ * audio and encode it again for Twilio. Events nothing reads are dropped (UNUSED_EVENT_TYPES); every
+ * other event reaches the SDK untouched.
  */
 export class OpenAIRealtimeSocket {
   readonly ws: WebSocket;
@@ -63,13 +78,11 @@ export class OpenAIRealtimeSocket {
     return (event) => {
       const data = event.data;
       if (typeof data === 'string') {
-        if (isAudioDelta(data)) {
+        const type = leadingType(data);
+        if (type === 'response.output_audio.delta') {
           const delta = readAudioDelta(data, process.hrtime.bigint());
           if (delta && this.onAudioDelta(delta)) return;
-        } else if (isTranscriptDelta(data)) {
-          // Many per turn, and unused: turns are read from the transcripts' `done`/`completed`, the SDK
-          // ignores the caller's partial transcripts, and its one use for the agent's (output
-          // guardrails) is not configured.
+        } else if (type !== undefined && UNUSED_EVENT_TYPES.has(type)) {
           return;
         }
       }
@@ -78,20 +91,23 @@ export class OpenAIRealtimeSocket {
   }
 }
 
-/** A cheap first look (the message is read properly by readAudioDelta): an audio delta names its type near its start. */
-export function isAudioDelta(data: string): boolean {
-  return typeNear(data, AUDIO_DELTA_TYPE);
+/**
+ * The type of a server event, read without parsing it, when it is named among its first fields.
+ * Outside strings JSON has no unescaped quotes, so the first `"type":"` is a key and its value, and
+ * with no `{` before it but the message's own, the event's. Anything else: undefined (the slow way).
+ */
+export function leadingType(data: string): string | undefined {
+  const at = data.indexOf(TYPE_KEY);
+  if (at < 0 || at > TYPE_WITHIN_CHARS || data.lastIndexOf('{', at) !== 0) return undefined;
+  const start = at + TYPE_KEY.length;
+  const end = data.indexOf('"', start);
+  return end > start ? data.slice(start, end) : undefined;
 }
 
-/** The agent's transcript as it is spoken, or the caller's as it is recognised, a few characters at a time. */
-export function isTranscriptDelta(data: string): boolean {
-  return TRANSCRIPT_DELTA_TYPES.some((type) => typeNear(data, type));
-}
-
-/** Outside strings JSON has no escaped quotes, so `"type":"…"` found here is a key and its value. */
-function typeNear(data: string, type: string): boolean {
-  const at = data.indexOf(type);
-  return at > 0 && at < TYPE_WITHIN_CHARS;
+/** An event no part of the session reads (see UNUSED_EVENT_TYPES). */
+export function isUnusedEvent(data: string): boolean {
+  const type = leadingType(data);
+  return type !== undefined && UNUSED_EVENT_TYPES.has(type);
 }
 
 /**
