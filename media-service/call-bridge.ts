@@ -135,7 +135,7 @@ export class CallBridge {
       settleTools: async () => {
         await this.tools?.settle();
       },
-      finalizer: { config: deps.config, store: deps.store, completer: deps.completer, now: deps.now },
+      finalizer: { config: deps.config, completer: deps.completer, now: deps.now },
     });
   }
 

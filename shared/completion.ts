@@ -31,18 +31,29 @@ export class CallCompleter {
     private readonly followUps: readonly CompletionFollowUp[] = [],
   ) {}
 
-  /** Completes the call if both halves are done (or `force`, for the sweeper). */
-  async complete(callbackId: string, by: string, options: { force?: Partial<CallRecord> } = {}): Promise<CompletionResult> {
-    const claim = await this.store.mutate(callbackId, (call) => {
-      if (call.completion) return undefined;
-      if (!options.force && !isReadyToComplete(call)) return undefined;
+  /**
+   * Completes the call if both halves are done (or `force`, for the sweeper). `change`, the
+   * caller's own update of the call (e.g. the media half recording its end), goes in the same
+   * write as the claim: one read and one write where two of each would do the same.
+   */
+  async complete(
+    callbackId: string,
+    by: string,
+    options: { force?: Partial<CallRecord>; change?: (call: CallRecord) => Partial<CallRecord> } = {},
+  ): Promise<CompletionResult> {
+    let claimed = false;
+    const result = await this.store.mutate(callbackId, (call) => {
+      const patch = options.change?.(call);
+      claimed = !call.completion && (options.force !== undefined || isReadyToComplete({ ...call, ...patch }));
+      if (!claimed) return patch;
       return {
+        ...patch,
         ...options.force,
         completion: { eventId: completionEventId(callbackId), claimedAt: this.now().toISOString(), by },
       };
     });
-    if (!claim) return 'unknown-call';
-    if (!claim.changed) return claim.call.completion ? 'already-completed' : 'not-ready';
+    if (!result) return 'unknown-call';
+    if (!claimed) return result.call.completion ? 'already-completed' : 'not-ready';
     await this.publish(callbackId);
     return 'published';
   }
@@ -54,10 +65,10 @@ export class CallCompleter {
     const detail = buildCallCompletedDetail(details);
     for (const followUp of this.followUps) await followUp(details.call, detail);
     await this.publisher.publishCallCompleted(detail);
-    await this.store.mutate(callbackId, (call) =>
-      call.completion && !call.completion.publishedAt
-        ? { completion: { ...call.completion, publishedAt: this.now().toISOString() } }
-        : undefined,
+    await this.store.mutate(
+      callbackId,
+      (call) => (call.completion && !call.completion.publishedAt ? { completion: { ...call.completion, publishedAt: this.now().toISOString() } } : undefined),
+      details.call,
     );
     this.log.info('Call Completed event published', {
       callbackId,

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CallError, CallRecord, RecordedEndReason } from '../../shared/call-record';
-import type { CallStore } from '../../shared/call-store';
 import type { CallCompleter } from '../../shared/completion';
 import type { Config } from '../../shared/config';
 import { redactsStored, redactText } from '../../shared/redaction';
@@ -20,7 +19,6 @@ export interface FinalizeInput {
 
 export interface FinalizerDeps {
   config: Config;
-  store: CallStore;
   completer: CallCompleter;
   now: () => Date;
   log: Logger;
@@ -32,7 +30,7 @@ export interface FinalizerDeps {
  * the transcript is complete. When this fails, the sweeper completes the call from what was persisted.
  */
 export async function finalizeCall({ call, collector, error, endReason, startedAt }: FinalizeInput, deps: FinalizerDeps): Promise<boolean> {
-  const { config, store, completer, now, log } = deps;
+  const { config, completer, now, log } = deps;
   const persisted = await collector.flush();
   const transcriptComplete = persisted && !error;
   const [summary, analysis] = await Promise.all([
@@ -40,15 +38,17 @@ export async function finalizeCall({ call, collector, error, endReason, startedA
     analyzeCall(config, call.request.analysis, collector.turns, log),
   ]);
   try {
-    await store.mutate(call.callbackId, () => ({
-      streamEndedAt: now().toISOString(),
-      transcriptComplete,
-      ...(summary ? { summary: redactsStored(call.request) ? redactText(summary) : summary } : {}),
-      ...(analysis ? { analysisResult: { data: analysis.data as never, successful: analysis.successful } } : {}),
-      ...(error ? { error } : {}),
-      ...(endReason ? { endReason } : {}),
-    }));
-    const completion = await completer.complete(call.callbackId, 'media-service');
+    // The stream's end is recorded with the completion's claim when Twilio has already reported the call over.
+    const completion = await completer.complete(call.callbackId, 'media-service', {
+      change: () => ({
+        streamEndedAt: now().toISOString(),
+        transcriptComplete,
+        ...(summary ? { summary: redactsStored(call.request) ? redactText(summary) : summary } : {}),
+        ...(analysis ? { analysisResult: { data: analysis.data as never, successful: analysis.successful } } : {}),
+        ...(error ? { error } : {}),
+        ...(endReason ? { endReason } : {}),
+      }),
+    });
     log.info('Media stream finalized', { turns: collector.turns.length, transcriptComplete, durationMs: Date.now() - startedAt, completion });
   } catch (failure) {
     log.error('Finalizing the call failed', { error: failure instanceof Error ? failure.message : String(failure) });
