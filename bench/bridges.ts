@@ -44,10 +44,11 @@ async function bundle(kind: BridgeKind): Promise<string> {
 
 /**
  * Starts a bridge as its own process listening on `port`, where the stack's TwiML points streams.
- * `MEDIA_CPU_PROFILE=1` writes a `.cpuprofile` of the media service to `.local/prof`.
+ * `MEDIA_CPU_PROFILE=1` writes a `.cpuprofile` of the media service to `.local/prof`;
+ * `MEDIA_CPU_PROFILE=all`, of the pass-through too (to compare where each spends its time).
  */
 export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port: number, modelUrl: string): Promise<BridgeProcess> {
-  const profile = kind === 'engine' && Boolean(process.env.MEDIA_CPU_PROFILE);
+  const profile = process.env.MEDIA_CPU_PROFILE === 'all' || (kind === 'engine' && Boolean(process.env.MEDIA_CPU_PROFILE));
   const child = fork(await bundle(kind), [], {
     execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : [],
     env: { ...env, MEDIA_PORT: String(port), PASS_THROUGH_MODEL_URL: modelUrl, POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
