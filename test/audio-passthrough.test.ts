@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
-import { initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { getCall, initiate, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -40,5 +40,11 @@ describe('μ-law audio through the OpenAI bridge', () => {
     // mark Twilio echoed is the playback's own, none the SDK transport's.
     expect(stream.marksEchoed.length).toBeGreaterThan(0);
     expect(stream.marksEchoed.filter((name) => !/^agent-\d+$/.test(name))).toEqual([]);
+
+    // The callee's turns reach the transcript from the transcription event itself: the SDK did not
+    // fetch each caller item back (with its audio) for a history nothing reads.
+    const { body } = await getCall(stack, callbackId);
+    expect(body.transcript.filter((turn) => turn.role === 'user').length, 'the callee was transcribed').toBeGreaterThan(0);
+    expect(session.itemsRetrieved).toBe(0);
   });
 });

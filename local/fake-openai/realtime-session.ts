@@ -104,6 +104,7 @@ export class FakeRealtimeSession {
       case 'conversation.item.retrieve': {
         const item = this.#conversation.get(event.item_id);
         if (!item) return this.#sendError(wireErrors.itemNotFound(event.item_id, event.event_id));
+        this.#stats.itemsRetrieved += 1;
         return this.#send({ type: 'conversation.item.retrieved', item: structuredClone(item) });
       }
       case 'conversation.item.delete':

@@ -19,6 +19,8 @@ export interface RealtimeSessionStats extends FakeSessionStats<SessionCloseCause
   responsesCreated: number;
   responsesCancelled: number;
   truncationsReceived: number;
+  /** `conversation.item.retrieve` events answered. */
+  itemsRetrieved: number;
   toolCallsIssued: number;
   toolOutputsReceived: number;
   errorsSent: number;
@@ -58,6 +60,7 @@ export class StatsRecorder {
       responsesCreated: 0,
       responsesCancelled: 0,
       truncationsReceived: 0,
+      itemsRetrieved: 0,
       toolCallsIssued: 0,
       toolOutputsReceived: 0,
       errorsSent: 0,

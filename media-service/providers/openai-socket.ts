@@ -30,6 +30,27 @@ const UNUSED_EVENT_TYPES = new Set([
   'input_audio_buffer.committed',
   'rate_limits.updated',
 ]);
+/**
+ * Server events only the adapter reads (the caller's turn end, the finished transcripts): read here
+ * and never handed to the SDK. The SDK's one use of a caller transcript is to fetch the whole item
+ * again (`conversation.item.retrieve`, which answers with the item's audio) for a history nothing reads.
+ */
+const ADAPTER_EVENT_TYPES = new Set([
+  'input_audio_buffer.speech_stopped',
+  'response.output_audio_transcript.done',
+  'conversation.item.input_audio_transcription.completed',
+]);
+/** A server event as the adapter reads it: its type and whatever else it carries. */
+export type ServerEvent = { type: string } & Record<string, unknown>;
+
+export interface ModelSocketHandlers {
+  /** Takes an audio delta and returns true; false hands the message to the SDK as usual. */
+  audioDelta(delta: AudioDelta): boolean;
+  /** One of ADAPTER_EVENT_TYPES. */
+  adapterEvent(event: ServerEvent): void;
+  /** What the SDK, or a handler, threw while a message was handled. */
+  fault(error: Error): void;
+}
 /** Where an event's type sits: before its payload, among a few ids (their order is the server's). */
 const TYPE_WITHIN_CHARS = 160;
 const DELTA_KEY = '"delta":"';
@@ -40,19 +61,17 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * option. Audio skips the SDK's per-message work both ways: caller audio is appended as Twilio's
  * base64, written straight to the socket, and the model's audio deltas are taken off the wire
  * before the SDK parses the message (JSON and zod, twice, plus a deep clone) only to decode the
- * audio and encode it again for Twilio. Events nothing reads are dropped (UNUSED_EVENT_TYPES); every
- * other event reaches the SDK untouched.
+ * audio and encode it again for Twilio. Events nothing reads are dropped (UNUSED_EVENT_TYPES), those
+ * only the adapter reads go to it (ADAPTER_EVENT_TYPES); every other event reaches the SDK untouched.
  */
 export class OpenAIRealtimeSocket {
   readonly ws: WebSocket;
   readonly #writer: BatchedSocketWriter;
 
-  /** `onAudioDelta` takes a delta and returns true; false hands the message to the SDK as usual. */
   constructor(
     url: string,
     apiKey: string,
-    private readonly onAudioDelta: (delta: AudioDelta) => boolean,
-    onFault: (error: Error) => void,
+    private readonly handlers: ModelSocketHandlers,
   ) {
     this.ws = new WebSocket(url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false });
     this.#writer = new BatchedSocketWriter(this.ws);
@@ -62,7 +81,7 @@ export class OpenAIRealtimeSocket {
     // event it does not expect) reaches onFault instead of the socket's handler, where it would be
     // uncaught and end the process with every call on it.
     (this.ws as unknown as { addEventListener: typeof addEventListener }).addEventListener = (type, listener, options) =>
-      addEventListener(type, guarded(type === 'message' ? this.#audioFirst(listener) : listener, onFault), options);
+      addEventListener(type, guarded(type === 'message' ? this.#audioFirst(listener) : listener, handlers.fault), options);
   }
 
   get open(): boolean {
@@ -81,9 +100,12 @@ export class OpenAIRealtimeSocket {
         const type = leadingType(data);
         if (type === 'response.output_audio.delta') {
           const delta = readAudioDelta(data, process.hrtime.bigint());
-          if (delta && this.onAudioDelta(delta)) return;
+          if (delta && this.handlers.audioDelta(delta)) return;
         } else if (type !== undefined && UNUSED_EVENT_TYPES.has(type)) {
           return;
+        } else if (type !== undefined && ADAPTER_EVENT_TYPES.has(type)) {
+          const event = readEvent(data);
+          if (event?.type === type) return this.handlers.adapterEvent(event);
         }
       }
       listener(event);
@@ -102,6 +124,15 @@ export function leadingType(data: string): string | undefined {
   const start = at + TYPE_KEY.length;
   const end = data.indexOf('"', start);
   return end > start ? data.slice(start, end) : undefined;
+}
+
+function readEvent(data: string): ServerEvent | undefined {
+  try {
+    const event: unknown = JSON.parse(data);
+    return typeof event === 'object' && event !== null && typeof (event as { type?: unknown }).type === 'string' ? (event as ServerEvent) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An event no part of the session reads (see UNUSED_EVENT_TYPES). */

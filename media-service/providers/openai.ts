@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { primaryLanguage } from '../../shared/languages';
-import { RealtimeAgent, RealtimeSession, tool, type TransportEvent } from '@openai/agents/realtime';
+import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents/realtime';
 import { TwilioRealtimeTransportLayer } from '@openai/agents-extensions';
 import { toolParametersJsonSchema } from '../tools/json-schema';
 import { twilioOutboundSchema } from '../twilio-stream';
 import { CallerInputPadding, OpenAIAgentAudio } from './openai-audio';
-import { OpenAIRealtimeSocket } from './openai-socket';
+import { OpenAIRealtimeSocket, type ServerEvent } from './openai-socket';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
 type Listener = (event: { data: string }) => void;
@@ -84,7 +84,11 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
       useInsecureApiKey: true,
       // Every listener the SDK adds to its socket is guarded: a throw while it handles a model event ends this call only.
       createWebSocket: async ({ url, apiKey }) => {
-        this.model = new OpenAIRealtimeSocket(url, apiKey, (delta) => this.agentAudio.delta(delta), this.onFault);
+        this.model = new OpenAIRealtimeSocket(url, apiKey, {
+          audioDelta: (delta) => this.agentAudio.delta(delta),
+          adapterEvent: (event) => this.onServerEvent(event),
+          fault: this.onFault,
+        });
         return this.model.ws;
       },
     });
@@ -118,7 +122,7 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
         },
       },
     });
-    this.session.on('transport_event', (event) => this.onTransportEvent(event));
+    this.session.on('transport_event', (event) => this.onServerEvent(event as ServerEvent));
     this.session.on('error', (event) => this.emit('error', { code: 'model_error', message: describe(event.error) }));
     this.transport.on('connection_change', (status) => {
       if (status === 'disconnected') this.emit('closed', { expected: this.closing });
@@ -174,9 +178,9 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
     else this.options.log.warn('Transport produced a message Twilio would refuse; dropped', { data: data.slice(0, 200) });
   }
 
-  private onTransportEvent(event: TransportEvent): void {
-    const raw = event as { type: string; transcript?: unknown; response?: { id?: string } };
-    switch (raw.type) {
+  /** The server events this adapter acts on, whether the SDK handled them first or never saw them (see OpenAIRealtimeSocket). */
+  private onServerEvent(event: ServerEvent): void {
+    switch (event.type) {
       // Seen before the transport acts on them (its interruption runs after this).
       case 'input_audio_buffer.speech_started':
         this.input.speechStarted();
@@ -186,22 +190,31 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
         this.input.speechStopped();
         break;
       case 'response.created':
-        this.agentAudio.responseCreated(raw.response?.id);
+        this.agentAudio.responseCreated(responseIdOf(event));
         break;
       case 'conversation.item.input_audio_transcription.completed':
-        if (typeof raw.transcript === 'string' && raw.transcript.trim()) this.emit('turn', { role: 'user', text: raw.transcript.trim() });
+        this.emitTurn('user', event.transcript);
         break;
       case 'response.output_audio_transcript.done':
-        if (typeof raw.transcript === 'string' && raw.transcript.trim()) this.emit('turn', { role: 'assistant', text: raw.transcript.trim() });
+        this.emitTurn('assistant', event.transcript);
         break;
       case 'response.done':
-        this.agentAudio.responseDone(raw.response?.id);
+        this.agentAudio.responseDone(responseIdOf(event));
         this.emit('response_done');
         break;
       default:
         break;
     }
   }
+
+  private emitTurn(role: 'user' | 'assistant', transcript: unknown): void {
+    if (typeof transcript === 'string' && transcript.trim()) this.emit('turn', { role, text: transcript.trim() });
+  }
+}
+
+function responseIdOf(event: ServerEvent): string | undefined {
+  const id = (event.response as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function describe(error: unknown): string {
