@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, paginateQuery, paginateScan, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from './aws';
 import type { Config } from './config';
 import {
@@ -121,20 +121,11 @@ export class CallStore {
   /** The call with its transcript turns and tool calls, in order. */
   async details(callbackId: string): Promise<CallDetails | undefined> {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.settings.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': callbackId },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.settings.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': callbackId }, ConsistentRead: true },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
     const callItem = items.find((item) => item.sk === CALL_SK);
     if (!callItem) return undefined;
     const bySk = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
@@ -235,19 +226,11 @@ export class CallStore {
    */
   async recent(limit = 50): Promise<CallRecord[]> {
     const calls: CallRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.settings.tableName,
-          FilterExpression: 'sk = :call',
-          ExpressionAttributeValues: { ':call': CALL_SK },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      calls.push(...(page.Items ?? []).map((item) => callRecordSchema.parse(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateScan(
+      { client: this.db },
+      { TableName: this.settings.tableName, FilterExpression: 'sk = :call', ExpressionAttributeValues: { ':call': CALL_SK } },
+    );
+    for await (const page of pages) calls.push(...(page.Items ?? []).map((item) => callRecordSchema.parse(item)));
     return calls.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
   }
 
