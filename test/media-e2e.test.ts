@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../local/stack';
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import { callCompletedEventSchema } from '../shared/events';
@@ -62,6 +62,8 @@ describe('the completion join', () => {
     const callbackId = uniqueId('join');
     const res = await initiate(stack, { callbackId, to: '+15557770003' });
     await stack.twilio!.waitForCall(res.body.callSid, 'streaming');
+    // The simulator has sent its `start`; the status must come once the media service has claimed the stream with it.
+    await vi.waitFor(async () => expect((await stack.deps.store.get(callbackId))?.streamStartedAt).toBeDefined(), { timeout: 10_000, interval: 50 });
     const early = await postSignedForm(stack, `/webhooks/call-status?callbackId=${callbackId}`, {
       CallSid: res.body.callSid,
       CallStatus: 'completed',
