@@ -30,6 +30,8 @@ describe('audio deltas read off the wire', () => {
     expect(isUnusedEvent(JSON.stringify({ event_id: 'event_2', type: 'conversation.item.input_audio_transcription.delta', item_id: 'i', content_index: 0, delta: 'x' }))).toBe(true);
     expect(isUnusedEvent(JSON.stringify({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'Hi' }))).toBe(false);
     expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'rate_limits.updated', rate_limits: [] }))).toBe(true);
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'conversation.item.done', item: { type: 'message', content: [] } }))).toBe(true);
+    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'response.output_item.done', item: { type: 'function_call' } }))).toBe(false);
     expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'response.content_part.done', part: { type: 'audio' } }))).toBe(true);
     expect(isUnusedEvent(JSON.stringify({ event_id: 'e', item: { type: 'rate_limits.updated' }, type: 'conversation.item.added' }))).toBe(false);
     expect(isUnusedEvent(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);

@@ -22,8 +22,9 @@ export interface RealtimeFaults {
   /** Delay between `response.created` and the first output. */
   responseDelayMs?: number;
   /**
-   * Right after the Nth `response.done`, send one `conversation.item.added` whose `message` item
-   * has no `content`: the Agents SDK's schema parse throws on it inside its socket handler.
+   * Right after the Nth `response.done`, send one `response.output_item.done` whose completed
+   * `function_call` item has no name or arguments: the event passes the Agents SDK's event schema,
+   * and its parse of the tool call then throws inside its socket handler.
    */
   malformedItemAfterResponses?: number;
 }
@@ -262,7 +263,12 @@ export class FakeRealtimeSession {
     const { dropAfterResponses, malformedItemAfterResponses } = this.#options.faults;
     if (this.#responsesDone === malformedItemAfterResponses) {
       this.#stats.malformedEventsSent += 1;
-      this.#send({ type: 'conversation.item.added', previous_item_id: null, item: { id: newId('item'), type: 'message', role: 'assistant', status: 'completed' } });
+      this.#send({
+        type: 'response.output_item.done',
+        response_id: newId('resp'),
+        output_index: 0,
+        item: { id: newId('item'), type: 'function_call', status: 'completed', call_id: newId('call') },
+      });
     }
     if (dropAfterResponses !== undefined && this.#responsesDone >= dropAfterResponses) this.#line.dropWhenFlushed();
   }

@@ -17,14 +17,21 @@ type MessageListener = (event: { data: unknown }) => void;
 const TYPE_KEY = '"type":"';
 /**
  * Server events that neither the session nor this adapter has any use for, kept from the SDK's
- * per-message work (JSON and zod twice, a deep clone, an emit). The transcript deltas come many per
- * turn: turns are read from the transcripts' `done`/`completed`, the SDK ignores the caller's partial
- * transcripts, and its one use for the agent's (output guardrails) is not configured. The SDK's
- * only handling of the others is to parse and re-emit them.
+ * per-message work (JSON and zod twice, a deep clone, an emit):
+ * - the transcript deltas, many per turn: turns are read from the transcripts' `done`/`completed`,
+ *   the SDK ignores the caller's partial transcripts, and its one use for the agent's (output
+ *   guardrails) is not configured;
+ * - the items' progress, from which the SDK keeps its own copy of the conversation (its history,
+ *   copied on every update, read by nothing here and by no configured SDK feature). A tool call
+ *   still reaches it whole, in `response.output_item.done`;
+ * - content parts, commits and rate limits, which the SDK only parses and re-emits.
  */
 const UNUSED_EVENT_TYPES = new Set([
   'response.output_audio_transcript.delta',
   'conversation.item.input_audio_transcription.delta',
+  'conversation.item.added',
+  'conversation.item.done',
+  'response.output_item.added',
   'response.content_part.added',
   'response.content_part.done',
   'input_audio_buffer.committed',
