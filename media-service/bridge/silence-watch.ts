@@ -9,9 +9,12 @@ export interface SilenceWatchOptions {
   ask: () => void;
   /** Silence went on after the question: say goodbye and hang up. */
   giveUp: () => void;
-  /** How often the silence is measured. @default 250 */
+  /** How often the silence is measured. @default a twentieth of `timeoutMs`, at most a second */
   checkEveryMs?: number;
 }
+
+/** The silence timeout's precision is 5 %, and never worse than this. */
+const MAX_CHECK_EVERY_MS = 1_000;
 
 /**
  * A callee who says nothing: measured from the later of the callee's last speech and the end
@@ -26,7 +29,7 @@ export class SilenceWatch {
   #done = false;
 
   constructor(private readonly options: SilenceWatchOptions) {
-    this.#timer = setInterval(() => this.#check(), options.checkEveryMs ?? 250);
+    this.#timer = setInterval(() => this.#check(), options.checkEveryMs ?? Math.min(MAX_CHECK_EVERY_MS, options.timeoutMs / 20));
     this.#timer.unref();
   }
 
