@@ -71,6 +71,10 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   private readonly input: CallerInputPadding;
   private model: OpenAIRealtimeSocket | undefined;
   private closing = false;
+  /** The response being generated (from its `response.created` to its `response.done`), and whether it is already being cancelled. */
+  private generating: { id: string | undefined; cut: boolean } | undefined;
+  /** A response asked for while another was being generated: created once that one is done. */
+  private queued: { instructions?: string } | undefined;
 
   constructor(private readonly options: ProviderSessionOptions) {
     super();
@@ -152,7 +156,22 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
   /** The transport counts what played from the echoes of its own marks. */
   private readonly onMarkPlayed = (name: string) => this.socket.deliver({ event: 'mark', mark: { name } });
 
+  /**
+   * The model generates one response at a time (a second `response.create` is refused). One asked
+   * for while another is being generated (a goodbye as the agent talks) cuts that one short and
+   * follows it; the cut response's end is not reported, so the next `response_done` is the new one's.
+   */
   requestResponse(instructions?: string): void {
+    const current = this.generating;
+    if (!current) return this.createResponse(instructions);
+    this.queued = { instructions };
+    if (current.cut) return;
+    current.cut = true;
+    this.agentAudio.bargeIn();
+    this.transport.sendEvent({ type: 'response.cancel', ...(current.id ? { response_id: current.id } : {}) });
+  }
+
+  private createResponse(instructions: string | undefined): void {
     this.transport.sendEvent({ type: 'response.create', ...(instructions ? { response: { instructions } } : {}) });
   }
 
@@ -185,11 +204,14 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
       case 'input_audio_buffer.speech_started':
         this.input.speechStarted();
         this.agentAudio.bargeIn();
+        // The server cancels the response in progress itself.
+        if (this.generating) this.generating.cut = true;
         break;
       case 'input_audio_buffer.speech_stopped':
         this.input.speechStopped();
         break;
       case 'response.created':
+        this.generating = { id: responseIdOf(event), cut: false };
         this.agentAudio.responseCreated(responseIdOf(event));
         break;
       case 'conversation.item.input_audio_transcription.completed':
@@ -200,11 +222,20 @@ export class OpenAIProviderSession extends EventEmitter<ProviderEvents> implemen
         break;
       case 'response.done':
         this.agentAudio.responseDone(responseIdOf(event));
-        this.emit('response_done');
+        this.onResponseDone(responseIdOf(event));
         break;
       default:
         break;
     }
+  }
+
+  private onResponseDone(id: string | undefined): void {
+    if (this.generating && this.generating.id !== id) return void this.emit('response_done');
+    this.generating = undefined;
+    const queued = this.queued;
+    this.queued = undefined;
+    if (queued) this.createResponse(queued.instructions);
+    else this.emit('response_done');
   }
 
   private emitTurn(role: 'user' | 'assistant', transcript: unknown): void {

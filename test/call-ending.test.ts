@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentScript } from '../local/fake-openai/scripts';
+import type { LocalStack } from '../local/stack';
+import { callCompletedEventSchema } from '../shared/events';
+import { getCall, initiate, postJson, startTestStack, uniqueId, waitForEvent } from './support/stack';
+
+/**
+ * Ending a call while the agent is still talking: the goodbye the bridge asks for must be the
+ * response whose end it waits for, not the end of the response it cut short.
+ */
+const MONOLOGUE = `Hello, this is Ava from Northwind. ${'Let me tell you everything about our new offers, one by one, in detail. '.repeat(6)}`;
+const GOODBYE = 'I am sorry, I have to go now. Someone will be in touch. Goodbye!';
+
+const agent: AgentScript = {
+  next({ trigger, instructions }) {
+    if (/this call has to end/i.test(instructions)) return { say: GOODBYE, end: true };
+    if (trigger === 'greeting') return { say: MONOLOGUE };
+    return undefined;
+  },
+};
+
+let stack: LocalStack;
+beforeAll(async () => {
+  // Generated as fast as it plays: the agent is still talking whenever the call is ended.
+  stack = await startTestStack({ agent, fakes: { openai: { audioChunkIntervalMs: 100 } } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+let lastNumber = 0;
+const silentCallee = () => {
+  const to = `+1555887${String(++lastNumber).padStart(4, '0')}`;
+  stack.twilio!.setBehaviour(to, { kind: 'answer', callee: { utterances: [], stayOnLine: true, maxCallMs: 60_000 } });
+  return to;
+};
+
+describe('a goodbye asked for while a response is being generated (OpenAI)', () => {
+  it('a cancel mid-answer: the answer is cut, the goodbye is said and heard whole, then the call hangs up', async () => {
+    const callbackId = uniqueId('cancel-mid-answer');
+    const res = await initiate(stack, { callbackId, to: silentCallee() });
+    expect(res.status).toBe(200);
+    const fake = stack.fakes.openai!;
+    await waitFor(async () => (fake.stats.sessions.at(-1)?.audioFramesSent ?? 0) > 0);
+    expect((await postJson(stack, `/calls/${callbackId}/cancel`, {})).status).toBe(202);
+
+    const event = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId, 60_000));
+    expect(event.detail).toMatchObject({ outcome: 'completed', endReason: 'canceled' });
+    const session = fake.stats.sessions.at(-1)!;
+    expect(session.responsesCancelled, 'the answer in progress was cut').toBe(1);
+    expect(session.assistantTranscripts.at(-1)).toBe(GOODBYE);
+    const turns = (await getCall(stack, callbackId)).body.transcript.filter((t: { role: string }) => t.role === 'assistant');
+    expect(turns.at(-1)?.text).toBe(GOODBYE);
+    const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+    expect(sim.updates.map((u) => u.outcome)).toEqual(['hangup']);
+    // The callee decodes an utterance only once all of it has played: the hang-up came after the whole goodbye.
+    expect(sim.streams[0]!.heard.at(-1)).toBe(GOODBYE);
+  }, 90_000);
+});
+
+async function waitFor(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
