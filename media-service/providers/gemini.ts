@@ -30,6 +30,8 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   #userText = '';
   #agentText = '';
   #responding = false;
+  /** Text came in while the agent was talking: the model cuts that response, and its end is not the answer's. */
+  #superseded = false;
   #closing = false;
   readonly #closure = new SessionClosure(this);
   /** When the model message being handled arrived (process.hrtime), for the bridge's latency metric. */
@@ -71,6 +73,7 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
   sendText(text: string): void {
     const session = this.#session;
     if (!session || this.#closing) return;
+    if (this.#responding) this.#superseded = true;
     this.#send(() => session.sendRealtimeInput({ text }));
   }
 
@@ -164,7 +167,9 @@ export class GeminiProviderSession extends EventEmitter<ProviderEvents> implemen
     if (!this.#responding) return;
     this.#responding = false;
     this.#o.playback.endResponse();
-    this.emit('response_done');
+    // The next `response_done` is the answer's to the text (the bridge's goodbye waits on it).
+    if (this.#superseded) this.#superseded = false;
+    else this.emit('response_done');
   }
 
   #flushUserTurn(): void {
