@@ -20,8 +20,13 @@ export function outcomeOf(call: CallRecord): Outcome {
       return call.status;
     case 'completed':
       return isAnsweringMachine(call.answeredBy) ? 'voicemail' : 'completed';
-    default:
-      // Completed by the sweeper before Twilio reported an end.
+    // Completed by the sweeper before Twilio reported an end.
+    case 'scheduled':
+    case 'initiating':
+    case 'queued':
+    case 'initiated':
+    case 'ringing':
+    case 'in-progress':
       return 'failed';
   }
 }
