@@ -12,11 +12,12 @@ import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './
 /** After an interruption, how long the agent's words wait for `agent_response_correction`. */
 const CORRECTION_WAIT_MS = 1_000;
 /**
- * The agent's PCM audio paused this long (a Twilio frame's time): the resampler's held-back last
- * ~2 ms go to the caller now, as the response may be over (ElevenLabs never says so; its quiet
- * window is far longer). If the audio goes on, it continues from there.
+ * The agent's PCM audio paused this long: the resampler's held-back last ~2 ms go to the caller
+ * now, as the response may be over (ElevenLabs never says so; its quiet window is far longer). If
+ * the audio goes on, it continues from there. Two frames' time: longer than the gap between the
+ * chunks of speech generated faster than it is spoken, so a tail is not sent at every chunk.
  */
-const TAIL_PAUSE_MS = 20;
+const TAIL_PAUSE_MS = 40;
 /** An agent with a first message starts speaking at once; without one, the adapter cues a greeting after this. */
 const FIRST_MESSAGE_GRACE_MS = 1_500;
 export const GREETING_CUE = '(The call has just been answered. Greet the person now, as your instructions say.)';
