@@ -22,8 +22,8 @@ export interface CommonFakeSettings {
   timeScale?: number;
 }
 
-/** The adapter's default response-end window (`ELEVENLABS_RESPONSE_QUIET_MS`), in real time. */
-const ELEVENLABS_RESPONSE_QUIET_MS = 700;
+/** The ElevenLabs adapter's waits on the conversation's pace (their defaults), in real time. */
+const ELEVENLABS_WAITS_MS = { ELEVENLABS_RESPONSE_QUIET_MS: 700, ELEVENLABS_FIRST_MESSAGE_GRACE_MS: 1_500, ELEVENLABS_CORRECTION_WAIT_MS: 1_000 };
 
 const localKey = (prefix: string) => `${prefix}-local-${randomBytes(8).toString('hex')}`;
 
@@ -56,8 +56,8 @@ export const PROVIDER_FAKES = {
           ELEVENLABS_API_KEY: apiKey,
           ELEVENLABS_AGENT_ID: fake.agentId,
           ELEVENLABS_BASE_URL: fake.baseUrl,
-          // The fake talks `timeScale` times faster than real time, so its pauses are that much shorter too.
-          ELEVENLABS_RESPONSE_QUIET_MS: String(Math.round(ELEVENLABS_RESPONSE_QUIET_MS / (common.timeScale ?? 1))),
+          // The fake talks `timeScale` times faster than real time, so its pauses, and the adapter's waits on them, are that much shorter too.
+          ...Object.fromEntries(Object.entries(ELEVENLABS_WAITS_MS).map(([name, ms]) => [name, String(Math.round(ms / (common.timeScale ?? 1)))])),
         },
       };
     },

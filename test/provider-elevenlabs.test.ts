@@ -89,6 +89,23 @@ describe('an ElevenLabs agent call through the embedded stack', () => {
     }
   });
 
+  it('an agent without a first message is cued to greet as soon on the call’s clock as in production: the callee never has to ask first', async () => {
+    // Real time: cued after 1.5 s, the agent greets well before a callee who waits 5 s would speak.
+    const callee = { utterances: ['Hello? Who is this?'], answerSilenceMs: 5_000, hangUpAfterAgentTurns: 1, maxCallMs: 60_000 };
+    stack.fakes.elevenlabs!.configure({ firstMessage: '' });
+    try {
+      stack.twilio!.setBehaviour('+15557782007', { kind: 'answer', callee });
+      const callbackId = uniqueId('eleven-no-first-message');
+      const res = await initiate(stack, { callbackId, to: '+15557782007', provider: PROVIDER });
+      const { detail } = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId));
+      const stream = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!;
+      expect(stream.said, 'the callee had to speak first').toEqual([]);
+      expect(detail.transcript[0]).toMatchObject({ role: 'assistant' });
+    } finally {
+      stack.fakes.elevenlabs!.configure({ firstMessage: undefined });
+    }
+  });
+
   it('an API key ElevenLabs refuses: the call ends and the event names the key and the answer', async () => {
     const refusedBefore = stack.fakes.elevenlabs!.stats.signedUrlRefusals;
     const conversationsBefore = stack.fakes.elevenlabs!.stats.conversations.length;

@@ -9,8 +9,6 @@ import { audioFormat, parseServerMessage, type AudioFormat, type ServerMessage }
 import { SessionClosure } from './session-closure';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
-/** After an interruption, how long the agent's words wait for `agent_response_correction`. */
-const CORRECTION_WAIT_MS = 1_000;
 /**
  * The agent's PCM audio paused this long: the resampler's held-back last ~2 ms go to the caller
  * now, as the response may be over (ElevenLabs never says so; its quiet window is far longer). If
@@ -18,8 +16,6 @@ const CORRECTION_WAIT_MS = 1_000;
  * chunks of speech generated faster than it is spoken, so a tail is not sent at every chunk.
  */
 const TAIL_PAUSE_MS = 40;
-/** An agent with a first message starts speaking at once; without one, the adapter cues a greeting after this. */
-const FIRST_MESSAGE_GRACE_MS = 1_500;
 export const GREETING_CUE = '(The call has just been answered. Greet the person now, as your instructions say.)';
 
 /**
@@ -139,7 +135,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     clearTimeout(this.#greetingTimer);
     this.#greetingTimer = setTimeout(() => {
       if (!this.#agentSpoke) this.sendText(instructions ?? GREETING_CUE);
-    }, FIRST_MESSAGE_GRACE_MS);
+    }, this.#o.config.ELEVENLABS_FIRST_MESSAGE_GRACE_MS);
   }
 
   /**
@@ -282,7 +278,7 @@ export class ElevenLabsProviderSession extends EventEmitter<ProviderEvents> impl
     this.#correctionTimer = setTimeout(() => {
       this.#awaitingCorrection = false;
       this.#finishAgentTurn();
-    }, CORRECTION_WAIT_MS);
+    }, this.#o.config.ELEVENLABS_CORRECTION_WAIT_MS);
   }
 
   /** Everything sent has played (or was cleared): the agent's words may be final now. */
