@@ -114,7 +114,9 @@ export class CallBridge {
           this.deps.onTurn?.(this.callbackId, stored);
         },
         dropped: (cause) => {
-          if (!this.ending.ended) guarded(() => this.reconnect(cause), this.fault)();
+          // A call that is hanging up, its goodbye already generated, needs no new session.
+          if (this.ending.modelDone) return void this.log.info('Realtime model dropped as the call ends', { cause });
+          guarded(() => this.reconnect(cause), this.fault)();
         },
         fault: this.fault,
       },
@@ -322,9 +324,11 @@ export class CallBridge {
     // Nothing more of the old response will come; the caller may talk over what still plays.
     this.playback?.endResponse();
     void this.model.close();
-    const instructions = resumeInstructions(this.baseInstructions, this.collector.turns);
+    // A goodbye the dropped session had not said (or that was asked for while this one connected) is the new session's to say.
+    const goodbye = this.ending.goodbyeToSay;
+    const instructions = resumeInstructions(this.baseInstructions, this.collector.turns) + (goodbye ? `\n\n${goodbye}` : '');
     if (!(await this.openSession(this.call!, instructions, 'model_disconnected'))) return;
-    this.model.session!.requestResponse(RESUME_RESPONSE_INSTRUCTIONS);
+    this.model.session!.requestResponse(this.ending.goodbyeToSay ?? RESUME_RESPONSE_INSTRUCTIONS);
     this.log.info('Realtime model reconnected');
   }
 

@@ -46,6 +46,8 @@ export class CallEnding {
   #ended = false;
   #hangingUp = false;
   #sayingGoodbye = false;
+  /** The goodbye's instructions until its response is done. */
+  #goodbyeAsked: string | undefined;
   /** Why this side ended the call, when it did (the agent, a limit, a cancel). */
   #endReason: RecordedEndReason | undefined;
   #error: CallError | undefined;
@@ -65,17 +67,30 @@ export class CallEnding {
     return this.#sayingGoodbye;
   }
 
+  /** The instructions of a goodbye asked for and not yet generated: a session replacing a dropped one says it instead. */
+  get goodbyeToSay(): string | undefined {
+    return this.#goodbyeAsked;
+  }
+
+  /** True once the call is ending with nothing more for the model to say: its goodbye generated, or the hang-up under way. */
+  get modelDone(): boolean {
+    return this.#ended || this.#hangingUp || (this.#sayingGoodbye && this.#goodbyeAsked === undefined);
+  }
+
   /** The time limit, the silence limit or a cancel: the agent says goodbye, its audio finishes playing, then Twilio hangs up. */
   async sayGoodbyeAndHangUp(instructions: string, endReason: RecordedEndReason): Promise<void> {
     const { model, playback, log } = this.#o;
-    const session = model.session;
-    if (this.#ended || this.#sayingGoodbye || !session) return;
+    if (this.#ended || this.#sayingGoodbye) return;
     this.#sayingGoodbye = true;
     this.#endReason ??= endReason;
     log.info('Saying goodbye before hanging up', { endReason });
     playback()?.interrupt();
-    const done = model.responseDone();
-    session.requestResponse(instructions);
+    this.#goodbyeAsked = instructions;
+    const done = model.responseDone().then(() => {
+      this.#goodbyeAsked = undefined;
+    });
+    // While a dropped session is being replaced, the new one says the goodbye once connected (goodbyeToSay).
+    model.session?.requestResponse(instructions);
     await waitAtMost(done.then(() => playback()?.finished()), GOODBYE_PLAYBACK_TIMEOUT_MS);
     await this.hangUp(endReason, endReason);
   }

@@ -27,6 +27,8 @@ export class ModelOpenError extends Error {
  */
 export class ModelLink {
   #session: ProviderSession | undefined;
+  #connected = false;
+  #doneWaiters: Array<() => void> = [];
 
   constructor(
     private readonly factory: ProviderFactory,
@@ -34,8 +36,9 @@ export class ModelLink {
     private readonly log: Logger,
   ) {}
 
+  /** The session in use once it is connected; none while a new one connects (what it would be sent cannot reach it yet). */
   get session(): ProviderSession | undefined {
-    return this.#session;
+    return this.#connected ? this.#session : undefined;
   }
 
   /** Opens a session (replacing the one in use) and resolves once audio can flow. */
@@ -47,6 +50,7 @@ export class ModelLink {
       throw new ModelOpenError('create', error);
     }
     this.#session = session;
+    this.#connected = false;
     this.#wire(session);
     const connectStarted = Date.now();
     try {
@@ -54,13 +58,14 @@ export class ModelLink {
     } catch (error) {
       throw new ModelOpenError('connect', error);
     }
+    this.#connected = session === this.#session;
     this.log.info('Realtime session connected', { connectMs: Date.now() - connectStarted });
     return session;
   }
 
-  /** Resolves when the session in use finishes its current response. */
+  /** Resolves when the session in use finishes a response (after a reconnect, the new session's). */
   responseDone(): Promise<void> {
-    return new Promise((resolve) => this.#session?.once('response_done', () => resolve()));
+    return new Promise((resolve) => this.#doneWaiters.push(resolve));
   }
 
   /** Closes the session in use, if any; a close that fails is of no consequence. */
@@ -89,6 +94,12 @@ export class ModelLink {
         this.handlers.dropped(`The realtime model connection closed unexpectedly${lastModelError ? `: ${lastModelError}` : ''}`);
       }, fault),
     );
+    session.on('response_done', () => {
+      if (!current()) return;
+      const waiters = this.#doneWaiters;
+      this.#doneWaiters = [];
+      for (const resolve of waiters) resolve();
+    });
     session.on('fault', (error) => {
       if (current()) fault(error);
     });
