@@ -25,8 +25,8 @@ const ENTRY: Record<BridgeKind, string> = { engine: '../media-service/main.ts', 
 
 /**
  * Each bridge as production runs the media service: one esbuild ESM bundle on plain `node`, not
- * through tsx, minified with a source map as the container's Dockerfile builds it and runs it
- * (`--enable-source-maps`); unminified when profiled, so the profile names what it measured.
+ * through tsx, minified with its names kept, as the container's Dockerfile builds it; unminified
+ * when profiled, so the profile names what it measured.
  */
 async function bundle(kind: BridgeKind, profiled: boolean): Promise<string> {
   const outfile = fileURLToPath(new URL(`../.local/bench/${kind}.mjs`, import.meta.url));
@@ -38,8 +38,7 @@ async function bundle(kind: BridgeKind, profiled: boolean): Promise<string> {
     format: 'esm',
     outfile,
     minify: !profiled,
-    sourcemap: !profiled,
-    sourcesContent: false,
+    keepNames: true,
     banner: { js: "import { createRequire as __ceCreateRequire } from 'node:module'; const require = __ceCreateRequire(import.meta.url);" },
     logLevel: 'error',
   });
@@ -54,7 +53,7 @@ async function bundle(kind: BridgeKind, profiled: boolean): Promise<string> {
 export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port: number, modelUrl: string): Promise<BridgeProcess> {
   const profile = process.env.MEDIA_CPU_PROFILE === 'all' || (kind === 'engine' && Boolean(process.env.MEDIA_CPU_PROFILE));
   const child = fork(await bundle(kind, profile), [], {
-    execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : ['--enable-source-maps'],
+    execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : [],
     env: { ...env, MEDIA_PORT: String(port), PASS_THROUGH_MODEL_URL: modelUrl, POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

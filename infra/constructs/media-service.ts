@@ -187,7 +187,6 @@ export class MediaService extends Construct {
         DRAIN_TIMEOUT_SECONDS: String(drainTimeoutSeconds),
         MAX_CALLS_PER_TASK: String(maxCallsPerTask),
         AWS_REGION: stack.region,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       secrets: props.secrets,
       logRetention,
