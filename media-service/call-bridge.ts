@@ -241,7 +241,7 @@ export class CallBridge {
       line: {
         callSid: () => this.callSid,
         playback: () => this.playback,
-        hangUp: (reason) => this.ending.hangUp(reason),
+        hangUpAfterPlayback: (reason) => this.ending.hangUpAfterPlayback(reason),
       },
       config: c,
       store: this.deps.store,

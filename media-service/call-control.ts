@@ -13,7 +13,8 @@ export interface CallLine {
   callSid(): string | undefined;
   /** What the caller hears, once the stream has started. */
   playback(): CallerPlayback | undefined;
-  hangUp(reason: string): Promise<void>;
+  /** Hangs up once the agent's audio still playing (its goodbye) has played; nothing interrupts it meanwhile. */
+  hangUpAfterPlayback(reason: string): Promise<void>;
 }
 
 export interface CallControlOptions {
@@ -36,9 +37,8 @@ const CHUNK_BYTES = 8_000;
 export class BridgeCallControl implements CallControl {
   constructor(private readonly options: CallControlOptions) {}
 
-  async hangUpAfterPlayback(reason: string): Promise<void> {
-    await this.playbackFinished();
-    await this.options.line.hangUp(reason);
+  hangUpAfterPlayback(reason: string): Promise<void> {
+    return this.options.line.hangUpAfterPlayback(reason);
   }
 
   async transfer(to: string): Promise<void> {

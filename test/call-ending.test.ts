@@ -10,6 +10,9 @@ import { getCall, initiate, postJson, startTestStack, uniqueId, waitForEvent } f
  */
 const MONOLOGUE = `Hello, this is Ava from Northwind. ${'Let me tell you everything about our new offers, one by one, in detail. '.repeat(6)}`;
 const GOODBYE = 'I am sorry, I have to go now. Someone will be in touch. Goodbye!';
+/** Instructions for an agent that says a long goodbye at once and ends the call itself. */
+const ENDS_AT_ONCE = 'End the call at once.';
+const LONG_GOODBYE = `Thank you for your time today. ${'We will send you everything we discussed, in writing, very soon. '.repeat(3)}Goodbye!`; // The longest a voice-coded utterance carries (255 bytes).
 
 /** The bridge's cue: OpenAI takes it as the response's instructions, the others as the caller's text. */
 const ENDING = /this call has to end/i;
@@ -17,6 +20,7 @@ const ENDING = /this call has to end/i;
 const agent: AgentScript = {
   next({ trigger, instructions, history }) {
     if (ENDING.test(instructions) || ENDING.test(history.at(-1)?.text ?? '')) return { say: GOODBYE, end: true };
+    if (trigger === 'greeting' && instructions === ENDS_AT_ONCE) return { say: LONG_GOODBYE, end: true, andCall: { name: 'end_call', arguments: {} } };
     if (trigger === 'greeting') return { say: MONOLOGUE };
     return undefined;
   },
@@ -57,6 +61,29 @@ describe('a goodbye asked for while a response is being generated', () => {
     expect(sim.updates.map((u) => u.outcome)).toEqual(['hangup']);
     // The callee decodes an utterance only once all of it has played: the hang-up came after the whole goodbye.
     expect(sim.streams[0]!.heard.at(-1)).toBe(GOODBYE);
+  }, 90_000);
+});
+
+describe('a cancel while the agent’s own goodbye plays (end_call)', () => {
+  it('nothing cuts the goodbye: it plays whole, then the agent hangs up', async () => {
+    const fake = stack.fakes.openai!;
+    // Generated five times faster than it plays: end_call comes while most of the goodbye is still to play.
+    fake.configure({ audioChunkIntervalMs: 20 });
+    try {
+      const callbackId = uniqueId('cancel-during-end-call');
+      const res = await initiate(stack, { callbackId, to: silentCallee(), instructions: ENDS_AT_ONCE });
+      await waitFor(async () => (fake.stats.sessions.find((s) => s.instructions.startsWith(ENDS_AT_ONCE))?.toolCallsIssued ?? 0) > 0);
+      expect((await postJson(stack, `/calls/${callbackId}/cancel`, {})).status).toBe(202);
+
+      const event = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId, 60_000));
+      expect(event.detail).toMatchObject({ outcome: 'completed', endReason: 'agent_hangup' });
+      const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+      expect(sim.streams[0]!.clearsReceived, 'the goodbye was not cleared').toBe(0);
+      expect(sim.streams[0]!.heard.at(-1)).toBe(LONG_GOODBYE);
+      expect(sim.updates.map((u) => u.outcome)).toEqual(['hangup']);
+    } finally {
+      fake.configure({ audioChunkIntervalMs: 100 });
+    }
   }, 90_000);
 });
 

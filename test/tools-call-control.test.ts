@@ -126,7 +126,7 @@ describe('transfer_call', () => {
       line: {
         callSid: () => 'CA00000000000000000000000000000000',
         playback: () => undefined,
-        hangUp: async () => undefined,
+        hangUpAfterPlayback: async () => undefined,
       },
       twilio: () => {
         updates++;

@@ -95,6 +95,18 @@ export class CallEnding {
     await this.hangUp(endReason, endReason);
   }
 
+  /**
+   * The agent ends the call (end_call) after the goodbye it just said: that goodbye plays out
+   * whole, and a time limit or cancel meanwhile has nothing to add (an immediate cancel still
+   * hangs up at once).
+   */
+  async hangUpAfterPlayback(reason: string): Promise<void> {
+    if (this.#ended || this.#hangingUp) return;
+    this.#sayingGoodbye = true;
+    await waitAtMost(this.#o.playback()?.finished() ?? Promise.resolve(), GOODBYE_PLAYBACK_TIMEOUT_MS);
+    await this.hangUp(reason);
+  }
+
   /** Ends the phone call itself through Twilio's REST API, then the stream; the agent's own hang-up unless told otherwise. */
   async hangUp(reason: string, endReason: RecordedEndReason = 'agent_hangup'): Promise<void> {
     if (this.#hangingUp) return;
