@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentScript } from '../local/fake-openai/scripts';
 import type { LocalStack } from '../local/stack';
 import { callCompletedEventSchema } from '../shared/events';
-import { getCall, initiate, postJson, startTestStack, uniqueId, waitForEvent } from './support/stack';
+import { eventsFor, getCall, initiate, postJson, startTestStack, uniqueId, waitForEvent } from './support/stack';
 
 /**
  * Ending a call while the agent is still talking: the goodbye the bridge asks for must be the
@@ -84,6 +84,28 @@ describe('a cancel while the agent’s own goodbye plays (end_call)', () => {
     } finally {
       fake.configure({ audioChunkIntervalMs: 100 });
     }
+  }, 90_000);
+});
+
+describe('Twilio’s status callbacks around the agent’s hang-up', () => {
+  it('each delivered twice and pairwise out of order: one completion, ended by the agent, with the whole goodbye', async () => {
+    const to = `+1555887${String(++lastNumber).padStart(4, '0')}`;
+    stack.twilio!.setBehaviour(to, {
+      kind: 'answer',
+      duplicateCallbacks: true,
+      reorderCallbacks: true,
+      callee: { utterances: [], stayOnLine: true, maxCallMs: 60_000 },
+    });
+    const callbackId = uniqueId('hang-up-callbacks');
+    const res = await initiate(stack, { callbackId, to, instructions: ENDS_AT_ONCE });
+    const event = callCompletedEventSchema.parse(await waitForEvent(stack, callbackId, 60_000));
+    expect(event.detail).toMatchObject({ outcome: 'completed', endReason: 'agent_hangup', transcriptComplete: true, error: null });
+    expect(event.detail.transcript.at(-1)).toMatchObject({ role: 'assistant', text: LONG_GOODBYE });
+    const sim = await stack.twilio!.waitForCall(res.body.callSid, 'ended');
+    await waitFor(async () => sim.statusCallbacks.filter((c) => c.callStatus === 'completed').every((c) => c.responseStatus !== undefined));
+    expect(sim.statusCallbacks.filter((c) => c.callStatus === 'completed').length, 'the end was reported twice').toBeGreaterThanOrEqual(2);
+    expect(eventsFor(stack, callbackId).filter((e) => e['detail-type'] === 'Call Completed')).toHaveLength(1);
+    expect((await getCall(stack, callbackId)).body.call).toMatchObject({ status: 'completed', endReason: 'agent_hangup' });
   }, 90_000);
 });
 
