@@ -23,14 +23,19 @@ export const statusCallbackSchema = z.object({
 });
 export type StatusCallback = z.infer<typeof statusCallbackSchema>;
 
+/** How far Twilio's clock may run ahead of ours before a Timestamp is taken for no event time at all. */
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+
 /**
  * When the callback's event happened. Twilio's Timestamp has whole seconds, so an event in the
- * second the call was placed can read as earlier than `createdAt`; it is never put before it.
+ * second the call was placed can read as earlier than `createdAt`; it is never put before it. A
+ * Timestamp far in the future (whatever it parses to, up to the end of the Date range) is not an
+ * event time: the callback's arrival is used instead.
  */
 function callbackTime(callback: StatusCallback, call: CallRecord, now: Date): string {
   const parsed = callback.Timestamp ? Date.parse(callback.Timestamp) : Number.NaN;
-  const at = Number.isNaN(parsed) ? now.getTime() : parsed;
-  return new Date(Math.max(at, Date.parse(call.createdAt))).toISOString();
+  const plausible = !Number.isNaN(parsed) && parsed <= now.getTime() + MAX_CLOCK_AHEAD_MS;
+  return new Date(Math.max(plausible ? parsed : now.getTime(), Date.parse(call.createdAt))).toISOString();
 }
 
 /**

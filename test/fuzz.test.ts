@@ -96,7 +96,11 @@ describe('status callbacks: arbitrary signed forms never 5xx and never corrupt t
           expect(response.status).toBeLessThan(500);
         },
       ),
-      { numRuns: 150 },
+      {
+        numRuns: 150,
+        // Found by this property: an event time at the end of the Date range (a year past 9999 has no plain ISO form).
+        examples: [[{ CallSid: placed.callSid as string, CallStatus: 'completed', Timestamp: 'Fri, 12 Sep 275760 23:59:59 GMT' }]],
+      },
     );
     const { body } = await getCall(stack, callbackId);
     expect(body.call.callSid).toBe(placed.callSid);
