@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isUnusedEvent, leadingType, readAudioDelta } from '../media-service/providers/openai-socket';
+import { leadingType, readAudioDelta, routeOf } from '../media-service/providers/openai-socket';
 
 const delta = (fields: Record<string, unknown>) => JSON.stringify({ type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'f39/fw==', ...fields });
+
+const isUnused = (data: string) => routeOf(data) === 'unused';
 
 describe('audio deltas read off the wire', () => {
   it('keeps the base64 audio as sent and reads the ids around it', () => {
@@ -25,15 +27,15 @@ describe('audio deltas read off the wire', () => {
   });
 
   it('recognises the events nothing reads, and nothing else', () => {
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio_transcript.delta', response_id: 'r', item_id: 'i', delta: 'Hel' }))).toBe(true);
-    expect(isUnusedEvent(JSON.stringify({ type: 'response.output_audio_transcript.done', transcript: 'Hello' }))).toBe(false);
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'event_2', type: 'conversation.item.input_audio_transcription.delta', item_id: 'i', content_index: 0, delta: 'x' }))).toBe(true);
-    expect(isUnusedEvent(JSON.stringify({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'Hi' }))).toBe(false);
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'rate_limits.updated', rate_limits: [] }))).toBe(true);
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'conversation.item.done', item: { type: 'message', content: [] } }))).toBe(true);
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'response.output_item.done', item: { type: 'function_call' } }))).toBe(false);
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', type: 'response.content_part.done', part: { type: 'audio' } }))).toBe(true);
-    expect(isUnusedEvent(JSON.stringify({ event_id: 'e', item: { type: 'rate_limits.updated' }, type: 'conversation.item.added' }))).toBe(false);
-    expect(isUnusedEvent(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);
+    expect(isUnused(JSON.stringify({ event_id: 'event_1', type: 'response.output_audio_transcript.delta', response_id: 'r', item_id: 'i', delta: 'Hel' }))).toBe(true);
+    expect(isUnused(JSON.stringify({ type: 'response.output_audio_transcript.done', transcript: 'Hello' }))).toBe(false);
+    expect(isUnused(JSON.stringify({ event_id: 'event_2', type: 'conversation.item.input_audio_transcription.delta', item_id: 'i', content_index: 0, delta: 'x' }))).toBe(true);
+    expect(isUnused(JSON.stringify({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'Hi' }))).toBe(false);
+    expect(isUnused(JSON.stringify({ event_id: 'e', type: 'rate_limits.updated', rate_limits: [] }))).toBe(true);
+    expect(isUnused(JSON.stringify({ event_id: 'e', type: 'conversation.item.done', item: { type: 'message', content: [] } }))).toBe(true);
+    expect(isUnused(JSON.stringify({ event_id: 'e', type: 'response.output_item.done', item: { type: 'function_call' } }))).toBe(false);
+    expect(isUnused(JSON.stringify({ event_id: 'e', type: 'response.content_part.done', part: { type: 'audio' } }))).toBe(true);
+    expect(isUnused(JSON.stringify({ event_id: 'e', item: { type: 'rate_limits.updated' }, type: 'conversation.item.added' }))).toBe(false);
+    expect(isUnused(JSON.stringify({ type: 'error', error: { message: '"type":"response.output_audio_transcript.delta"' } }))).toBe(false);
   });
 });

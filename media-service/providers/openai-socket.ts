@@ -104,15 +104,14 @@ export class OpenAIRealtimeSocket {
     return (event) => {
       const data = event.data;
       if (typeof data === 'string') {
-        const type = leadingType(data);
-        if (type === 'response.output_audio.delta') {
+        const route = routeOf(data);
+        if (route === 'unused') return;
+        if (route === 'audio') {
           const delta = readAudioDelta(data, process.hrtime.bigint());
           if (delta && this.handlers.audioDelta(delta)) return;
-        } else if (type !== undefined && UNUSED_EVENT_TYPES.has(type)) {
-          return;
-        } else if (type !== undefined && ADAPTER_EVENT_TYPES.has(type)) {
+        } else if (route === 'adapter') {
           const event = readEvent(data);
-          if (event?.type === type) return this.handlers.adapterEvent(event);
+          if (event && ADAPTER_EVENT_TYPES.has(event.type)) return this.handlers.adapterEvent(event);
         }
       }
       listener(event);
@@ -142,10 +141,16 @@ function readEvent(data: string): ServerEvent | undefined {
   }
 }
 
-/** An event no part of the session reads (see UNUSED_EVENT_TYPES). */
-export function isUnusedEvent(data: string): boolean {
+/**
+ * Where a server event goes: its audio to the playback, to nobody (UNUSED_EVENT_TYPES), to the
+ * adapter (ADAPTER_EVENT_TYPES), or to the SDK, which also gets whatever the fast paths cannot read.
+ */
+export function routeOf(data: string): 'audio' | 'unused' | 'adapter' | 'sdk' {
   const type = leadingType(data);
-  return type !== undefined && UNUSED_EVENT_TYPES.has(type);
+  if (type === undefined) return 'sdk';
+  if (type === 'response.output_audio.delta') return 'audio';
+  if (UNUSED_EVENT_TYPES.has(type)) return 'unused';
+  return ADAPTER_EVENT_TYPES.has(type) ? 'adapter' : 'sdk';
 }
 
 /**
