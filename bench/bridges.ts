@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { DEFAULT_MEDIA_TASK, mediaNodeOptions } from '../infra/constructs/media/node-options';
 import { askStats, exited, mediaProcessStats, untilReady, type MediaProcessStats } from '../local/media-process';
 
 /** The two bridges a run compares: the media service, and the pass-through floor beside it. */
@@ -21,6 +22,9 @@ export interface BridgeProcess {
   stop(): Promise<void>;
 }
 
+/** The media container's Node options (NODE_OPTIONS in its task) for the default task size; both bridges run with them. */
+const CONTAINER_NODE_OPTIONS = mediaNodeOptions(DEFAULT_MEDIA_TASK.memoryLimitMiB).split(' ');
+
 const ENTRY: Record<BridgeKind, string> = { engine: '../media-service/main.ts', 'pass-through': './pass-through.ts' };
 
 /**
@@ -37,7 +41,7 @@ async function bundle(kind: BridgeKind, profiled: boolean): Promise<string> {
     target: 'node20',
     format: 'esm',
     outfile,
-    minify: !profiled,
+    minify: !profiled && !process.env.BENCH_UNMINIFIED,
     keepNames: true,
     banner: { js: "import { createRequire as __ceCreateRequire } from 'node:module'; const require = __ceCreateRequire(import.meta.url);" },
     logLevel: 'error',
@@ -53,7 +57,11 @@ async function bundle(kind: BridgeKind, profiled: boolean): Promise<string> {
 export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port: number, modelUrl: string): Promise<BridgeProcess> {
   const profile = process.env.MEDIA_CPU_PROFILE === 'all' || (kind === 'engine' && Boolean(process.env.MEDIA_CPU_PROFILE));
   const child = fork(await bundle(kind, profile), [], {
-    execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : [],
+    execArgv: [
+      ...CONTAINER_NODE_OPTIONS,
+      ...(profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : []),
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
     env: { ...env, MEDIA_PORT: String(port), PASS_THROUGH_MODEL_URL: modelUrl, POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR', NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -19,6 +19,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '25' },
     duration: { type: 'string', default: '40' },
     provider: { type: 'string', default: 'openai' },
+    'warm-up': { type: 'string', default: '20' },
     baseline: { type: 'boolean', default: true },
     'no-baseline': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -56,7 +57,7 @@ async function compare(calls: number, durationSeconds: number, baseline: boolean
     },
   });
   try {
-    const options = { calls, rate, durationSeconds, provider };
+    const options = { calls, rate, durationSeconds, provider, warmUpCalls: Number(values['warm-up']) };
     const modelUrl = realtimeUrl(stack.env.OPENAI_BASE_URL!, 'gpt-realtime');
     let floor: PhaseResult | undefined;
     if (baseline) {

@@ -15,6 +15,7 @@ import type { CallTable } from './call-table';
 import { buildMediaDistribution } from './media/cloudfront';
 import { attachMediaTargets, buildMediaLoadBalancer, type MediaTls } from './media/load-balancer';
 import { buildMediaNetwork } from './media/network';
+import { DEFAULT_MEDIA_TASK, mediaNodeOptions } from './media/node-options';
 import { scaleMediaService } from './media/scaling';
 import { buildMediaTask, grantMediaTask, MEDIA_PORT, STOP_TIMEOUT } from './media/task';
 import type { RealtimeProvider } from '../../shared/providers';
@@ -33,7 +34,7 @@ export interface MediaServiceProps {
   readonly eventBus: events.IEventBus;
   /** Secrets injected as ECS secrets, by variable name (resolved by the execution role at task start). */
   readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
-  /** Non-secret environment (STAGE, TABLE_NAME, EVENT_BUS_NAME, …). MEDIA_URL, MEDIA_PORT, DRAIN_TIMEOUT_SECONDS and MAX_CALLS_PER_TASK are set here. */
+  /** Non-secret environment (STAGE, TABLE_NAME, EVENT_BUS_NAME, …). MEDIA_URL, MEDIA_PORT, DRAIN_TIMEOUT_SECONDS, MAX_CALLS_PER_TASK and NODE_OPTIONS are set here. */
   readonly environment: Readonly<Record<string, string>>;
   /**
    * TLS front door for wss://.
@@ -137,7 +138,7 @@ export class MediaService extends Construct {
     if (tls.kind === 'alb' && !/^arn:aws[a-z-]*:acm:/.test(tls.certificateArn)) {
       throw new Error(`MediaService: certificateArn must be an ACM certificate ARN, got "${tls.certificateArn}"`);
     }
-    for (const key of ['MEDIA_URL', 'MEDIA_PORT', 'DRAIN_TIMEOUT_SECONDS', 'MAX_CALLS_PER_TASK']) {
+    for (const key of ['MEDIA_URL', 'MEDIA_PORT', 'DRAIN_TIMEOUT_SECONDS', 'MAX_CALLS_PER_TASK', 'NODE_OPTIONS']) {
       if (key in props.environment) throw new Error(`MediaService: environment must not set ${key}; the construct wires it`);
     }
 
@@ -175,12 +176,14 @@ export class MediaService extends Construct {
     this.mediaUrl = `wss://${this.publicHostName}`;
 
     // build: task
+    const memoryLimitMiB = props.memoryLimitMiB ?? DEFAULT_MEDIA_TASK.memoryLimitMiB;
     const task = buildMediaTask(this, {
       projectRoot: props.projectRoot,
-      cpu: props.cpu ?? 1024,
-      memoryLimitMiB: props.memoryLimitMiB ?? 2048,
+      cpu: props.cpu ?? DEFAULT_MEDIA_TASK.cpu,
+      memoryLimitMiB,
       environment: {
         ...props.environment,
+        NODE_OPTIONS: mediaNodeOptions(memoryLimitMiB),
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         MEDIA_URL: this.mediaUrl,
         MEDIA_PORT: String(MEDIA_PORT),

@@ -415,12 +415,15 @@ describe('media service', () => {
     expect(JSON.stringify(env.BASE_URL)).toContain(id(stack.api.httpApi));
   });
 
-  it('runs the media service without Node source maps, its names kept in the bundle instead', () => {
+  it('runs the media service without Node source maps (its names kept in the bundle instead) and with its heap sized to the task', () => {
     // Enabled, Node would hold the whole bundle's map in every task's memory (docs/benchmarks.md, peak
     // RSS); the map stays in the image for reading a stack trace's positions offline.
     const [, taskDef] = resourcesOfType(json, 'AWS::ECS::TaskDefinition')[0]!;
     const [container] = taskDef.Properties!.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[];
-    expect(container!.Environment.find((e) => e.Name === 'NODE_OPTIONS')?.Value ?? '').not.toContain('--enable-source-maps');
+    const nodeOptions = container!.Environment.find((e) => e.Name === 'NODE_OPTIONS')?.Value;
+    expect(nodeOptions).not.toContain('--enable-source-maps');
+    // The heap is sized from the task's memory, not from whatever host memory V8 sees.
+    expect(nodeOptions).toBe(`--max-old-space-size=${Number(taskDef.Properties!.Memory) / 2}`);
     const dockerfile = readFileSync(new URL('../../media-service/Dockerfile', import.meta.url), 'utf8');
     expect(dockerfile).not.toMatch(/NODE_OPTIONS=.*--enable-source-maps/);
     expect(dockerfile).toMatch(/--keep-names/);
