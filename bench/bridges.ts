@@ -57,6 +57,8 @@ async function bundle(kind: BridgeKind, profiled: boolean): Promise<string> {
 export async function startBridge(kind: BridgeKind, env: NodeJS.ProcessEnv, port: number, modelUrl: string): Promise<BridgeProcess> {
   const profile = process.env.MEDIA_CPU_PROFILE === 'all' || (kind === 'engine' && Boolean(process.env.MEDIA_CPU_PROFILE));
   const child = fork(await bundle(kind, profile), [], {
+    // The container runs Node 22; BENCH_NODE runs the bridges on such a binary where this machine's Node is older.
+    execPath: process.env.BENCH_NODE ?? process.execPath,
     execArgv: [
       ...CONTAINER_NODE_OPTIONS,
       ...(profile ? ['--cpu-prof', '--cpu-prof-dir=.local/prof'] : []),
