@@ -39,3 +39,36 @@ export function printComparison(engine: PhaseResult, floor: PhaseResult | undefi
     if (r) console.log(`load during ${r.bridge}: 1-min load average ${r.load.loadAvg1} (2 cores), load generator ${r.load.generatorCorePct}% of a core`);
   }
 }
+
+/**
+ * Over several rounds of the same run: each ratio's median and range, and each figure's range. Ratios
+ * from one round compare like with like; the range says how far a single run can be trusted.
+ */
+export function printSpread(rounds: ReadonlyArray<{ engine: PhaseResult; floor?: PhaseResult }>): void {
+  const figures: Array<[string, (r: PhaseResult) => number]> = [
+    ['CPU ms per call-second', (r) => r.cpuMsPerCallSecond],
+    ['inbound p99 ms', (r) => r.inboundMs.p99],
+    ['outbound p99 ms', (r) => r.outboundMs.p99],
+    ['peak RSS MB', (r) => r.peakRssMb],
+  ];
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+  console.log(`\n${rounds.length} rounds, pass-through and media service alternating`);
+  console.table(
+    figures.map(([figure, of]) => {
+      const mine = rounds.map((r) => of(r.engine));
+      const ratios = rounds.flatMap((r) => (r.floor && of(r.floor) > 0 ? [of(r.engine) / of(r.floor)] : []));
+      return {
+        figure,
+        'Caller Engine': range(mine),
+        'pass-through': rounds.every((r) => r.floor) ? range(rounds.map((r) => of(r.floor!))) : '–',
+        'ratio (median)': ratios.length ? `${median(ratios).toFixed(2)}×` : '–',
+        'ratio (range)': ratios.length ? range(ratios) : '–',
+      };
+    }),
+  );
+}

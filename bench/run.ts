@@ -9,7 +9,7 @@ const { realtimeUrl } = await import('../media-service/providers/openai');
 const { benchAgentScript } = await import('./scripts');
 const { startBridge } = await import('./bridges');
 const { runPhase } = await import('./phase');
-const { printComparison } = await import('./report');
+const { printComparison, printSpread } = await import('./report');
 
 type PhaseResult = Awaited<ReturnType<typeof runPhase>>;
 
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '40' },
     provider: { type: 'string', default: 'openai' },
     'warm-up': { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '1' },
     baseline: { type: 'boolean', default: true },
     'no-baseline': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -36,11 +37,14 @@ const rate = Number(values.rate);
 const duration = Number(values.duration);
 const withBaseline = values.baseline && !values['no-baseline'];
 
+type Round = { engine: PhaseResult; floor?: PhaseResult };
+
 /**
  * One stack (API, dynalite, Twilio simulator, fake models) drives both bridges in turn on the same
- * port: the pass-through first, then the media service, with the same calls, rate and duration.
+ * port: the pass-through first, then the media service, with the same calls, rate and duration;
+ * `rounds` times, alternating, each bridge a fresh process every time.
  */
-async function compare(calls: number, durationSeconds: number, baseline: boolean): Promise<{ engine: PhaseResult; floor?: PhaseResult }> {
+async function compare(calls: number, durationSeconds: number, baseline: boolean, rounds = 1): Promise<Round[]> {
   const port = await freePort();
   const stack = await startLocalStack({
     port: 0,
@@ -59,21 +63,20 @@ async function compare(calls: number, durationSeconds: number, baseline: boolean
   try {
     const options = { calls, rate, durationSeconds, provider, warmUpCalls: Number(values['warm-up']) };
     const modelUrl = realtimeUrl(stack.env.OPENAI_BASE_URL!, 'gpt-realtime');
-    let floor: PhaseResult | undefined;
-    if (baseline) {
-      const passThrough = await startBridge('pass-through', stack.env, port, modelUrl);
+    const measure = async (kind: 'pass-through' | 'engine') => {
+      const bridge = await startBridge(kind, stack.env, port, modelUrl);
       try {
-        floor = await runPhase(stack, passThrough, options);
+        return await runPhase(stack, bridge, options);
       } finally {
-        await passThrough.stop();
+        await bridge.stop();
       }
+    };
+    const results: Round[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const floor = baseline ? await measure('pass-through') : undefined;
+      results.push({ engine: await measure('engine'), floor });
     }
-    const media = await startBridge('engine', stack.env, port, modelUrl);
-    try {
-      return { engine: await runPhase(stack, media, options), floor };
-    } finally {
-      await media.stop();
-    }
+    return results;
   } finally {
     await stack.close();
   }
@@ -85,10 +88,10 @@ if (values.ramp) {
   let best = 0;
   for (let n = Number(values['ramp-start']); n <= Number(values['ramp-max']); n += Number(values['ramp-step'])) {
     // Long enough that every call of the step is live at once after the steady-rate set-up.
-    const step = await compare(n, Math.max(duration, Math.ceil((2 * n) / rate)), withBaseline);
-    steps.push(step);
-    printComparison(step.engine, step.floor);
-    const e = step.engine;
+    const [step] = await compare(n, Math.max(duration, Math.ceil((2 * n) / rate)), withBaseline);
+    steps.push(step!);
+    printComparison(step!.engine, step!.floor);
+    const e = step!.engine;
     const ok = e.callsFailed === 0 && e.framesLostIn + e.framesLostOut === 0 && Math.max(e.inboundMs.p99, e.outboundMs.p99) <= budget;
     if (!ok) break;
     best = n;
@@ -96,8 +99,9 @@ if (values.ramp) {
   console.log(`\nRamp: ${best} concurrent calls per media-service process with end-to-end p99 ≤ ${budget} ms both ways, no frame lost and no call failed.`);
   if (values.json) await writeFile(values.json, `${JSON.stringify({ maxCallsPerProcess: best, budgetMs: budget, steps }, null, 2)}\n`);
 } else {
-  const result = await compare(Number(values.calls), duration, withBaseline);
-  printComparison(result.engine, result.floor);
-  if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
+  const rounds = await compare(Number(values.calls), duration, withBaseline, Number(values.rounds));
+  for (const round of rounds) printComparison(round.engine, round.floor);
+  if (rounds.length > 1) printSpread(rounds);
+  if (values.json) await writeFile(values.json, `${JSON.stringify(rounds.length > 1 ? { rounds } : rounds[0], null, 2)}\n`);
 }
 process.exit(0);

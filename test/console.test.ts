@@ -92,7 +92,7 @@ describe.skipIf(!runs)('the dev console in headless Chromium', () => {
     const transcript = page.getByRole('log', { name: 'Transcript' });
     await transcript.getByText(SAMPLE_GREETING).waitFor({ timeout: 30_000 });
     await transcript.getByText(CALLER_WORDS, { exact: true }).waitFor({ timeout: 40_000 });
-    await transcript.getByText(`You said "${CALLER_WORDS}"`).waitFor({ timeout: 20_000 });
+    await transcript.getByText(`You said "${CALLER_WORDS}"`).waitFor({ timeout: 40_000 });
     await page.screenshot({ path: `${ARTIFACTS}/console-call-live.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Hang up' }).click();
