@@ -42,7 +42,7 @@ type Round = { engine: PhaseResult; floor?: PhaseResult };
 /**
  * One stack (API, dynalite, Twilio simulator, fake models) drives both bridges in turn on the same
  * port: the pass-through first, then the media service, with the same calls, rate and duration;
- * `rounds` times, alternating, each bridge a fresh process every time.
+ * `rounds` times, in turn first and second, each bridge a fresh process every time.
  */
 async function compare(calls: number, durationSeconds: number, baseline: boolean, rounds = 1): Promise<Round[]> {
   const port = await freePort();
@@ -73,8 +73,14 @@ async function compare(calls: number, durationSeconds: number, baseline: boolean
     };
     const results: Round[] = [];
     for (let round = 0; round < rounds; round++) {
-      const floor = baseline ? await measure('pass-through') : undefined;
-      results.push({ engine: await measure('engine'), floor });
+      // The stack's state grows with every call placed: every other round measures the media service first.
+      if (round % 2 === 1) {
+        const engine = await measure('engine');
+        results.push({ engine, floor: baseline ? await measure('pass-through') : undefined });
+      } else {
+        const floor = baseline ? await measure('pass-through') : undefined;
+        results.push({ engine: await measure('engine'), floor });
+      }
     }
     return results;
   } finally {
