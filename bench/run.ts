@@ -94,10 +94,10 @@ if (values.ramp) {
   let best = 0;
   for (let n = Number(values['ramp-start']); n <= Number(values['ramp-max']); n += Number(values['ramp-step'])) {
     // Long enough that every call of the step is live at once after the steady-rate set-up.
-    const [step] = await compare(n, Math.max(duration, Math.ceil((2 * n) / rate)), withBaseline);
-    steps.push(step!);
-    printComparison(step!.engine, step!.floor);
-    const e = step!.engine;
+    const step = (await compare(n, Math.max(duration, Math.ceil((2 * n) / rate)), withBaseline))[0]!;
+    steps.push(step);
+    printComparison(step.engine, step.floor);
+    const e = step.engine;
     const ok = e.callsFailed === 0 && e.framesLostIn + e.framesLostOut === 0 && Math.max(e.inboundMs.p99, e.outboundMs.p99) <= budget;
     if (!ok) break;
     best = n;
