@@ -70,15 +70,10 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
 
   const stamp = Date.now();
   const ids = Array.from({ length: o.calls }, (_, i) => ({ callbackId: `bench-${bridge.kind}-${stamp}-${i}`, to: `+1555${String(2_000_000 + i).padStart(7, '0')}` }));
-  const sids = await Promise.all(
-    ids.map(async ({ callbackId, to }, i) => {
-      await new Promise((r) => setTimeout(r, (i * 1000) / o.rate));
-      return placeCall(stack, callbackId, to, o.durationSeconds, provider);
-    }),
-  );
+  const sids = await placeCalls(stack, ids, o.rate, o.durationSeconds, provider);
   await waitForStreams(stack, sids, (o.durationSeconds + 90) * 1000);
   const mine = new Set(ids.map((id) => id.callbackId));
-  const events = () => stack.events.events.filter((e) => mine.has((e.detail as { callbackId: string }).callbackId));
+  const events = () => eventsOf(stack, mine);
   if (bridge.kind === 'engine') await until(() => events().length >= o.calls, 30_000);
   clearInterval(sampler);
   const after = await bridge.stats();
@@ -167,17 +162,27 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
  */
 async function warmUp(stack: LocalStack, bridge: BridgeProcess, o: PhaseOptions, provider: string): Promise<void> {
   const stamp = Date.now();
-  const ids = Array.from({ length: Math.max(1, o.warmUpCalls) }, (_, i) => `bench-warmup-${bridge.kind}-${stamp}-${i}`);
-  const sids = await Promise.all(
-    ids.map(async (callbackId, i) => {
-      await new Promise((r) => setTimeout(r, (i * 1000) / o.rate));
-      return placeCall(stack, callbackId, `+1555999${String(i).padStart(4, '0')}`, WARM_UP_SECONDS, provider);
-    }),
-  );
+  const ids = Array.from({ length: Math.max(1, o.warmUpCalls) }, (_, i) => ({ callbackId: `bench-warmup-${bridge.kind}-${stamp}-${i}`, to: `+1555999${String(i).padStart(4, '0')}` }));
+  const sids = await placeCalls(stack, ids, o.rate, WARM_UP_SECONDS, provider);
   await waitForStreams(stack, sids, (WARM_UP_SECONDS + 90) * 1000);
   if (bridge.kind !== 'engine') return;
-  const mine = new Set(ids);
-  await until(() => stack.events.events.filter((e) => mine.has((e.detail as { callbackId: string }).callbackId)).length >= ids.length, 30_000);
+  const mine = new Set(ids.map((id) => id.callbackId));
+  await until(() => eventsOf(stack, mine).length >= ids.length, 30_000);
+}
+
+/** Places the calls at `rate` per second, each lasting about `durationSeconds`; resolves with their CallSids. */
+function placeCalls(stack: LocalStack, calls: Array<{ callbackId: string; to: string }>, rate: number, durationSeconds: number, provider: string): Promise<string[]> {
+  return Promise.all(
+    calls.map(async ({ callbackId, to }, i) => {
+      await new Promise((r) => setTimeout(r, (i * 1000) / rate));
+      return placeCall(stack, callbackId, to, durationSeconds, provider);
+    }),
+  );
+}
+
+/** The completion events received so far for these calls. */
+function eventsOf(stack: LocalStack, callbackIds: ReadonlySet<string>) {
+  return stack.events.events.filter((e) => callbackIds.has((e.detail as { callbackId: string }).callbackId));
 }
 
 function twimlError(documents: Array<{ error?: { code: number }; fetch?: { error?: string; responseStatus?: number } }>): string {
