@@ -294,6 +294,16 @@ describe('constructs validate their props', () => {
     expect(() => new MediaService(stack, 'A', { ...base, drainTimeoutSeconds: 118 })).toThrow(/drainTimeoutSeconds/);
     expect(() => new MediaService(stack, 'B', { ...base, natGateways: 3 })).toThrow(/natGateways/);
     expect(() => new MediaService(stack, 'C', { ...base, environment: { MEDIA_URL: 'wss://x' } })).toThrow(/MEDIA_URL/);
+    // The heap is sized from the task's memory; an environment cannot lift it past what the task holds.
+    expect(() => new MediaService(stack, 'D', { ...base, environment: { NODE_OPTIONS: '--max-old-space-size=16384' } })).toThrow(/NODE_OPTIONS/);
+  });
+
+  it('MediaService sizes the heap from the task memory it is given', () => {
+    const { stack, table, events } = deps();
+    new MediaService(stack, 'Media', { projectRoot: PROJECT_ROOT, table, eventBus: events.eventBus, secrets: {}, environment: {}, memoryLimitMiB: 4096 });
+    const [definition] = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition')) as Array<{ Properties: { Memory: string; ContainerDefinitions: Array<{ Environment: Array<{ Name: string; Value: string }> }> } }>;
+    expect(definition!.Properties.Memory).toBe('4096');
+    expect(definition!.Properties.ContainerDefinitions[0]!.Environment).toContainEqual({ Name: 'NODE_OPTIONS', Value: '--max-old-space-size=2048' });
   });
 
   it('CallApi refuses a base URL with a path and a wired variable in its environment', () => {
