@@ -64,18 +64,24 @@ export function measureCodecCost(seconds = 10): CodecCost[] {
   };
   const caller8k = chunks(tone(8000, seconds), (8000 * CHUNK_MS) / 1000);
   const rows: Array<[string, () => void]> = [
-    ['caller in: μ-law 8k → PCM 16k (Gemini, Nova, ElevenLabs pcm_16000)', inbound(16_000)],
-    ['agent out: PCM 24k → μ-law 8k (Gemini, Nova)', outbound(24_000, agent24k)],
+    ['caller in: μ-law 8k → PCM 8k (Gemini, Nova)', inbound(8000)],
+    ['caller in: μ-law 8k → PCM 16k (ElevenLabs pcm_16000)', inbound(16_000)],
+    ['agent out: PCM 24k → μ-law 8k (Gemini)', outbound(24_000, agent24k)],
+    ['agent out: PCM 8k → μ-law 8k (Nova)', outbound(8000, caller8k)],
     ['agent out: PCM 16k → μ-law 8k (ElevenLabs pcm_16000)', outbound(16_000, agent16k)],
     ['resample only 8k → 16k', resampleOnly(8000, 16_000, caller8k)],
     ['resample only 24k → 8k', resampleOnly(24_000, 8000, agent24k)],
   ];
-  const costs = rows.map(([path, run]) => {
+  const costs: CodecCost[] = rows.map(([path, run]) => {
     const cpuMsPerCallSecond = measure(seconds, run);
     return { path, cpuMsPerCallSecond: Number(cpuMsPerCallSecond.toFixed(3)), callsPerCore: Math.floor(1000 / cpuMsPerCallSecond) };
   });
-  const both = costs[0]!.cpuMsPerCallSecond + costs[1]!.cpuMsPerCallSecond;
-  costs.push({ path: 'one Gemini/Nova call, both directions', cpuMsPerCallSecond: Number(both.toFixed(3)), callsPerCore: Math.floor(1000 / both) });
+  const total = (path: string, caller: number, agent: number) => {
+    const both = costs[caller]!.cpuMsPerCallSecond + costs[agent]!.cpuMsPerCallSecond;
+    costs.push({ path, cpuMsPerCallSecond: Number(both.toFixed(3)), callsPerCore: Math.floor(1000 / both) });
+  };
+  total('one Gemini call, both directions', 0, 2);
+  total('one Nova Sonic call, both directions', 0, 3);
   return costs;
 }
 

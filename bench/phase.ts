@@ -235,7 +235,7 @@ function modelSide(stack: LocalStack, provider: string, marker: string): { timel
     }
     case 'gemini': {
       const s = stack.fakes.gemini?.stats.sessions.find((x) => x.instructions.includes(marker));
-      return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / pcmBytesPerMs(16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(24_000) };
+      return s && { timeline: s.timeline, receivedMs: s.audioBytesReceived / pcmBytesPerMs(s.inputRates[0] ?? 16_000), sentMs: s.audioBytesSent / pcmBytesPerMs(24_000) };
     }
     case 'elevenlabs': {
       const s = stack.fakes.elevenlabs?.stats.conversations.find((x) => x.instructions.includes(marker));

@@ -53,7 +53,7 @@ describe('a Gemini Live call through the embedded stack', () => {
     expect(session).toMatchObject({
       model: 'models/gemini-2.5-flash-native-audio-preview-09-2025',
       voice: 'Puck',
-      inputRates: [16_000],
+      inputRates: [8000],
       binaryFrames: true,
       closedBy: 'client',
     });

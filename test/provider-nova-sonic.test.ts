@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { encodeVoiceCode } from '../local/audio/voice-code';
+import { decodeVoiceCode, encodeVoiceCode } from '../local/audio/voice-code';
 import type { AgentScript } from '../local/fake-openai/scripts';
 import { startFakeNovaSonic, type FakeNovaSonic } from '../local/fake-nova-sonic/server';
 import { DEFAULT_CALLEE } from '../local/scenarios';
 import type { LocalStack } from '../local/stack';
-import { pcm16ToMulaw } from '../media-service/audio/mulaw';
+import { mulawToPcm16, pcm16ToMulaw } from '../media-service/audio/mulaw';
 import { CallerPlayback } from '../media-service/playback/caller-playback';
 import { GREETING_TRIGGER, NovaSonicProviderSession, type NovaSonicTuning } from '../media-service/providers/nova-sonic';
 import { resumableHistory } from '../media-service/providers/nova-sonic-history';
@@ -51,10 +51,10 @@ describe('a Nova Sonic call through the embedded stack', () => {
     expect(detail.summary).toEqual(expect.stringContaining(DEFAULT_CALLEE.utterances[0]!));
 
     const heard = stack.twilio!.calls.find((c) => c.sid === res.body.callSid)!.streams[0]!.heard;
-    expect(heard[0], 'the callee decoded the 24 kHz agent audio after 24→8 kHz and μ-law').toBe(detail.transcript[0]!.text);
+    expect(heard[0], 'the callee decoded the agent audio after μ-law').toBe(detail.transcript[0]!.text);
 
     const stream = stack.fakes.amazon_nova_sonic!.stats.streams.find((s) => s.systemPrompt.includes('calling Sam'))!;
-    expect(stream).toMatchObject({ modelId: 'amazon.nova-2-sonic-v1:0', voiceId: 'matthew', inputSampleRate: 16000, outputSampleRate: 24000 });
+    expect(stream).toMatchObject({ modelId: 'amazon.nova-2-sonic-v1:0', voiceId: 'matthew', inputSampleRate: 8000, outputSampleRate: 8000 });
     expect(stream.toolNames.length, 'the call tools were offered as toolSpecs').toBeGreaterThan(0);
     expect(stream.textInputs[0]).toBe(GREETING_TRIGGER);
     expect(stream.eventOrder.slice(0, 2)).toEqual(['sessionStart', 'promptStart']);
@@ -161,13 +161,21 @@ describe('the adapter against the fake, without a call around it', () => {
   };
 
   function openSession(fake: FakeNovaSonic, tools: ToolDefinition[], recorded: ToolCallRecord[] = [], tuning?: NovaSonicTuning) {
-    const seen: { turns: ProviderEvents['turn'][0][]; errors: ProviderEvents['error'][0][]; closed: boolean[]; media: number } = {
+    const seen: { turns: ProviderEvents['turn'][0][]; errors: ProviderEvents['error'][0][]; closed: boolean[]; media: number; mulaw: Buffer[] } = {
       turns: [],
       errors: [],
       closed: [],
       media: 0,
+      mulaw: [],
     };
-    const playback = new CallerPlayback({ streamSid: 'MZ-adapter', send: (message) => (seen.media += message.event === 'media' ? 1 : 0) });
+    const playback = new CallerPlayback({
+      streamSid: 'MZ-adapter',
+      send: (message) => {
+        if (message.event !== 'media') return;
+        seen.media += 1;
+        seen.mulaw.push(Buffer.from(message.media.payload, 'base64'));
+      },
+    });
     const session = new NovaSonicProviderSession(
       {
         config: parseConfig({ STAGE: 'local', BEDROCK_ENDPOINT: fake.endpoint }),
@@ -254,7 +262,7 @@ describe('the adapter against the fake, without a call around it', () => {
     return speech;
   };
 
-  it('caller audio reaches Nova as 16 kHz LPCM it can transcribe', async () => {
+  it('caller audio reaches Nova as 8 kHz LPCM it can transcribe', async () => {
     const fake = await startFakeNovaSonic({ agent: { next: () => undefined } });
     try {
       const { session, seen } = openSession(fake, []);
@@ -262,7 +270,25 @@ describe('the adapter against the fake, without a call around it', () => {
       const speech = say(session, 'Hello from the caller.');
       await until(() => seen.turns.length > 0);
       expect(seen.turns).toEqual([{ role: 'user', text: 'Hello from the caller.' }]);
-      expect(fake.stats.streams[0]!.audioBytesReceived).toBeGreaterThan(speech.length * 2 * 2 * 0.99);
+      expect(fake.stats.streams[0]!.inputSampleRate).toBe(8000);
+      expect(fake.stats.streams[0]!.audioBytesReceived).toBeGreaterThan(speech.length * 2 * 0.99);
+      await session.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('plays each audio content at the rate it announces, whatever promptStart asked for', async () => {
+    const greeting = 'Hello, this is Nova at a rate of its own.';
+    const fake = await startFakeNovaSonic({ agent: { next: ({ trigger }) => (trigger === 'greeting' ? { say: greeting } : undefined) }, outputSampleRateHertz: 24_000 });
+    try {
+      const { session, seen } = openSession(fake, []);
+      await session.connect();
+      const responseDone = new Promise<void>((resolve) => session.once('response_done', () => resolve()));
+      session.requestResponse();
+      await responseDone;
+      expect(fake.stats.streams[0]).toMatchObject({ requestedOutputSampleRate: 8000, outputSampleRate: 24_000 });
+      expect(decodeVoiceCode(mulawToPcm16(Buffer.concat(seen.mulaw)), 8000), 'the caller hears the 24 kHz speech brought to 8 kHz').toBe(greeting);
       await session.close();
     } finally {
       await fake.close();

@@ -104,6 +104,7 @@ function openStream(
       dropAfterResponses: options.dropAfterResponses,
       exceptionAfterResponses: options.exceptionAfterResponses,
       responseDelayMs: wallMs(options.responseDelayMs ?? 0, options),
+      outputSampleRateHertz: options.outputSampleRateHertz,
     }),
     chunkIntervalMs: chunkIntervalMs(options),
     timeScale: options.timeScale ?? 1,

@@ -20,6 +20,8 @@ export interface NovaFaults {
   exceptionAfterResponses?: { responses: number; type: StreamExceptionType; message: string };
   /** Delay before each assistant turn's first output. */
   responseDelayMs?: number;
+  /** Speak at this rate whatever promptStart asked for (each AUDIO contentStart says which). */
+  outputSampleRateHertz?: number;
 }
 
 /** How the session talks back: the server frames these onto the HTTP/2 response. */
@@ -156,14 +158,13 @@ export class FakeNovaSession {
     this.#prompt = prompt;
     this.#contents = new InputContents(prompt.promptName);
     this.#phase = 'prompt';
-    this.#events = new OutputEvents(prompt.promptName, {
-      sampleRateHertz: prompt.audioOutputConfiguration.sampleRateHertz,
-      voiceId: prompt.audioOutputConfiguration.voiceId,
-    });
+    const outputSampleRate = this.#options.faults.outputSampleRateHertz ?? prompt.audioOutputConfiguration.sampleRateHertz;
+    this.#events = new OutputEvents(prompt.promptName, { sampleRateHertz: outputSampleRate, voiceId: prompt.audioOutputConfiguration.voiceId });
     Object.assign(this.#stats, {
       promptName: prompt.promptName,
       voiceId: prompt.audioOutputConfiguration.voiceId,
-      outputSampleRate: prompt.audioOutputConfiguration.sampleRateHertz,
+      requestedOutputSampleRate: prompt.audioOutputConfiguration.sampleRateHertz,
+      outputSampleRate,
       toolNames: tools.map((tool) => tool.toolSpec.name),
     });
   }

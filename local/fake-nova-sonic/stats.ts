@@ -15,6 +15,8 @@ export interface NovaStreamStats extends FakeSessionStats<StreamCloseCause> {
   /** The parsed `inputSchema.json` of each tool, by name. */
   toolSchemas: Record<string, unknown>;
   inputSampleRate?: number;
+  /** The rate promptStart asked for, and the rate the fake spoke at (they differ only under `outputSampleRateHertz`). */
+  requestedOutputSampleRate?: number;
   outputSampleRate?: number;
   /** Count of every input event received, by name. */
   eventCounts: Record<string, number>;

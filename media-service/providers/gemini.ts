@@ -6,8 +6,11 @@ import { parseLiveServerMessage, pcmRate, type FunctionCall, type ServerContent 
 import { SessionClosure } from './session-closure';
 import type { ProviderEvents, ProviderSession, ProviderSessionOptions } from './types';
 
-/** Gemini Live takes 16 kHz PCM16 and speaks 24 kHz PCM16. */
-export const GEMINI_INPUT_RATE = 16_000;
+/**
+ * Gemini Live speaks 24 kHz PCM16 and takes PCM16 at any rate the audio's mime type names,
+ * resampling it itself: the caller's 8 kHz goes up as it is, so no filter runs on this side.
+ */
+export const GEMINI_INPUT_RATE = 8000;
 export const GEMINI_OUTPUT_RATE = 24_000;
 const INPUT_MIME_TYPE = `audio/pcm;rate=${GEMINI_INPUT_RATE}`;
 /** Sent as the first user text: the model greets when the call connects. */
@@ -15,7 +18,7 @@ export const GREETING_CUE = 'The call has just been answered. Greet the person n
 
 /**
  * Gemini Live through `@google/genai` (`ai.live.connect`): the caller's μ-law 8 kHz goes up as
- * 16 kHz PCM, the model's 24 kHz PCM comes back as μ-law 8 kHz on Twilio `media` + `mark`;
+ * 8 kHz PCM, the model's 24 kHz PCM comes back as μ-law 8 kHz on Twilio `media` + `mark`;
  * transcripts from input/output transcription, barge-in from `interrupted`, tools from
  * `toolCall`, and the ~10-minute connection limit bridged with session resumption on `goAway`.
  */

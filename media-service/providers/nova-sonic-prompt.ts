@@ -12,8 +12,13 @@ import type { ToolDefinition } from '../tools/types';
 
 export type NovaInputEvent = { event: Record<string, unknown> };
 
-export const INPUT_SAMPLE_RATE = 16_000;
-export const OUTPUT_SAMPLE_RATE = 24_000;
+/**
+ * LPCM at Twilio's own rate both ways (Nova Sonic takes and speaks 8, 16 or 24 kHz): the call's
+ * audio is only μ-law-decoded and -encoded, never resampled, and each event carries a third of
+ * the bytes 24 kHz would.
+ */
+export const INPUT_SAMPLE_RATE = 8000;
+export const OUTPUT_SAMPLE_RATE = 8000;
 
 const lpcm = (sampleRateHertz: number) => ({
   mediaType: 'audio/lpcm',

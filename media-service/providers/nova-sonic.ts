@@ -29,8 +29,8 @@ interface OutputContent {
 }
 
 /**
- * Amazon Nova Sonic over Bedrock's bidirectional stream: the caller's μ-law 8 kHz in as 16 kHz
- * LPCM audioInput, the model's 24 kHz LPCM out as μ-law media + marks to Twilio, `clear` on
+ * Amazon Nova Sonic over Bedrock's bidirectional stream: the caller's μ-law 8 kHz in as 8 kHz
+ * LPCM audioInput, the model's 8 kHz LPCM out as μ-law media + marks to Twilio, `clear` on
  * barge-in, FINAL transcripts as turns, tool uses run through the call's tool runner, and a
  * fresh stream (with the conversation so far) before Bedrock's 8-minute stream limit.
  */
@@ -43,7 +43,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
    * path's CPU), so the caller's audio goes up in 40 ms events, two Twilio frames each.
    */
   readonly #fromCaller = new TwilioToPcm(INPUT_SAMPLE_RATE, { batchMs: 40 });
-  readonly #toCaller = new PcmToTwilio(OUTPUT_SAMPLE_RATE);
+  #toCaller = new PcmToTwilio(OUTPUT_SAMPLE_RATE);
   #stream: NovaSonicStream | undefined;
   /** Output contents of the current stream that have started and not ended. */
   #contents = new Map<string, OutputContent>();
@@ -137,6 +137,9 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
         const { contentId, type, role } = event.body;
         this.#contents.set(contentId, { type, role, stage: generationStageOf(event.body) });
         if (type === 'AUDIO' && role !== 'USER') {
+          // The rate asked for in promptStart, unless the content says it speaks another.
+          const rate = event.body.audioOutputConfiguration?.sampleRateHertz ?? OUTPUT_SAMPLE_RATE;
+          if (rate !== this.#toCaller.rate) this.#toCaller = new PcmToTwilio(rate);
           this.#bargedIn = false;
           this.#options.playback.startResponse();
         }
