@@ -39,6 +39,8 @@ export interface PhaseResult {
   /** Model's send → callee's receive, per 20 ms frame. */
   outboundMs: Latency;
   cpuMsPerCallSecond: number;
+  /** The user-space part of it: the two bridges make the same system calls, so their difference shows here. */
+  userCpuMsPerCallSecond: number;
   peakRssMb: number;
   /** RSS after the warm-up call, before the measured calls: the process's own floor. */
   idleRssMb: number;
@@ -125,7 +127,8 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
     inbound.pair(stream.timeline.sent, model.timeline.received, model.timeline.received.frameAt[0]);
     outbound.pair(model.timeline.sent, stream.timeline.received);
   }
-  const cpuMs = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000;
+  const userCpuMs = (after.cpu.user - before.cpu.user) / 1000;
+  const cpuMs = userCpuMs + (after.cpu.system - before.cpu.system) / 1000;
   const e = after.engine;
   return {
     bridge: bridge.kind,
@@ -139,6 +142,7 @@ export async function runPhase(stack: LocalStack, bridge: BridgeProcess, o: Phas
     inboundMs: inbound.summary(),
     outboundMs: outbound.summary(),
     cpuMsPerCallSecond: round(cpuMs / Math.max(1, callSeconds)),
+    userCpuMsPerCallSecond: round(userCpuMs / Math.max(1, callSeconds)),
     peakRssMb: round(Math.max(peakRss, after.rss) / 1024 / 1024, 1),
     idleRssMb: round(before.rss / 1024 / 1024, 1),
     ...(e && {

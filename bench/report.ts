@@ -13,6 +13,7 @@ export function comparisonRows(engine: PhaseResult, floor: PhaseResult | undefin
     ['frames lost out', engine.framesLostOut, floor?.framesLostOut],
     ['calls failed', engine.callsFailed, floor?.callsFailed],
     ['CPU ms per call-second', engine.cpuMsPerCallSecond, floor?.cpuMsPerCallSecond],
+    ['… of it user space', engine.userCpuMsPerCallSecond, floor?.userCpuMsPerCallSecond],
     ['peak RSS MB', engine.peakRssMb, floor?.peakRssMb],
     ['RSS after warm-up MB', engine.idleRssMb, floor?.idleRssMb],
     ['peak active calls', engine.peakActiveCalls, floor?.peakActiveCalls],
@@ -47,6 +48,7 @@ export function printComparison(engine: PhaseResult, floor: PhaseResult | undefi
 export function printSpread(rounds: ReadonlyArray<{ engine: PhaseResult; floor?: PhaseResult }>): void {
   const figures: Array<[string, (r: PhaseResult) => number]> = [
     ['CPU ms per call-second', (r) => r.cpuMsPerCallSecond],
+    ['… of it user space', (r) => r.userCpuMsPerCallSecond],
     ['inbound p99 ms', (r) => r.inboundMs.p99],
     ['outbound p99 ms', (r) => r.outboundMs.p99],
     ['peak RSS MB', (r) => r.peakRssMb],
