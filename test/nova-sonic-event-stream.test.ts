@@ -117,6 +117,19 @@ describe('the adapter and the fake agree on the events', () => {
     expect(parseNovaOutputEvent(new Uint8Array([0x7b]))).toMatchObject({ ok: false });
   });
 
+  it("an audio content's announced rate is read when it is one, and anything else there leaves the content intact", () => {
+    const bytes = (json: unknown) => new Uint8Array(Buffer.from(JSON.stringify(json)));
+    const rateOf = (audioOutputConfiguration: unknown) => {
+      const parsed = parseNovaOutputEvent(bytes({ event: { contentStart: { contentId: 'c', type: 'AUDIO', role: 'ASSISTANT', audioOutputConfiguration } } }));
+      if (!parsed.ok || parsed.event.name !== 'contentStart') throw new Error(`contentStart refused: ${JSON.stringify(parsed)}`);
+      return parsed.event.body.audioOutputConfiguration?.sampleRateHertz;
+    };
+    expect(rateOf({ mediaType: 'audio/lpcm', sampleRateHertz: 24000, sampleSizeBits: 16 })).toBe(24000);
+    expect(rateOf({ sampleRateHertz: '24000' })).toBeUndefined();
+    expect(rateOf({ sampleRateHertz: -8000 })).toBeUndefined();
+    expect(rateOf('lpcm')).toBeUndefined();
+  });
+
   it('the barge-in marker is found with or without words around it', () => {
     expect(readInterruption('{ "interrupted" : true }')).toEqual({ interrupted: true, text: '' });
     expect(readInterruption('Sure, I can{"interrupted":true}')).toEqual({ interrupted: true, text: 'Sure, I can' });

@@ -21,8 +21,11 @@ export const OUTPUT_EVENT_SCHEMAS = {
     role: z.string().optional(),
     /** A JSON string such as `{"generationStage":"SPECULATIVE"}`. */
     additionalModelFields: z.string().optional(),
-    /** On an AUDIO content: the rate its audioOutput events are in. */
-    audioOutputConfiguration: z.looseObject({ sampleRateHertz: z.number().int().positive().optional() }).optional(),
+    /** On an AUDIO content: the rate its audioOutput events are in (anything else there is ignored, not a refusal of the content). */
+    audioOutputConfiguration: z
+      .looseObject({ sampleRateHertz: z.number().int().positive().optional().catch(undefined) })
+      .optional()
+      .catch(undefined),
   }),
   textOutput: z.looseObject({ ...ids, contentId: z.string().optional(), role: z.string().optional(), content: z.string() }),
   audioOutput: z.looseObject({ ...ids, contentId: z.string().optional(), content: z.string() }),
