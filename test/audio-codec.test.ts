@@ -199,6 +199,24 @@ describe('Resampler: the polyphase filter is the plain convolution', () => {
   });
 });
 
+describe('resamplerFilter: which rate pairs it designs a filter for', () => {
+  // Every format the providers name (ElevenLabs' pcm_8000 … pcm_48000, Gemini's 24 kHz, Nova's 8/16/24 kHz), both ways.
+  const STANDARD_RATES = [8000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
+
+  it.each(STANDARD_RATES)('Twilio 8 kHz ⇄ %i Hz', (rate) => {
+    expect(resamplerFilter(rate, 8000).taps.length).toBeGreaterThan(0);
+    expect(resamplerFilter(8000, rate).taps.length).toBeGreaterThan(0);
+  });
+
+  it('refuses, before designing anything, a pair whose filter would be huge (a rate a model announced by mistake)', () => {
+    // 24 001 Hz has no common factor with 8 kHz: the filter would run at 192 MHz with millions of taps.
+    for (const [from, to] of [[24_001, 8000], [8000, 16_001], [8001, 8000]] as const) {
+      expect(() => resamplerFilter(from, to)).toThrow(new RangeError(`unsupported sample-rate pair ${from} → ${to} Hz`));
+    }
+    expect(() => new PcmToTwilio(24_001)).toThrow(/unsupported sample-rate pair/);
+  });
+});
+
 describe('Resampler: streaming', () => {
   it.each([
     [8000, 16_000, [160]],

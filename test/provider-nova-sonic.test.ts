@@ -262,6 +262,23 @@ describe('the adapter against the fake, without a call around it', () => {
     return speech;
   };
 
+  it('an audio content at a rate no filter is designed for faults this session, named, at once', async () => {
+    const fake = await startFakeNovaSonic({ agent: { next: ({ trigger }) => (trigger === 'greeting' ? { say: 'Hello.' } : undefined) }, outputSampleRateHertz: 24_001 });
+    try {
+      const { session, seen } = openSession(fake, []);
+      const faults: Error[] = [];
+      session.on('fault', (error) => faults.push(error));
+      await session.connect();
+      session.requestResponse();
+      await until(() => faults.length > 0);
+      expect(faults[0]).toEqual(new RangeError('unsupported sample-rate pair 24001 → 8000 Hz'));
+      expect(seen.media, 'no audio of an unknown rate reached the caller').toBe(0);
+      await session.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('caller audio reaches Nova as 8 kHz LPCM it can transcribe', async () => {
     const fake = await startFakeNovaSonic({ agent: { next: () => undefined } });
     try {

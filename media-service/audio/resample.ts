@@ -72,9 +72,19 @@ export interface OutputPhase {
   readonly centre: number;
 }
 
+/**
+ * The longest filter designed. Every pair of the rates the providers use (8, 11.025, 16, 22.05, 24,
+ * 32, 44.1 and 48 kHz) needs at most ~12 700 taps; a rate sharing no factor with the other (24 001 Hz
+ * against 8 kHz, say) would need millions, seconds of CPU and hundreds of megabytes to design.
+ */
+const MAX_TAPS = 16_384;
+
 const filters = new Map<string, ResamplerFilter>();
 
-/** The (cached) filter for a conversion; throws on rates that are not positive integers. */
+/**
+ * The (cached) filter for a conversion; throws a RangeError on rates that are not positive
+ * integers, and on a pair whose filter would be longer than MAX_TAPS (before designing it).
+ */
 export function resamplerFilter(from: number, to: number): ResamplerFilter {
   for (const rate of [from, to]) {
     if (!Number.isInteger(rate) || rate <= 0 || rate > 384_000) throw new RangeError(`unsupported sample rate ${rate}`);
@@ -82,24 +92,39 @@ export function resamplerFilter(from: number, to: number): ResamplerFilter {
   const key = `${from}>${to}`;
   let filter = filters.get(key);
   if (!filter) {
-    filter = designFilter(from, to);
+    const size = filterSize(from, to);
+    if (2 * size.half + 1 > MAX_TAPS) throw new RangeError(`unsupported sample-rate pair ${from} → ${to} Hz`);
+    filter = designFilter(from, to, size);
     filters.set(key, filter);
   }
   return filter;
 }
 
-function designFilter(from: number, to: number): ResamplerFilter {
+interface FilterSize {
+  up: number;
+  down: number;
+  /** The intermediate rate `from * up`. */
+  rate: number;
+  nyquist: number;
+  half: number;
+}
+
+/** The ratio in lowest terms and the half-length that reaches STOPBAND_DB (Kaiser's estimate). */
+function filterSize(from: number, to: number): FilterSize {
   const g = gcd(from, to);
   const up = to / g;
   const down = from / g;
   const rate = from * up;
   const nyquist = Math.min(from, to) / 2;
   const transition = (STOPBAND_FRACTION - PASSBAND_FRACTION) * nyquist;
-  const cutoff = nyquist;
-  // Kaiser's estimates for the length and the window shape that reach STOPBAND_DB.
   const deltaOmega = (2 * Math.PI * transition) / rate;
   const length = Math.ceil((STOPBAND_DB - 7.95) / (2.285 * deltaOmega)) + 1;
-  const half = Math.max(1, Math.ceil((length - 1) / 2));
+  return { up, down, rate, nyquist, half: Math.max(1, Math.ceil((length - 1) / 2)) };
+}
+
+function designFilter(from: number, to: number, { up, down, rate, nyquist, half }: FilterSize): ResamplerFilter {
+  const cutoff = nyquist;
+  // Kaiser's window shape for STOPBAND_DB.
   const beta = STOPBAND_DB > 50 ? 0.1102 * (STOPBAND_DB - 8.7) : 0.5842 * (STOPBAND_DB - 21) ** 0.4 + 0.07886 * (STOPBAND_DB - 21);
   const i0Beta = besselI0(beta);
   const fc = cutoff / rate;

@@ -44,6 +44,8 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
    */
   readonly #fromCaller = new TwilioToPcm(INPUT_SAMPLE_RATE, { batchMs: 40 });
   #toCaller = new PcmToTwilio(OUTPUT_SAMPLE_RATE);
+  /** The rate the current audio content announced (the one asked for in promptStart, unless it says another). */
+  #outputRate = OUTPUT_SAMPLE_RATE;
   #stream: NovaSonicStream | undefined;
   /** Output contents of the current stream that have started and not ended. */
   #contents = new Map<string, OutputContent>();
@@ -137,9 +139,7 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
         const { contentId, type, role } = event.body;
         this.#contents.set(contentId, { type, role, stage: generationStageOf(event.body) });
         if (type === 'AUDIO' && role !== 'USER') {
-          // The rate asked for in promptStart, unless the content says it speaks another.
-          const rate = event.body.audioOutputConfiguration?.sampleRateHertz ?? OUTPUT_SAMPLE_RATE;
-          if (rate !== this.#toCaller.rate) this.#toCaller = new PcmToTwilio(rate);
+          this.#outputRate = event.body.audioOutputConfiguration?.sampleRateHertz ?? OUTPUT_SAMPLE_RATE;
           this.#bargedIn = false;
           this.#options.playback.startResponse();
         }
@@ -149,6 +149,8 @@ export class NovaSonicProviderSession extends EventEmitter<ProviderEvents> imple
         return this.#onText(event.body.content, event.body.role, event.body.contentId);
       case 'audioOutput':
         if (this.#bargedIn) return;
+        // A rate no converter can be made for throws here, for each chunk: none plays at the wrong speed.
+        if (this.#outputRate !== this.#toCaller.rate) this.#toCaller = new PcmToTwilio(this.#outputRate);
         this.#options.playback.playBase64(this.#toCaller.encodeBase64(event.body.content), this.#eventArrivedAtNs);
         return;
       case 'toolUse':
