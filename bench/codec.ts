@@ -63,25 +63,21 @@ export function measureCodecCost(seconds = 10): CodecCost[] {
     for (const chunk of input) resampler.processInto(chunk, out);
   };
   const caller8k = chunks(tone(8000, seconds), (8000 * CHUNK_MS) / 1000);
-  const rows: Array<[string, () => void]> = [
-    ['caller in: μ-law 8k → PCM 8k (Gemini, Nova)', inbound(8000)],
-    ['caller in: μ-law 8k → PCM 16k (ElevenLabs pcm_16000)', inbound(16_000)],
-    ['agent out: PCM 24k → μ-law 8k (Gemini)', outbound(24_000, agent24k)],
-    ['agent out: PCM 8k → μ-law 8k (Nova)', outbound(8000, caller8k)],
-    ['agent out: PCM 16k → μ-law 8k (ElevenLabs pcm_16000)', outbound(16_000, agent16k)],
-    ['resample only 8k → 16k', resampleOnly(8000, 16_000, caller8k)],
-    ['resample only 24k → 8k', resampleOnly(24_000, 8000, agent24k)],
-  ];
-  const costs: CodecCost[] = rows.map(([path, run]) => {
-    const cpuMsPerCallSecond = measure(seconds, run);
-    return { path, cpuMsPerCallSecond: Number(cpuMsPerCallSecond.toFixed(3)), callsPerCore: Math.floor(1000 / cpuMsPerCallSecond) };
-  });
-  const total = (path: string, caller: number, agent: number) => {
-    const both = costs[caller]!.cpuMsPerCallSecond + costs[agent]!.cpuMsPerCallSecond;
-    costs.push({ path, cpuMsPerCallSecond: Number(both.toFixed(3)), callsPerCore: Math.floor(1000 / both) });
+  const costs: CodecCost[] = [];
+  const cost = (path: string, cpuMsPerCallSecond: number): number => {
+    costs.push({ path, cpuMsPerCallSecond: Number(cpuMsPerCallSecond.toFixed(3)), callsPerCore: Math.floor(1000 / cpuMsPerCallSecond) });
+    return cpuMsPerCallSecond;
   };
-  total('one Gemini call, both directions', 0, 2);
-  total('one Nova Sonic call, both directions', 0, 3);
+  const row = (path: string, run: () => void) => cost(path, measure(seconds, run));
+  const callerIn8k = row('caller in: μ-law 8k → PCM 8k (Gemini, Nova)', inbound(8000));
+  row('caller in: μ-law 8k → PCM 16k (ElevenLabs pcm_16000)', inbound(16_000));
+  const geminiOut = row('agent out: PCM 24k → μ-law 8k (Gemini)', outbound(24_000, agent24k));
+  const novaOut = row('agent out: PCM 8k → μ-law 8k (Nova)', outbound(8000, caller8k));
+  row('agent out: PCM 16k → μ-law 8k (ElevenLabs pcm_16000)', outbound(16_000, agent16k));
+  row('resample only 8k → 16k', resampleOnly(8000, 16_000, caller8k));
+  row('resample only 24k → 8k', resampleOnly(24_000, 8000, agent24k));
+  cost('one Gemini call, both directions', callerIn8k + geminiOut);
+  cost('one Nova Sonic call, both directions', callerIn8k + novaOut);
   return costs;
 }
 

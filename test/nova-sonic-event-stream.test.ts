@@ -15,6 +15,8 @@ import { NovaSonicPrompt } from '../media-service/providers/nova-sonic-prompt';
 import type { ToolDefinition } from '../media-service/tools/types';
 
 const sessionStart = { event: { sessionStart: { inferenceConfiguration: { maxTokens: 1024, topP: 0.9, temperature: 0.7 } } } };
+/** An output event's JSON as the bytes of a `chunk`. */
+const bytes = (json: unknown) => new Uint8Array(Buffer.from(JSON.stringify(json)));
 
 describe('event-stream framing of the bidirectional stream', () => {
   it('request: the signed outer message wraps a chunk event whose bytes are the Nova JSON', () => {
@@ -106,7 +108,6 @@ describe('the adapter and the fake agree on the events', () => {
   });
 
   it('output events parse into typed values; unknown events pass; junk is a value', () => {
-    const bytes = (json: unknown) => new Uint8Array(Buffer.from(JSON.stringify(json)));
     const start = parseNovaOutputEvent(
       bytes({ event: { contentStart: { contentId: 'c', type: 'TEXT', role: 'ASSISTANT', additionalModelFields: '{"generationStage":"SPECULATIVE"}' } } }),
     );
@@ -118,7 +119,6 @@ describe('the adapter and the fake agree on the events', () => {
   });
 
   it("an audio content's announced rate is read when it is one, and anything else there leaves the content intact", () => {
-    const bytes = (json: unknown) => new Uint8Array(Buffer.from(JSON.stringify(json)));
     const rateOf = (audioOutputConfiguration: unknown) => {
       const parsed = parseNovaOutputEvent(bytes({ event: { contentStart: { contentId: 'c', type: 'AUDIO', role: 'ASSISTANT', audioOutputConfiguration } } }));
       if (!parsed.ok || parsed.event.name !== 'contentStart') throw new Error(`contentStart refused: ${JSON.stringify(parsed)}`);
